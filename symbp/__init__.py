@@ -1,0 +1,22 @@
+"""symbp: backpropagation derived by sympy, proven, typeset, compiled and checked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .derive import Derivation, derive
+from .errors import ClaimError, SpecError, SymbpError
+from .network import Example, Layer, Network
+from .spec import bundled as examples
+
+__all__ = [
+    "ClaimError", "Derivation", "Example", "Layer", "Network", "SpecError", "SymbpError",
+    "derive", "examples", "load",
+]
+
+
+def load(source: str | Path) -> Network:
+    """Load a network from a TOML file or a bundled example's name (see `examples()`)."""
+    from .spec import load as _load
+
+    return _load(source)

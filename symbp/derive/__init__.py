@@ -1,0 +1,154 @@
+"""The derivation: sympy expressions for the forward pass, BP1-BP4 and every parameter's chain."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import sympy as sp
+
+from .. import activations, losses
+from ..errors import SymbpError
+from ..network import Network
+from ..notation import Notation
+from . import example as _example
+from . import proof as _proof
+from .bp import LayerBackward, backward
+from .chain import Chain, chains
+from .forward import LayerForward, build_layers, expansion
+from .general import GeneralForm, general_form, output_delta
+
+__all__ = ["Derivation", "derive", "CheckReport"]
+
+
+@dataclass
+class CheckReport:
+    """The proof for every parameter, plus the activation-derivative proofs."""
+
+    parameters: list[_proof.ParameterProof]
+    activations: list[activations.DerivativeProof]
+    identities: list[str]
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return all(p.ok for p in self.parameters) and all(a.ok for a in self.activations)
+
+    @property
+    def failures(self) -> list[_proof.ParameterProof]:
+        return [p for p in self.parameters if not p.ok]
+
+
+@dataclass
+class Derivation:
+    """A network's backpropagation as sympy expressions, derived from its layer definitions."""
+
+    net: Network
+    names: Notation
+    inputs: list[sp.Symbol]
+    targets: list[sp.Symbol]
+    cost_symbol: sp.Symbol
+    cost: sp.Expr
+    layers: list[LayerForward]
+    backward: list[LayerBackward]
+    delta_symbols: list[list[sp.Symbol]]
+    gradients: dict[sp.Symbol, sp.Expr]
+    param_index: dict[sp.Symbol, tuple[str, tuple[int, ...]]]
+    chains: dict[sp.Symbol, Chain]
+    general: GeneralForm
+    output_delta_general: object = None
+    _full: dict[sp.Symbol, sp.Expr] = field(default=None, repr=False)
+
+    @property
+    def loss(self) -> losses.Loss:
+        return losses.get(self.net.loss)
+
+    @property
+    def params(self) -> list[sp.Symbol]:
+        return list(self.gradients)
+
+    @property
+    def identities(self) -> list[str]:
+        return [i for lb in self.backward for i in lb.identities]
+
+    @cached_property
+    def forward_expansion(self) -> dict[sp.Symbol, sp.Expr]:
+        return expansion(self.layers)
+
+    @cached_property
+    def full(self) -> dict[sp.Symbol, sp.Expr]:
+        """Every intermediate symbol (z, a, delta) in terms of inputs, targets and parameters."""
+        full = dict(self.forward_expansion)
+        for ds, lb in reversed(list(zip(self.delta_symbols, self.backward))):
+            full.update((s, e.xreplace(full)) for s, e in zip(ds, lb.delta))
+        return full
+
+    def expand(self, expr: sp.Expr) -> sp.Expr:
+        """`expr` with every intermediate symbol replaced by its expression in the parameters."""
+        return expr.xreplace(self.full)
+
+    @cached_property
+    def expanded_cost(self) -> sp.Expr:
+        return self.expand(self.cost)
+
+    def direct_gradient(self, param: sp.Symbol) -> sp.Expr:
+        """sympy's own derivative of the fully expanded cost with respect to `param`."""
+        return sp.diff(self.expanded_cost, param)
+
+    def identity_substitution(self) -> dict[sp.Symbol, sp.Expr]:
+        """The identities the derivation may use, as substitutions (y_n = 1 - sum of the rest)."""
+        if self.loss.targets_sum_to_one and self.identities:
+            return {self.targets[-1]: 1 - sp.Add(*self.targets[:-1])}
+        return {}
+
+    def check(self, progress: Callable[[int, int, sp.Symbol], None] | None = None) -> CheckReport:
+        """Prove every parameter's BP gradient equal to direct differentiation of the cost."""
+        start = time.perf_counter()
+        fixed = self.identity_substitution()
+        results = []
+        for n, (p, g) in enumerate(self.gradients.items()):
+            if progress:
+                progress(n, len(self.gradients), p)
+            results.append(_proof.prove(self.direct_gradient(p), self.expand(g), fixed, p, n))
+        used = {a.activation.name for a in self.layers}
+        acts = [activations.prove_derivative(activations.get(name)) for name in sorted(used)]
+        return CheckReport(results, acts, self.identities, time.perf_counter() - start)
+
+    def evaluate(self, example=None) -> _example.WorkedExample:
+        """The worked example's numbers (the spec's example unless one is given)."""
+        example = example or self.net.example
+        if example is None:
+            raise SymbpError(f"the spec {self.net.name!r} has no [example] table")
+        return _example.run(self, example)
+
+
+def derive(net: Network) -> Derivation:
+    """Derive BP1-BP4, every gradient and every chain rule for `net`."""
+    names = Notation(net.notation, net.sizes, net.bias_modes)
+    inputs = [names.x(k) for k in range(1, net.inputs + 1)]
+    layers = build_layers(net, names)
+    targets = [names.y(j) for j in range(1, net.sizes[-1] + 1)]
+    loss = losses.get(net.loss)
+    cost = loss.cost(layers[-1].a, targets)
+    delta_syms = [[names.delta(lf.index, j) for j in range(1, len(lf.z) + 1)] for lf in layers]
+    backs = backward(layers, cost, targets, loss, delta_syms, inputs)
+    gradients: dict[sp.Symbol, sp.Expr] = {}
+    index: dict[sp.Symbol, tuple[str, tuple[int, ...]]] = {}
+    for lf, lb in zip(layers, backs):
+        for j, row in enumerate(lf.weights):
+            for k, w in enumerate(row):
+                gradients[w] = lb.grad_w[j][k]
+                index[w] = (f"W{lf.index}", (j, k))
+        for j, b in enumerate(lf.biases):
+            gradients[b] = lb.grad_b[j]
+            index[b] = (f"b{lf.index}", () if lf.bias_mode == "shared" else (j,))
+    return Derivation(
+        net=net, names=names, inputs=inputs, targets=targets,
+        cost_symbol=names.cost(), cost=cost, layers=layers, backward=backs,
+        delta_symbols=delta_syms, gradients=gradients, param_index=index,
+        chains=chains(names.cost(), layers, backs, inputs),
+        general=general_form(loss),
+        output_delta_general=output_delta(loss, layers[-1].activation),
+    )

@@ -1,0 +1,126 @@
+"""BP1-BP4 in general index form, with symbolic layer sizes, derived by sympy.
+
+Indexed quantities a[l, j], z[l, j], w[l, j, k], b[l, j], delta[l, j]; sigma is an undefined
+function, so its derivative stays sigma'(z). Each equation is the derivative of a defining sum,
+evaluated by sympy (KroneckerDelta collapses the sum), not typed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .. import losses
+
+l, L, i, j, k = sp.symbols("l L i j k", integer=True, positive=True)
+n = sp.IndexedBase("n")
+a = sp.IndexedBase("a")
+z = sp.IndexedBase("z")
+w = sp.IndexedBase("w")
+b = sp.IndexedBase("b")
+y = sp.IndexedBase("y")
+delta = sp.IndexedBase("delta")
+sigma = sp.Function("sigma")
+C = sp.Symbol("C")
+
+
+@dataclass(frozen=True)
+class Equation:
+    """lhs = rhs, both sympy expressions; `steps` are the intermediate forms sympy produced."""
+
+    lhs: sp.Expr
+    rhs: sp.Expr
+    steps: tuple[sp.Expr, ...] = ()
+
+
+@dataclass(frozen=True)
+class GeneralForm:
+    """The four equations, the loss-specific BP1, and the forward definitions."""
+
+    z_def: Equation
+    a_def: Equation
+    cost: Equation
+    bp1: Equation
+    bp1_loss: Equation
+    bp2: Equation
+    bp3: Equation
+    bp4: Equation
+
+
+def _collapse(e: sp.Expr) -> sp.Expr:
+    """Evaluate the sum and drop the range condition that holds for every index in range."""
+    e = e.doit()
+    if isinstance(e, sp.Piecewise):
+        e = e.args[0].expr
+    return e
+
+
+def _d(num: sp.Expr, den: sp.Expr) -> sp.Derivative:
+    return sp.Derivative(num, den, evaluate=False)
+
+
+def _in_outputs(e: sp.Expr, layer: sp.Expr) -> sp.Expr:
+    """Write sigma(z[layer, j]) as a[layer, j], leaving sigma'(z) as it is."""
+    keep = sp.Dummy("dsigma")
+    d = sp.Derivative(sigma(z[layer, j]), z[layer, j])
+    return e.xreplace({d: keep}).xreplace({sigma(z[layer, j]): a[layer, j]}).xreplace({keep: d})
+
+
+def _shortest(*forms: sp.Expr) -> sp.Expr:
+    return min(forms, key=lambda f: sp.count_ops(f))
+
+
+def output_delta(loss: losses.Loss, activation) -> Equation | None:
+    """BP1 for this loss with an elementwise output activation's own derivative substituted."""
+    if not activation.elementwise or activation.takes_alpha:
+        return None
+    zz = sp.Symbol("zeta")
+    act = activation.cls
+    cost_term = loss.cost([act(zz)], [y[j]])
+    raw = sp.diff(cost_term, zz)
+    aj = sp.Symbol("a_j_out")
+    rewritten = raw.xreplace({act(zz): aj} if act(zz) != zz else {zz: aj})
+    best = _shortest(rewritten, sp.factor_terms(rewritten), sp.factor(sp.cancel(rewritten)))
+    if best.has(zz):
+        return None
+    return Equation(delta[L, j], best.xreplace({aj: a[L, j]}), (rewritten,))
+
+
+def general_form(loss: losses.Loss) -> GeneralForm:
+    """Derive BP1-BP4 for sigmoid-like elementwise activations and the given loss."""
+    z_sum = sp.Sum(w[l, j, k] * a[l - 1, k], (k, 1, n[l - 1])) + b[l, j]
+    z_def = Equation(z[l, j], z_sum)
+    a_def = Equation(a[l, j], sigma(z[l, j]))
+    aL = [a[L, k]]
+    yk = [y[k]]
+    cost_term = loss.cost(aL, yk)
+    cost = Equation(C, sp.Sum(cost_term, (k, 1, n[L])))
+
+    # BP1: dC/dz^L_j through a^L_j = sigma(z^L_j), chain rule by sympy on a generic C(a).
+    Cf = sp.Function("C")
+    chained = sp.diff(Cf(sigma(z[L, j])), z[L, j])
+    generic = _in_outputs(
+        chained.replace(
+            lambda e: isinstance(e, (sp.Subs, sp.Derivative)) and e.has(Cf),
+            lambda e: _d(C, a[L, j]),
+        ),
+        L,
+    )
+    bp1 = Equation(delta[L, j], generic, (chained,))
+
+    cost_in_z = cost.rhs.xreplace({a[L, k]: sigma(z[L, k])})
+    raw = _collapse(sp.diff(cost_in_z, z[L, j]))
+    bp1_loss = Equation(delta[L, j], _in_outputs(raw, L), (raw,))
+
+    # BP2: delta^l_j = sum_k delta^{l+1}_k dz^{l+1}_k/dz^l_j, the derivative found by sympy.
+    z_next = sp.Sum(w[l + 1, k, i] * sigma(z[l, i]), (i, 1, n[l])) + b[l + 1, k]
+    dz = _collapse(sp.diff(z_next, z[l, j]))
+    bp2 = Equation(delta[l, j], sp.Sum(delta[l + 1, k] * dz, (k, 1, n[l + 1])), (dz,))
+
+    # BP3, BP4: dC/db = delta * dz/db, dC/dw = delta * dz/dw.
+    dzdb = _collapse(sp.diff(z_sum, b[l, j]))
+    bp3 = Equation(_d(C, b[l, j]), delta[l, j] * dzdb, (dzdb,))
+    dzdw = _collapse(sp.diff(z_sum.xreplace({k: i}), w[l, j, k]))
+    bp4 = Equation(_d(C, w[l, j, k]), dzdw * delta[l, j], (dzdw,))
+    return GeneralForm(z_def, a_def, cost, bp1, bp1_loss, bp2, bp3, bp4)
