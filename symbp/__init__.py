@@ -10,8 +10,16 @@ from .network import Example, Layer, Network
 from .spec import bundled as examples
 
 __all__ = [
-    "ClaimError", "Derivation", "Example", "Layer", "Network", "SpecError", "SymbpError",
-    "derive", "examples", "load",
+    "ClaimError",
+    "Derivation",
+    "Example",
+    "Layer",
+    "Network",
+    "SpecError",
+    "SymbpError",
+    "derive",
+    "examples",
+    "load",
 ]
 
 

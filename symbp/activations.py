@@ -184,7 +184,11 @@ register("sigmoid", Sigmoid, r"\sigma", "_sigmoid", _np_sigmoid)
 register("tanh", Tanh, r"\tanh", "_tanh", _np_tanh)
 register("relu", Relu, r"\operatorname{ReLU}", "_relu", _np_relu)
 register(
-    "leaky_relu", LeakyRelu, r"\operatorname{LReLU}", "_leaky_relu", _np_leaky_relu,
+    "leaky_relu",
+    LeakyRelu,
+    r"\operatorname{LReLU}",
+    "_leaky_relu",
+    _np_leaky_relu,
     takes_alpha=True,
 )
 register("softplus", Softplus, r"\operatorname{softplus}", "_softplus", _np_softplus)
@@ -249,7 +253,9 @@ def prove_derivative(entry: Activation) -> DerivativeProof:
     for k in range(1, 4):
         for i in range(3):
             tb = sp.diff(entry.cls(sp.Integer(k), *zs), zs[i])
-            tb = tb.replace(lambda e: isinstance(e, ActivationBase), lambda e: e.definition(*e.args))
+            tb = tb.replace(
+                lambda e: isinstance(e, ActivationBase), lambda e: e.definition(*e.args)
+            )
             dr = sp.diff(entry.cls.definition(k, *zs), zs[i])
             ok = ok and sp.simplify(tb - dr) == 0
     direct = sp.diff(entry.cls.definition(1, *zs), zs[0])

@@ -39,18 +39,23 @@ def _cmd_check(args: argparse.Namespace) -> int:
     d = derive(_spec.load(args.spec))
     report = d.check(progress=_progress("proving"))
     if args.json:
-        print(json.dumps({
-            "ok": report.ok,
-            "seconds": round(report.seconds, 3),
-            "identities": report.identities,
-            "activations": [
-                {"name": a.name, "ok": a.ok, "method": a.method} for a in report.activations
-            ],
-            "parameters": [
-                {"param": p.param.name, "ok": p.ok, "method": p.method}
-                for p in report.parameters
-            ],
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "ok": report.ok,
+                    "seconds": round(report.seconds, 3),
+                    "identities": report.identities,
+                    "activations": [
+                        {"name": a.name, "ok": a.ok, "method": a.method} for a in report.activations
+                    ],
+                    "parameters": [
+                        {"param": p.param.name, "ok": p.ok, "method": p.method}
+                        for p in report.parameters
+                    ],
+                },
+                indent=2,
+            )
+        )
         return 0 if report.ok else 1
     for a in report.activations:
         verdict = "proved" if a.ok else "NOT PROVED"
@@ -95,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_examples)
 
     p = sub.add_parser(
-        "check", help="prove BP1-BP4 equal direct differentiation, for every parameter",
+        "check",
+        help="prove BP1-BP4 equal direct differentiation, for every parameter",
         description="Prove, for every parameter, that the backpropagated gradient equals "
         "sympy's direct differentiation of the fully expanded cost.",
     )
@@ -104,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser(
-        "evaluate", help="the worked example's numbers (forward, deltas, gradients, one step)",
+        "evaluate",
+        help="the worked example's numbers (forward, deltas, gradients, one step)",
     )
     p.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
     p.add_argument("--json", action="store_true", help="print one JSON object")

@@ -19,8 +19,10 @@ class SpecError(SymbpError):
     def located(self, file: str | None = None, prefix: str | None = None) -> SpecError:
         """Return a copy placed in `file`, its key prefixed by `prefix`."""
         key = self.key
-        if prefix:
-            key = prefix if not key else f"{prefix}.{key}" if not key.startswith("[") else prefix + key
+        if prefix and key:
+            key = prefix + key if key.startswith("[") else f"{prefix}.{key}"
+        elif prefix:
+            key = prefix
         return SpecError(self.message, key, file or self.file)
 
     def __str__(self) -> str:

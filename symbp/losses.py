@@ -39,7 +39,9 @@ REGISTRY: dict[str, Loss] = {
         "cross_entropy", _cross_entropy, "cross-entropy", targets_sum_to_one=True
     ),
     "binary_cross_entropy": Loss(
-        "binary_cross_entropy", _binary_cross_entropy, "binary cross-entropy",
+        "binary_cross_entropy",
+        _binary_cross_entropy,
+        "binary cross-entropy",
         targets_in_unit_interval=True,
     ),
 }

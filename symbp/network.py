@@ -181,7 +181,8 @@ class Network:
             raise e.located(prefix="loss") from None
         out = activations.get(layers[-1].activation)
         if loss.name in ("cross_entropy", "binary_cross_entropy") and out.name not in (
-            "sigmoid", "softmax"
+            "sigmoid",
+            "softmax",
         ):
             raise SpecError(
                 f"{loss.name} needs outputs in (0, 1): the last layer's activation must be "
@@ -249,16 +250,16 @@ class Network:
         loss = losses.get(self.loss)
         for i, row in enumerate(rows):
             key = "example.y" if len(rows) == 1 else f"example.y[{i}]"
-            if loss.targets_sum_to_one and (
-                any(v < 0 for v in row) or abs(sum(row) - 1) > 1e-9
-            ):
+            if loss.targets_sum_to_one and (any(v < 0 for v in row) or abs(sum(row) - 1) > 1e-9):
                 raise SpecError(
                     f"cross_entropy targets must be a probability vector (non-negative, "
                     f"sum 1), got {list(row)}",
                     key,
                 )
             if loss.targets_in_unit_interval and any(not 0 <= v <= 1 for v in row):
-                raise SpecError(f"binary_cross_entropy targets must lie in [0, 1], got {list(row)}", key)
+                raise SpecError(
+                    f"binary_cross_entropy targets must lie in [0, 1], got {list(row)}", key
+                )
 
     def with_example(self, **spec) -> Network:
         """Return a copy with a worked example built from spec-style keyword values."""

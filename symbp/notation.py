@@ -35,7 +35,7 @@ class Notation:
         if self.kind == "mazur" and len(self.sizes) != 3:
             raise SpecError(
                 f"mazur notation needs exactly one hidden layer (2 entries in layers), "
-                f"got {len(self.sizes) - 1}; use notation = \"nielsen\""
+                f'got {len(self.sizes) - 1}; use notation = "nielsen"'
             )
 
     def _sym(self, name: str, tex: str) -> sp.Symbol:

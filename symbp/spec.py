@@ -42,9 +42,7 @@ def load(source: str | Path) -> Network:
     if path.suffix == ".toml" or "/" in text_name or path.exists():
         why = "is not a file" if path.exists() else "no such file"
         raise SpecError(f"{why}", file=text_name)
-    raise SpecError(
-        f"unknown example or file {text_name!r} (bundled examples: {', '.join(names)})"
-    )
+    raise SpecError(f"unknown example or file {text_name!r} (bundled examples: {', '.join(names)})")
 
 
 def loads_bytes(raw: bytes, label: str, stem: str) -> Network:

@@ -145,9 +145,17 @@ def derive(net: Network) -> Derivation:
             gradients[b] = lb.grad_b[j]
             index[b] = (f"b{lf.index}", () if lf.bias_mode == "shared" else (j,))
     return Derivation(
-        net=net, names=names, inputs=inputs, targets=targets,
-        cost_symbol=names.cost(), cost=cost, layers=layers, backward=backs,
-        delta_symbols=delta_syms, gradients=gradients, param_index=index,
+        net=net,
+        names=names,
+        inputs=inputs,
+        targets=targets,
+        cost_symbol=names.cost(),
+        cost=cost,
+        layers=layers,
+        backward=backs,
+        delta_symbols=delta_syms,
+        gradients=gradients,
+        param_index=index,
         chains=chains(names.cost(), layers, backs, inputs),
         general=general_form(loss),
         output_delta_general=output_delta(loss, layers[-1].activation),

@@ -59,8 +59,12 @@ def simplify_output_delta(
 
 
 def backward(
-    layers: list[LayerForward], cost: sp.Expr, y: list[sp.Symbol], loss: losses.Loss,
-    delta_syms: list[list[sp.Symbol]], inputs: list[sp.Symbol],
+    layers: list[LayerForward],
+    cost: sp.Expr,
+    y: list[sp.Symbol],
+    loss: losses.Loss,
+    delta_syms: list[list[sp.Symbol]],
+    inputs: list[sp.Symbol],
 ) -> list[LayerBackward]:
     """BP1 for the output layer, BP2 down to layer 1, then BP3 and BP4 for every parameter."""
     out: list[LayerBackward] = [None] * len(layers)  # type: ignore[list-item]
@@ -74,8 +78,7 @@ def backward(
             nxt = layers[pos + 1]
             dnext = delta_syms[pos + 1]
             dC_da = [
-                sp.Add(*[nxt.weights[k][j] * dnext[k] for k in range(len(nxt.z))])
-                for j in range(n)
+                sp.Add(*[nxt.weights[k][j] * dnext[k] for k in range(len(nxt.z))]) for j in range(n)
             ]
         raw = [sp.Add(*[dC_da[i] * J[i, j] for i in range(n)]) for j in range(n)]
         identities: list[str] = []
@@ -92,8 +95,11 @@ def backward(
         prev = layers[pos - 1].a if pos > 0 else inputs
         lb.grad_w = [[ds[j] * prev[k] for k in range(len(prev))] for j in range(n)]
         lb.grad_b = (
-            [ds[j] for j in range(n)] if lf.bias_mode == "per_unit"
-            else [sp.Add(*ds)] if lf.bias_mode == "shared" else []
+            [ds[j] for j in range(n)]
+            if lf.bias_mode == "per_unit"
+            else [sp.Add(*ds)]
+            if lf.bias_mode == "shared"
+            else []
         )
         out[pos] = lb
     return out

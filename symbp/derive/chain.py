@@ -42,7 +42,9 @@ def _to_z(cost: sp.Symbol, lf: LayerForward, lb: LayerBackward, j: int) -> tuple
 
 
 def chains(
-    cost: sp.Symbol, layers: list[LayerForward], backs: list[LayerBackward],
+    cost: sp.Symbol,
+    layers: list[LayerForward],
+    backs: list[LayerBackward],
     inputs: list[sp.Symbol],
 ) -> dict[sp.Symbol, Chain]:
     """Every parameter's chain rule, in the network's parameter order."""

@@ -95,7 +95,14 @@ def run(d, example: Example) -> WorkedExample:
         frozen = key.startswith("b") and not example.train_bias
         updated[key] = v.copy() if frozen else v - example.learning_rate * grads[key]
     return WorkedExample(
-        float(cost.mean()), forward, deltas, grads, updated,
-        {k: v.copy() for k, v in example.params.items()}, example.learning_rate,
-        example.single, env, per_param,
+        float(cost.mean()),
+        forward,
+        deltas,
+        grads,
+        updated,
+        {k: v.copy() for k, v in example.params.items()},
+        example.learning_rate,
+        example.single,
+        env,
+        per_param,
     )

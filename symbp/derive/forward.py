@@ -51,10 +51,16 @@ def build_layers(net: Network, names: Notation) -> list[LayerForward]:
         else:
             biases = []
         lf = LayerForward(
-            l, entry, alpha,
+            l,
+            entry,
+            alpha,
             z=[names.z(l, j) for j in range(1, n + 1)],
             a=[names.a(l, j) for j in range(1, n + 1)],
-            weights=weights, biases=biases, bias_mode=layer.bias, z_def=[], a_def=[],
+            weights=weights,
+            biases=biases,
+            bias_mode=layer.bias,
+            z_def=[],
+            a_def=[],
         )
         lf.z_def = [
             sp.Add(*[w * a for w, a in zip(weights[j], prev)]) + lf.bias_of(j) for j in range(n)

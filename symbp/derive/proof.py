@@ -93,7 +93,10 @@ class ExactEvaluator:
 
 
 def prove(
-    direct: sp.Expr, bp: sp.Expr, fixed: dict[sp.Symbol, sp.Expr], param: sp.Symbol,
+    direct: sp.Expr,
+    bp: sp.Expr,
+    fixed: dict[sp.Symbol, sp.Expr],
+    param: sp.Symbol,
     seed: int = 0,
 ) -> ParameterProof:
     """Compare `direct` and `bp` after substituting `fixed` (identities such as y_n = 1 - ...)."""
@@ -111,6 +114,4 @@ def prove(
                 break
             except ZeroDivisionError:
                 continue
-    return ParameterProof(
-        param, True, f"exact rational evaluation at {POINTS} random points"
-    )
+    return ParameterProof(param, True, f"exact rational evaluation at {POINTS} random points")
