@@ -1,0 +1,115 @@
+"""Independent oracles: a plain mpmath forward pass (for high-precision finite differences) and
+PyTorch autograd. Neither uses symbp's derivation."""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+
+def _act(name: str, zs: list, alpha: float | None) -> list:
+    if name == "sigmoid":
+        return [1 / (1 + mpmath.exp(-z)) for z in zs]
+    if name == "tanh":
+        return [mpmath.tanh(z) for z in zs]
+    if name == "relu":
+        return [z if z > 0 else mpmath.mpf(0) for z in zs]
+    if name == "leaky_relu":
+        return [z if z > 0 else mpmath.mpf(alpha) * z for z in zs]
+    if name == "softplus":
+        return [mpmath.log(1 + mpmath.exp(z)) for z in zs]
+    if name == "identity":
+        return list(zs)
+    if name == "softmax":
+        top = max(zs)
+        e = [mpmath.exp(z - top) for z in zs]
+        s = sum(e)
+        return [v / s for v in e]
+    raise KeyError(name)
+
+
+def mp_cost(net, params: dict, X: np.ndarray, Y: np.ndarray) -> mpmath.mpf:
+    """Batch-mean cost with every operation in mpmath at the current precision."""
+    total = mpmath.mpf(0)
+    for x, y in zip(X, Y):
+        a = [mpmath.mpf(float(v)) for v in x]
+        for l, layer in enumerate(net.layers, start=1):
+            W = params[f"W{l}"]
+            b = params.get(f"b{l}")
+            zs = []
+            for j in range(layer.units):
+                z = mpmath.fsum(mpmath.mpf(W[j][k]) * a[k] for k in range(len(a)))
+                if b is not None:
+                    bj = np.asarray(b, dtype=object)
+                    z += mpmath.mpf(bj[()] if bj.ndim == 0 else bj[j])
+                zs.append(z)
+            a = _act(layer.activation, zs, layer.alpha)
+        ys = [mpmath.mpf(float(v)) for v in y]
+        if net.loss == "squared_error":
+            c = mpmath.fsum((yj - aj) ** 2 for aj, yj in zip(a, ys)) / 2
+        elif net.loss == "cross_entropy":
+            c = -mpmath.fsum(yj * mpmath.log(aj) for aj, yj in zip(a, ys))
+        else:
+            c = -mpmath.fsum(
+                yj * mpmath.log(aj) + (1 - yj) * mpmath.log(1 - aj) for aj, yj in zip(a, ys)
+            )
+        total += c
+    return total / len(X)
+
+
+def mp_central_differences(net, params: dict, X, Y, digits: int = 40) -> dict:
+    """Central differences of the mpmath cost, step 1e-12, at `digits` significant digits."""
+    grads = {}
+    with mpmath.workdps(digits):
+        h = mpmath.mpf("1e-12")
+        for key, value in params.items():
+            arr = np.array(value, dtype=float)
+            g = np.zeros_like(arr)
+            for idx in np.ndindex(arr.shape):
+                costs = []
+                for shift in (h, -h):
+                    moved = np.array(arr, dtype=object)
+                    moved[idx] = mpmath.mpf(float(arr[idx])) + shift
+                    p = dict(params)
+                    p[key] = moved[()] if arr.shape == () else moved
+                    costs.append(mp_cost(net, p, X, Y))
+                g[idx] = float((costs[0] - costs[1]) / (2 * h))
+            grads[key] = g
+    return grads
+
+
+def torch_gradients(net, params: dict, X: np.ndarray, Y: np.ndarray):
+    """(loss, grads) from PyTorch float64 autograd."""
+    import torch
+
+    tp = {k: torch.tensor(np.array(v, dtype=float), dtype=torch.float64, requires_grad=True)
+          for k, v in params.items()}
+    a = torch.tensor(X, dtype=torch.float64)
+    for l, layer in enumerate(net.layers, start=1):
+        z = a @ tp[f"W{l}"].T
+        if f"b{l}" in tp:
+            z = z + tp[f"b{l}"]
+        name = layer.activation
+        if name == "sigmoid":
+            a = torch.sigmoid(z)
+        elif name == "tanh":
+            a = torch.tanh(z)
+        elif name == "relu":
+            a = torch.relu(z)
+        elif name == "leaky_relu":
+            a = torch.nn.functional.leaky_relu(z, layer.alpha)
+        elif name == "softplus":
+            a = torch.nn.functional.softplus(z)
+        elif name == "identity":
+            a = z
+        elif name == "softmax":
+            a = torch.softmax(z, dim=1)
+    Yt = torch.tensor(Y, dtype=torch.float64)
+    if net.loss == "squared_error":
+        per = 0.5 * ((Yt - a) ** 2).sum(dim=1)
+    elif net.loss == "cross_entropy":
+        per = -(Yt * torch.log(a)).sum(dim=1)
+    else:
+        per = -(Yt * torch.log(a) + (1 - Yt) * torch.log(1 - a)).sum(dim=1)
+    loss = per.mean()
+    loss.backward()
+    return float(loss.detach()), {k: v.grad.numpy() for k, v in tp.items()}

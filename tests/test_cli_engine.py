@@ -1,0 +1,81 @@
+"""`symbp examples`, `symbp check` and `symbp evaluate` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from symbp.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_examples_lists_every_bundled_example_with_one_line(capsys):
+    code, out, _ = run(capsys, "examples")
+    assert code == 0
+    names = [line.split()[0] for line in out.splitlines()]
+    assert names == ["deep_logistic", "logistic", "mazur", "softmax", "xor"]
+
+
+def test_evaluate_mazur_json_has_the_posts_numbers(capsys):
+    code, out, _ = run(capsys, "evaluate", "mazur", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["loss"] == pytest.approx(0.298371109, abs=5e-10)
+    assert data["gradients"]["W2"][0][0] == pytest.approx(0.082167041, abs=5e-10)
+    assert data["updated_params"]["W2"][0][0] == pytest.approx(0.35891648, abs=5e-9)
+    assert data["updated_params"]["W1"][0][0] == pytest.approx(0.14978072, abs=5e-9)
+    assert set(data["forward"]) == {"z1", "a1", "z2", "a2"}
+    assert set(data["deltas"]) == {"delta1", "delta2"}
+    assert data["forward"]["a1"] == pytest.approx([0.593269992, 0.596884378], abs=5e-10)
+
+
+def test_evaluate_batch_json_keeps_rows(capsys):
+    code, out, _ = run(capsys, "evaluate", "xor", "--json")
+    data = json.loads(out)
+    assert code == 0 and len(data["forward"]["a2"]) == 4 and len(data["forward"]["a2"][0]) == 1
+
+
+def test_evaluate_mazur_json_golden(capsys, golden):
+    _, out, _ = run(capsys, "evaluate", "mazur", "--json")
+    golden("evaluate/mazur.json", out)
+
+
+def test_check_proves_mazur_and_exits_0(capsys):
+    code, out, _ = run(capsys, "check", "mazur")
+    assert code == 0
+    assert "dE/dw5: BP = direct differentiation" in out
+    assert "mazur: 10 parameters, all proved" in out
+
+
+def test_check_json_lists_every_parameter(capsys):
+    code, out, _ = run(capsys, "check", "softmax", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["ok"] and len(data["parameters"]) == 5 * 4 + 5 + 3 * 5 + 3
+    assert data["identities"] == [r"\sum_j y_j = 1"]
+
+
+def test_bad_option_exits_2(capsys):
+    code, _, err = run(capsys, "evaluate", "mazur", "--bogus")
+    assert code == 2 and "unrecognized arguments" in err
+
+
+def test_spec_without_example_cannot_be_evaluated(tmp_path, capsys):
+    path = tmp_path / "plain.toml"
+    path.write_text("inputs = 1\n[[layers]]\nunits = 1\n")
+    code, out, err = run(capsys, "evaluate", str(path))
+    assert code == 2 and out == "" and "has no [example] table" in err
+
+
+def test_module_entry_point_runs():
+    done = subprocess.run(
+        [sys.executable, "-m", "symbp", "examples"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0 and "mazur" in done.stdout

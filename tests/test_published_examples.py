@@ -1,0 +1,75 @@
+"""The bundled examples reproduce the numbers published in the seeds' posts."""
+
+from __future__ import annotations
+
+import pytest
+
+import symbp
+
+
+def worked(name: str):
+    return symbp.derive(symbp.load(name)).evaluate()
+
+
+def loss_after_step(name: str) -> float:
+    net = symbp.load(name)
+    d = symbp.derive(net)
+    step = d.evaluate()
+    ex = net.example
+    moved = type(ex)(ex.x, ex.y, step.updated_params, ex.learning_rate, ex.train_bias, ex.single)
+    return d.evaluate(moved).loss
+
+
+def test_mazur_total_error_is_the_posts():
+    assert worked("mazur").loss == pytest.approx(0.298371109, abs=5e-10)
+
+
+def test_mazur_forward_values_are_the_posts():
+    w = worked("mazur")
+    assert w.forward["z1"][0][0] == pytest.approx(0.3775, abs=1e-12)
+    assert w.forward["a1"][0].tolist() == pytest.approx([0.593269992, 0.596884378], abs=5e-10)
+    assert w.forward["a2"][0].tolist() == pytest.approx([0.75136507, 0.772928465], abs=5e-9)
+
+
+def test_mazur_dE_dw5_is_the_posts():
+    assert worked("mazur").gradients["W2"][0][0] == pytest.approx(0.082167041, abs=5e-10)
+
+
+def test_mazur_updated_weights_are_the_posts():
+    up = worked("mazur").updated_params
+    assert up["W2"][0][0] == pytest.approx(0.35891648, abs=5e-9)
+    assert up["W2"].ravel().tolist() == pytest.approx(
+        [0.35891648, 0.408666186, 0.511301270, 0.561370121], abs=5e-9
+    )
+    assert up["W1"].ravel().tolist() == pytest.approx(
+        [0.149780716, 0.19956143, 0.24975114, 0.29950229], abs=5e-9
+    )
+
+
+def test_mazur_frozen_biases_are_not_updated():
+    up = worked("mazur").updated_params
+    assert float(up["b1"]) == 0.35 and float(up["b2"]) == 0.60
+
+
+def test_deep_logistic_loss_and_loss_after_one_step():
+    assert worked("deep_logistic").loss == pytest.approx(2.0200034, abs=5e-8)
+    assert loss_after_step("deep_logistic") == pytest.approx(1.8307847, abs=5e-8)
+
+
+def test_logistic_loss_and_loss_after_one_step():
+    assert worked("logistic").loss == pytest.approx(2.8590328, abs=5e-8)
+    assert loss_after_step("logistic") == pytest.approx(1.6852985, abs=5e-8)
+
+
+def test_logistic_any_parameters_with_the_same_pre_activation_give_the_same_loss():
+    net = symbp.load("logistic")
+    other = net.with_example(x=[2, 3], y=[0], learning_rate=0.1,
+                             params={"W1": [[0.1, 0.6]], "b1": [0.8]})
+    assert symbp.derive(other).evaluate().loss == pytest.approx(2.8590328, abs=5e-8)
+
+
+@pytest.mark.parametrize("name", sorted(symbp.examples()))
+def test_bundled_example_is_proved_by_check(name):
+    report = symbp.derive(symbp.load(name)).check()
+    assert report.ok
+    assert len(report.parameters) == len(symbp.derive(symbp.load(name)).gradients)
