@@ -6,6 +6,7 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 
+
 def _act(name: str, zs: list, alpha: float | None) -> list:
     if name == "sigmoid":
         return [1 / (1 + mpmath.exp(-z)) for z in zs]
@@ -81,8 +82,10 @@ def torch_gradients(net, params: dict, X: np.ndarray, Y: np.ndarray):
     """(loss, grads) from PyTorch float64 autograd."""
     import torch
 
-    tp = {k: torch.tensor(np.array(v, dtype=float), dtype=torch.float64, requires_grad=True)
-          for k, v in params.items()}
+    tp = {
+        k: torch.tensor(np.array(v, dtype=float), dtype=torch.float64, requires_grad=True)
+        for k, v in params.items()
+    }
     a = torch.tensor(X, dtype=torch.float64)
     for l, layer in enumerate(net.layers, start=1):
         z = a @ tp[f"W{l}"].T

@@ -63,8 +63,9 @@ def test_logistic_loss_and_loss_after_one_step():
 
 def test_logistic_any_parameters_with_the_same_pre_activation_give_the_same_loss():
     net = symbp.load("logistic")
-    other = net.with_example(x=[2, 3], y=[0], learning_rate=0.1,
-                             params={"W1": [[0.1, 0.6]], "b1": [0.8]})
+    other = net.with_example(
+        x=[2, 3], y=[0], learning_rate=0.1, params={"W1": [[0.1, 0.6]], "b1": [0.8]}
+    )
     assert symbp.derive(other).evaluate().loss == pytest.approx(2.8590328, abs=5e-8)
 
 

@@ -41,9 +41,7 @@ def random_case(seed: int) -> tuple[Network, Example]:
     else:
         Y = rng.normal(0, 1, size=(m, n_out))
     params = {k: rng.normal(0, 0.9, size=s) for k, s in net.parameter_shapes().items()}
-    ex = Example(
-        tuple(map(tuple, X)), tuple(map(tuple, Y)), params, 0.1, True, single=(m == 1)
-    )
+    ex = Example(tuple(map(tuple, X)), tuple(map(tuple, Y)), params, 0.1, True, single=(m == 1))
     return net, ex
 
 

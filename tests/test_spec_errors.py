@@ -1,4 +1,4 @@
-"""Bad specs are refused with one line naming the file and the key; the CLI exits 2, no traceback."""
+"""Bad specs are refused with one line naming the file and key; the CLI exits 2, no traceback."""
 
 from __future__ import annotations
 
