@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from . import spec as _spec
 from .derive import Derivation, derive
 from .errors import ClaimError, SpecError, SymbpError
 from .network import Example, Layer, Network
-from .spec import bundled as examples
+from .spec import bundled as list_examples
 
 __all__ = [
     "ClaimError",
@@ -18,13 +19,11 @@ __all__ = [
     "SpecError",
     "SymbpError",
     "derive",
-    "examples",
+    "list_examples",
     "load",
 ]
 
 
 def load(source: str | Path) -> Network:
-    """Load a network from a TOML file or a bundled example's name (see `examples()`)."""
-    from .spec import load as _load
-
-    return _load(source)
+    """Load a network from a TOML file or a bundled example's name (see `list_examples()`)."""
+    return _spec.load(source)

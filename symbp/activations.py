@@ -119,6 +119,66 @@ class Softmax(ActivationBase):
         return Softmax(k, *zs) * (same - Softmax(i, *zs))
 
 
+class LogSumExp(sp.Function):
+    """log(sum_k exp(z_k)), for costs computed from logits."""
+
+    @classmethod
+    def definition(cls, *zs):
+        return sp.log(sp.Add(*[sp.exp(z) for z in zs]))
+
+    def fdiff(self, argindex=1):
+        return Softmax(sp.Integer(argindex), *self.args)
+
+    def _eval_evalf(self, prec):
+        return self.definition(*self.args).evalf(prec)
+
+
+def logit_form(expr: sp.Expr) -> sp.Expr:
+    """Rewrite log(sigmoid(z)), log(1 - sigmoid(z)) and log(softmax_k(z)) through softplus and
+    log-sum-exp, which stay finite for any z; each rule is proven by `prove_logit_rules`."""
+
+    def rule(e: sp.Expr) -> sp.Expr:
+        (arg,) = e.args
+        if isinstance(arg, Sigmoid):
+            return -Softplus(-arg.args[0])
+        one_minus = 1 - arg
+        if isinstance(one_minus, Sigmoid):
+            return -Softplus(one_minus.args[0])
+        if isinstance(arg, Softmax):
+            k, *zs = arg.args
+            return zs[int(k) - 1] - LogSumExp(*zs)
+        return e
+
+    return expr.replace(lambda e: isinstance(e, sp.log), rule)
+
+
+def prove_logit_rules() -> bool:
+    """Prove each rewrite of `logit_form` from the definitions."""
+    z = sp.Symbol("z", real=True)
+    zs = sp.symbols("z1:4", real=True)
+    cases = [sp.log(Sigmoid(z)), sp.log(1 - Sigmoid(z)), sp.log(Softmax(sp.Integer(2), *zs))]
+    for case in cases:
+        rewritten = logit_form(case)
+        if rewritten == case:
+            return False
+        defined = [
+            c.replace(
+                lambda e: isinstance(e, (ActivationBase, LogSumExp)),
+                lambda e: e.definition(*e.args),
+            )
+            for c in (case, rewritten)
+        ]
+        if sp.simplify(sp.expand_log(defined[0] - defined[1], force=True)) != 0:
+            return False
+    return True
+
+
+def _np_logsumexp(*zs):
+    stacked = np.stack(np.broadcast_arrays(*[np.asarray(z, dtype=float) for z in zs]))
+    top = stacked.max(axis=0)
+    return top + np.log(np.exp(stacked - top).sum(axis=0))
+
+
 def _np_sigmoid(z):
     z = np.asarray(z, dtype=float)
     e = np.exp(-np.abs(z))
@@ -217,6 +277,7 @@ def numeric_namespace() -> dict[str, object]:
     """Return the class-name -> NumPy function table used to evaluate derived expressions."""
     table = {entry.cls.__name__: entry.numeric for entry in REGISTRY.values()}
     table["Heaviside"] = lambda z, h0=0: np.heaviside(z, h0)
+    table["LogSumExp"] = _np_logsumexp
     return table
 
 

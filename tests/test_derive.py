@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -115,7 +117,7 @@ def test_shared_bias_chain_sums_over_the_layers_units():
     assert len(d.chains[b2].terms) == 2
 
 
-@pytest.mark.parametrize("name", sorted(symbp.examples()))
+@pytest.mark.parametrize("name", sorted(symbp.list_examples()))
 def test_every_chain_multiplies_out_to_the_gradient(name):
     d = symbp.derive(symbp.load(name))
     for p, chain in d.chains.items():
@@ -179,3 +181,22 @@ def test_general_bp4_is_a_times_delta():
 def test_general_bp1_for_sigmoid_and_binary_cross_entropy_is_a_minus_y():
     eq = general.output_delta(symbp.losses.get("binary_cross_entropy"), activations.get("sigmoid"))
     assert eq.rhs == general.a[general.L, general.j] - general.y[general.j]
+
+
+def test_logit_rules_are_proved_from_the_definitions():
+    assert activations.prove_logit_rules()
+
+
+@pytest.mark.parametrize("name", sorted(symbp.list_examples()))
+@pytest.mark.parametrize("scale", [1000.0, -1000.0], ids=["plus1000", "minus1000"])
+def test_evaluate_is_finite_without_warnings_at_pre_activations_of_1000(name, scale):
+    net = symbp.load(name)
+    ex = net.example
+    params = {k: np.full_like(v, scale, dtype=float) for k, v in ex.params.items()}
+    moved = type(ex)(ex.x, ex.y, params, ex.learning_rate, True, ex.single)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            worked = symbp.derive(net).evaluate(moved)
+    assert np.isfinite(worked.loss)
+    assert all(np.all(np.isfinite(g)) for g in worked.gradients.values())

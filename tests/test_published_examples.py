@@ -69,7 +69,7 @@ def test_logistic_any_parameters_with_the_same_pre_activation_give_the_same_loss
     assert symbp.derive(other).evaluate().loss == pytest.approx(2.8590328, abs=5e-8)
 
 
-@pytest.mark.parametrize("name", sorted(symbp.examples()))
+@pytest.mark.parametrize("name", sorted(symbp.list_examples()))
 def test_bundled_example_is_proved_by_check(name):
     report = symbp.derive(symbp.load(name)).check()
     assert report.ok

@@ -90,6 +90,13 @@ class Derivation:
         return expr.xreplace(self.full)
 
     @cached_property
+    def logit_cost(self) -> sp.Expr:
+        """The cost in the output pre-activations z^L, with log(sigmoid), log(1 - sigmoid) and
+        log(softmax) written through softplus and log-sum-exp: finite for any z."""
+        out = self.layers[-1]
+        return activations.logit_form(self.cost.xreplace(dict(zip(out.a, out.a_def))))
+
+    @cached_property
     def expanded_cost(self) -> sp.Expr:
         return self.expand(self.cost)
 

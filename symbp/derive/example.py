@@ -23,8 +23,7 @@ def evaluate_exprs(exprs: Sequence[sp.Expr], env: dict[sp.Symbol, object], m: in
     for e in exprs:
         used = sorted(e.free_symbols & set(env), key=lambda s: s.name)
         f = sp.lambdify(used, e, modules=namespace)
-        with np.errstate(over="ignore", under="ignore"):
-            v = np.asarray(f(*[env[s] for s in used]), dtype=float)
+        v = np.asarray(f(*[env[s] for s in used]), dtype=float)
         out.append(np.broadcast_to(v, (m,)).copy())
     return out
 
@@ -82,7 +81,7 @@ def run(d, example: Example) -> WorkedExample:
         env.update(zip(ds, evaluate_exprs(lb.delta, env, m)))
         deltas[f"delta{lf.index}"] = np.stack([env[s] for s in ds], axis=1)
     deltas = dict(sorted(deltas.items(), key=lambda kv: int(kv[0][5:])))
-    (cost,) = evaluate_exprs([d.cost], env, m)
+    (cost,) = evaluate_exprs([d.logit_cost], env, m)
     grads = {key: np.zeros_like(v, dtype=float) for key, v in example.params.items()}
     exprs = list(d.gradients.values())
     per_param = {}
