@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from . import spec as _spec
 from .derive import derive
-from .errors import SymbpError
+from .errors import CheckCostError, SymbpError
 
 SPEC_HELP = "a spec file (TOML) or a bundled example's name (see `symbp examples`)"
 
@@ -35,8 +35,17 @@ def _cmd_examples(args: argparse.Namespace) -> int:
     return 0
 
 
+CHECK_LIMIT_SECONDS = 120
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     d = derive(_spec.load(args.spec))
+    estimate = d.estimated_check_seconds()
+    if estimate > CHECK_LIMIT_SECONDS and not args.force:
+        raise CheckCostError(
+            f"checking {d.net.name} ({len(d.gradients)} parameters) is estimated at "
+            f"~{estimate:.0f} s, over the {CHECK_LIMIT_SECONDS} s limit; pass --force to run it"
+        )
     report = d.check(progress=_progress("proving"))
     if args.json:
         print(
@@ -107,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help=f"run even when the estimated time is over {CHECK_LIMIT_SECONDS} s",
+    )
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser(

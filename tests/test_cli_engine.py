@@ -79,3 +79,11 @@ def test_module_entry_point_runs():
         [sys.executable, "-m", "symbp", "examples"], capture_output=True, text=True, check=False
     )
     assert done.returncode == 0 and "mazur" in done.stdout
+
+
+def test_check_on_a_large_network_states_its_cost_and_asks_for_force(tmp_path, capsys):
+    path = tmp_path / "big.toml"
+    path.write_text("inputs = 4\n" + "".join(f"[[layers]]\nunits = {n}\n" for n in (16, 16, 4)))
+    code, out, err = run(capsys, "check", str(path))
+    assert code == 2 and out == ""
+    assert "420 parameters" in err and "estimated at" in err and "--force" in err
