@@ -43,6 +43,12 @@ class Layer:
             entry = activations.get(self.activation)
         except SpecError as e:
             raise e.located(prefix="activation") from None
+        if not entry.elementwise and self.units < 2:
+            raise SpecError(
+                f"{self.activation} over a single unit is the constant 1; use sigmoid or give "
+                "it 2 or more units",
+                "units",
+            )
         if self.bias not in BIAS_MODES:
             raise SpecError(
                 f"unknown bias mode {self.bias!r} (known: {', '.join(BIAS_MODES)})", "bias"

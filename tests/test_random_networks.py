@@ -26,7 +26,7 @@ def random_case(seed: int) -> tuple[Network, Example]:
         act = ACTIVATIONS[(seed // 3 + i) % len(ACTIVATIONS)]
         if i == depth - 1 and loss != "squared_error":
             act = "softmax" if loss == "cross_entropy" and widths[-1] > 1 else "sigmoid"
-        elif i == depth - 1 and seed % 7 == 0:
+        elif i == depth - 1 and seed % 7 == 0 and widths[-1] > 1:
             act = "softmax"
         alpha = 0.05 if act == "leaky_relu" else None
         layers.append(Layer(widths[i + 1], act, BIASES[(seed // 2 + i) % 3], alpha))

@@ -30,6 +30,12 @@ BAD = [
         "layers[0].activation",
         "unknown activation 'sigmod'",
     ),
+    (
+        "softmax-single-unit",
+        GOOD.replace('units = 1\nactivation = "sigmoid"', 'units = 1\nactivation = "softmax"'),
+        "layers[1].units",
+        "single unit",
+    ),
     ("units-zero", GOOD.replace("units = 2", "units = 0"), "layers[0].units", "positive integer"),
     ("units-string", GOOD.replace("units = 2", 'units = "2"'), "layers[0].units", "positive"),
     ("units-float", GOOD.replace("units = 2", "units = 2.5"), "layers[0].units", "positive"),
