@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import spec as _spec
+from .compile import compile
 from .derive import Derivation, derive
 from .errors import ClaimError, SpecError, SymbpError
 from .network import Example, Layer, Network
@@ -18,6 +19,7 @@ __all__ = [
     "Network",
     "SpecError",
     "SymbpError",
+    "compile",
     "derive",
     "list_examples",
     "load",

@@ -1,0 +1,108 @@
+"""`compile(net)`: the generated module loaded in-process, behind a small checking wrapper."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Mapping
+
+import numpy as np
+
+from ..derive import Derivation, derive
+from ..errors import SymbpError
+from ..network import Network
+from . import module
+
+Params = Mapping[str, np.ndarray]
+
+
+class Model:
+    """A compiled model: forward, loss, gradients and sgd_step generated from a derivation.
+
+    `trained` lists the keys sgd_step updates; with frozen biases (the spec's
+    `example.train_bias = false`, or `compile(net, train_bias=False)`) the biases are kept.
+    """
+
+    def __init__(self, d: Derivation, train_bias: bool):
+        self.derivation = d
+        self.net = d.net
+        self.train_bias = train_bias
+        self.shapes = d.net.parameter_shapes()
+        self.trained = tuple(module.trained_keys(d, train_bias))
+        self.source = module.source(d, train_bias, header=False)
+        namespace: dict = {}
+        code = builtins.compile(self.source, "<symbp compiled model>", "exec")
+        exec(code, namespace)
+        self._forward = namespace["forward"]
+        self._loss = namespace["loss"]
+        self._gradients = namespace["gradients"]
+        self._sgd_step = namespace["sgd_step"]
+
+    def module_source(self) -> str:
+        """The standalone module's text, headed by the network's name and description."""
+        return module.source(self.derivation, self.train_bias, header=True)
+
+    def _params(self, params: Params) -> dict[str, np.ndarray]:
+        if not isinstance(params, Mapping):
+            raise SymbpError(f"params must be a mapping of arrays keyed {', '.join(self.shapes)}")
+        out = {}
+        for key, shape in self.shapes.items():
+            if key not in params:
+                raise SymbpError(f"params: missing {key!r} with shape {list(shape)}")
+            arr = np.asarray(params[key], dtype=float)
+            if arr.shape != shape:
+                raise SymbpError(f"params: {key} has shape {list(arr.shape)}, not {list(shape)}")
+            out[key] = arr
+        return out
+
+    def _rows(self, value, width: int, what: str) -> np.ndarray:
+        arr = np.asarray(value, dtype=float)
+        if arr.ndim != 2 or arr.shape[1] != width or arr.shape[0] == 0:
+            raise SymbpError(f"{what} must have shape (m, {width}), got {list(arr.shape)}")
+        return arr
+
+    def _xy(self, X, Y) -> tuple[np.ndarray, np.ndarray]:
+        X = self._rows(X, self.net.inputs, "X")
+        Y = self._rows(Y, self.net.sizes[-1], "Y")
+        if X.shape[0] != Y.shape[0]:
+            raise SymbpError(f"X has {X.shape[0]} rows but Y has {Y.shape[0]}")
+        return X, Y
+
+    def forward(self, params: Params, X) -> np.ndarray:
+        """The outputs a^L, one row per row of X."""
+        return self._forward(self._params(params), self._rows(X, self.net.inputs, "X"))
+
+    def loss(self, params: Params, X, Y) -> float:
+        """The per-sample cost averaged over the batch."""
+        return float(self._loss(self._params(params), *self._xy(X, Y)))
+
+    def gradients(self, params: Params, X, Y) -> dict[str, np.ndarray]:
+        """Batch-mean gradients keyed like params."""
+        grads = self._gradients(self._params(params), *self._xy(X, Y))
+        return {k: np.asarray(grads[k], dtype=float) for k in self.shapes}
+
+    def sgd_step(self, params: Params, X, Y, learning_rate: float) -> dict[str, np.ndarray]:
+        """The parameters after one SGD step (keys not in `trained` unchanged)."""
+        new = self._sgd_step(self._params(params), *self._xy(X, Y), float(learning_rate))
+        return {k: np.asarray(new[k], dtype=float) for k in self.shapes}
+
+    def init_params(self, seed: int = 0) -> dict[str, np.ndarray]:
+        """Weights drawn from N(0, 1/n_{l-1}) with `seed`; biases zero."""
+        rng = np.random.default_rng(seed)
+        out = {}
+        for key, shape in self.shapes.items():
+            if key.startswith("W"):
+                out[key] = rng.normal(0.0, 1.0 / np.sqrt(shape[1]), size=shape)
+            else:
+                out[key] = np.zeros(shape)
+        return out
+
+
+def compile(net: Network | Derivation, train_bias: bool | None = None) -> Model:
+    """Compile `net` (or its derivation) into a NumPy Model.
+
+    `train_bias` defaults to the spec's `example.train_bias` (true when there is no example).
+    """
+    d = net if isinstance(net, Derivation) else derive(net)
+    if train_bias is None:
+        train_bias = d.net.example.train_bias if d.net.example is not None else True
+    return Model(d, bool(train_bias))

@@ -1,0 +1,278 @@
+"""The derivation's per-unit expressions mapped onto batched arrays, every mapping verified.
+
+For each layer, unit j's symbols become array names (a^l_j -> A<l>, z^l_j -> Z<l>,
+delta^l_j -> D<l>, y_j -> Y, b^l_j -> b<l>), and sums over the neighbouring layer's units
+become matrix products. Code generation checks that every unit's derived expression maps to
+the same array expression; anything else raises, so the vector code is the derived code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from ..activations import ActivationBase, Sigmoid, Softmax, Softplus
+from ..derive import Derivation
+from ..errors import SymbpError
+from .printer import LogSumExp, MeanOuter, MeanRows, MeanTotal, RowsDot, RowsDotT, RowSum
+
+
+class CompileError(SymbpError):
+    """A derived expression does not have the per-unit form the vector code assumes."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One array assignment, with the derived per-unit equation (unit 1) it implements."""
+
+    target: sp.Symbol
+    expr: sp.Expr
+    derived: tuple[sp.Expr, sp.Expr] | None = None
+
+
+@dataclass
+class Program:
+    """Forward, cost and gradient steps in order; names of inputs, outputs and parameters."""
+
+    forward: list[Step]
+    cost: Step
+    backward: list[Step]
+    gradients: dict[str, sp.Symbol]
+    outputs: sp.Symbol
+    keys: list[str]
+    logits: bool
+    general: list[tuple[sp.Expr, sp.Expr]] = field(default_factory=list)
+
+
+def array(name: str) -> sp.Symbol:
+    return sp.Symbol(name)
+
+
+X, Y, M = array("X"), array("Y"), array("m")
+
+
+def stable_log(expr: sp.Expr) -> sp.Expr:
+    """log of an activation rewritten in logits: log sigma(u) = -softplus(-u), and so on.
+
+    Each rule is an identity proven in tests/test_compile_numerics.py.
+    """
+    (arg,) = expr.args
+    if isinstance(arg, Sigmoid):
+        return -Softplus(-arg.args[0])
+    if isinstance(1 - arg, Sigmoid):
+        return -Softplus((1 - arg).args[0])
+    if isinstance(arg, Softmax):
+        k, *zs = arg.args
+        return zs[int(k) - 1] - LogSumExp(*zs)
+    return expr
+
+
+def logit_cost(d: Derivation) -> sp.Expr | None:
+    """The cost with log(act(z)) rewritten by `stable_log`, or None when it has no such log."""
+    out = d.layers[-1]
+    if not d.cost.has(sp.log):
+        return None
+    cost = d.cost.xreplace(dict(zip(out.a, out.a_def)))
+    cost = cost.replace(lambda e: isinstance(e, sp.log), stable_log)
+    if any(
+        isinstance(e.args[0], ActivationBase) or e.args[0].has(ActivationBase)
+        for e in cost.atoms(sp.log)
+    ):
+        return None
+    back = {ad: a for ad, a in zip(out.a_def, out.a) if ad != a}
+    return cost.xreplace(back)
+
+
+class _Layer:
+    """Array names and the unit-j -> array maps of one layer."""
+
+    def __init__(self, d: Derivation, pos: int):
+        lf = d.layers[pos]
+        self.lf, self.l, self.n = lf, lf.index, len(lf.z)
+        self.Z, self.A, self.D = array(f"Z{self.l}"), array(f"A{self.l}"), array(f"D{self.l}")
+        self.W = array(f"W{self.l}")
+        self.b = array(f"b{self.l}") if lf.biases else None
+        self.maps = []
+        for j in range(self.n):
+            m = {lf.z[j]: self.Z, lf.a[j]: self.A, d.delta_symbols[pos][j]: self.D}
+            if lf.bias_mode == "per_unit":
+                m[lf.biases[j]] = self.b
+            elif lf.bias_mode == "shared":
+                m[lf.biases[0]] = self.b
+            if pos == len(d.layers) - 1:
+                m[d.targets[j]] = Y
+            if not lf.activation.elementwise:
+                m[lf.a_def[j]] = lf.activation.cls(self.Z)
+                m[LogSumExp(*lf.z)] = LogSumExp(self.Z)
+            self.maps.append(m)
+        self.arrays = {self.Z, self.A, self.D, X, Y} | ({self.b} if self.b is not None else set())
+
+    def uniform(self, exprs: list[sp.Expr], what: str) -> sp.Expr:
+        """The one array expression every unit's expression maps to; raise if they differ."""
+        first = None
+        for j, e in enumerate(exprs):
+            v = e.xreplace(self.maps[j])
+            stray = v.free_symbols - self.arrays
+            if stray:
+                names = ", ".join(sorted(s.name for s in stray))
+                raise CompileError(
+                    f"layer {self.l}: {what} of unit {j + 1} is not elementwise (uses {names})"
+                )
+            if first is None:
+                first = v
+            elif v != first:
+                raise CompileError(
+                    f"layer {self.l}: {what} of unit {j + 1} maps to {v}, unit 1 to {first}"
+                )
+        return first
+
+
+def _check(ok: bool, message: str) -> None:
+    if not ok:
+        raise CompileError(message)
+
+
+def _forward(d: Derivation, layers: list[_Layer]) -> list[Step]:
+    steps = []
+    prev_syms, prev = d.inputs, X
+    for L in layers:
+        lf = L.lf
+        for j in range(L.n):
+            pattern = sp.Add(*[w * a for w, a in zip(lf.weights[j], prev_syms)]) + lf.bias_of(j)
+            _check(lf.z_def[j] == pattern, f"layer {L.l}: z of unit {j + 1} is not w a + b")
+        bias = L.uniform([lf.bias_of(j) for j in range(L.n)], "bias")
+        steps.append(Step(L.Z, RowsDotT(prev, L.W) + bias, (lf.z[0], lf.z_def[0])))
+        steps.append(Step(L.A, L.uniform(lf.a_def, "activation"), (lf.a[0], lf.a_def[0])))
+        prev_syms, prev = lf.a, L.A
+    return steps
+
+
+def _softmax_delta(L: _Layer, J: sp.Matrix, G: sp.Expr) -> sp.Expr:
+    """delta = J^T g for J = diag(a) - a a^T, after checking the derived Jacobian has that form."""
+    a = L.lf.a
+    for i in range(L.n):
+        for j in range(L.n):
+            want = (a[i] if i == j else 0) - a[i] * a[j]
+            _check(
+                sp.expand(J[i, j] - want) == 0,
+                f"layer {L.l}: Jacobian entry ({i + 1}, {j + 1}) is not that of softmax",
+            )
+    return L.A * G - L.A * RowSum(L.A * G)
+
+
+def _backward(d: Derivation, layers: list[_Layer]) -> list[Step]:
+    steps = []
+    last = len(layers) - 1
+    for pos in range(last, -1, -1):
+        L, lb = layers[pos], d.backward[pos]
+        J = lb.jacobian
+        if pos == last:
+            G = None
+            try:
+                D = L.uniform(lb.delta, "delta")
+            except CompileError:
+                G = L.uniform(lb.dC_da, "dC/da")
+                D = None
+        else:
+            nxt = d.layers[pos + 1]
+            dnext = d.delta_symbols[pos + 1]
+            for j in range(L.n):
+                pattern = sp.Add(*[nxt.weights[k][j] * dnext[k] for k in range(len(nxt.z))])
+                _check(
+                    lb.dC_da[j] == pattern,
+                    f"layer {L.l}: dC/da of unit {j + 1} is not sum_k w_kj delta_k",
+                )
+            G, D = RowsDot(layers[pos + 1].D, layers[pos + 1].W), None
+        if D is None:
+            for j in range(L.n):
+                raw = sp.Add(*[lb.dC_da[i] * J[i, j] for i in range(L.n)])
+                _check(
+                    sp.expand(lb.delta_raw[j] - raw) == 0,
+                    f"layer {L.l}: delta of unit {j + 1} is not dC/da times the Jacobian",
+                )
+            if L.lf.activation.elementwise:
+                for i in range(L.n):
+                    for j in range(L.n):
+                        _check(i == j or J[i, j] == 0, f"layer {L.l}: Jacobian is not diagonal")
+                D = G * L.uniform([J[j, j] for j in range(L.n)], "activation derivative")
+            else:
+                D = _softmax_delta(L, J, G)
+        steps.append(Step(L.D, D, (d.delta_symbols[pos][0], lb.delta[0])))
+    return steps
+
+
+def _gradients(d: Derivation, layers: list[_Layer]) -> tuple[list[Step], dict[str, sp.Symbol]]:
+    by_key: dict[str, list[tuple[sp.Symbol, tuple[int, ...]]]] = {}
+    for p, (key, idx) in d.param_index.items():
+        by_key.setdefault(key, []).append((p, idx))
+    steps, names = [], {}
+    for key, entries in by_key.items():
+        l = int(key[1:])
+        L = layers[l - 1]
+        ds = d.delta_symbols[l - 1]
+        prev_syms = d.layers[l - 2].a if l > 1 else d.inputs
+        prev = layers[l - 2].A if l > 1 else X
+        for p, idx in entries:
+            g = d.gradients[p]
+            if key[0] == "W":
+                j, k = idx
+                _check(g == ds[j] * prev_syms[k], f"dC/d{p.name} is not delta_j a_k")
+            elif idx:
+                _check(g == ds[idx[0]], f"dC/d{p.name} is not delta_j")
+            else:
+                _check(g == sp.Add(*ds), f"dC/d{p.name} is not sum_j delta_j")
+        if key[0] == "W":
+            expr = MeanOuter(L.D, prev, M)
+        elif entries[0][1]:
+            expr = MeanRows(L.D, M)
+        else:
+            expr = MeanTotal(L.D, M)
+        target = array(f"d{key}")
+        names[key] = target
+        first = entries[0][0]
+        steps.append(
+            Step(
+                target,
+                expr,
+                (sp.Symbol(f"d{d.cost_symbol.name}/d{first.name}"), d.gradients[first]),
+            )
+        )
+    return steps, names
+
+
+def _cost(d: Derivation, out: _Layer) -> tuple[Step, bool]:
+    cost = logit_cost(d)
+    logits = cost is not None
+    cost = d.cost if cost is None else cost
+    units: list[list[sp.Expr]] = [[] for _ in range(out.n)]
+    for term in sp.Add.make_args(cost):
+        owners = [j for j in range(out.n) if term.has(out.lf.a[j]) or term.has(d.targets[j])]
+        if not owners:
+            owners = [j for j in range(out.n) if term.has(out.lf.z[j])]
+        _check(len(owners) == 1, f"cost term {term} does not belong to one output unit")
+        units[owners[0]].append(term)
+    per_unit = [sp.Add(*t) for t in units]
+    step = Step(array("cost"), MeanTotal(out.uniform(per_unit, "cost"), M), (d.cost_symbol, cost))
+    return step, logits
+
+
+def build(d: Derivation) -> Program:
+    """The verified array program for derivation `d`."""
+    layers = [_Layer(d, pos) for pos in range(len(d.layers))]
+    forward = _forward(d, layers)
+    cost, logits = _cost(d, layers[-1])
+    backward = _backward(d, layers)
+    grad_steps, names = _gradients(d, layers)
+    g = d.general
+    general = [(e.lhs, e.rhs) for e in (g.z_def, g.a_def, g.cost, g.bp1, g.bp2, g.bp3, g.bp4)]
+    return Program(
+        forward=forward,
+        cost=cost,
+        backward=backward + grad_steps,
+        gradients=names,
+        outputs=layers[-1].A,
+        keys=list(d.net.parameter_shapes()),
+        logits=logits,
+        general=general,
+    )
