@@ -61,15 +61,17 @@ class LogSumExp(sp.Function):
         return sp.log(sp.Add(*[sp.exp(z) for z in zs]))
 
 
-# NumPy names each stable helper uses (they are defined in templates/numpy/module.py.jinja2).
-HELPER_NUMPY = {
+# What each stable helper uses: NumPy names and other helpers (all defined in
+# templates/numpy/module.py.jinja2).
+HELPER_USES = {
+    "_exp_or_zero": ("numpy.exp", "numpy.maximum"),
     "_sigmoid": ("numpy.tanh",),
     "_tanh": ("numpy.tanh",),
     "_relu": ("numpy.maximum",),
     "_leaky_relu": ("numpy.where",),
-    "_softplus": ("numpy.logaddexp",),
-    "_softmax": ("numpy.exp", "numpy.max", "numpy.sum"),
-    "_logsumexp": ("numpy.exp", "numpy.log", "numpy.max", "numpy.sum"),
+    "_softplus": ("numpy.maximum", "numpy.abs", "numpy.log1p", "_exp_or_zero"),
+    "_softmax": ("numpy.max", "numpy.sum", "_exp_or_zero"),
+    "_logsumexp": ("numpy.log", "numpy.max", "numpy.sum", "_exp_or_zero"),
 }
 
 
@@ -85,8 +87,11 @@ class CodePrinter(NumPyPrinter):
 
     def _helper(self, name: str) -> str:
         self.helpers.add(name)
-        for fqn in HELPER_NUMPY[name]:
-            self._module_format(fqn)
+        for used in HELPER_USES[name]:
+            if used.startswith("numpy."):
+                self._module_format(used)
+            else:
+                self._helper(used)
         return name
 
     def _print_ActivationBase(self, expr):
