@@ -1,0 +1,89 @@
+"""The jinja2 environment: the user's template directory first, then symbp's own templates.
+
+One set of delimiters for every format, chosen to be safe in LaTeX (where `{#` and `{{` occur):
+`<< expr >>`, `<% statement %>`, `<# comment #>`. A user template can extend the template it
+replaces through the `default/` prefix: `<% extends "default/tex/derivation.tex.jinja2" %>`.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+from dataclasses import dataclass, field
+from numbers import Real
+from pathlib import Path
+
+import jinja2
+from sympy.printing.latex import latex_escape
+
+from ..errors import SymbpError
+from .printer import tex
+
+
+@dataclass(frozen=True)
+class At:
+    """An expression shown with numbers in place of its symbols (Symbol -> printed number);
+    `ordered` keeps a product's factors in the order given (a chain rule)."""
+
+    expr: object
+    values: dict = field(default_factory=dict)
+    ordered: bool = False
+
+
+def template_root() -> Path:
+    """The directory of symbp's own templates (package symbp.templates)."""
+    return Path(str(importlib.resources.files("symbp.templates")))
+
+
+def number(value: float) -> str:
+    """A number to 9 significant digits, with an ASCII minus and no exponent for |x| >= 1e-5."""
+    v = float(value)
+    if v == 0:
+        return "0"
+    text = f"{v:.9g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+    return text
+
+
+def md_escape(text: str) -> str:
+    """User text (a network's name or description) made inert in Markdown."""
+    return "".join("\\" + c if c in "\\`*_{}[]<>()#+!|$" else c for c in str(text))
+
+
+def environment(names: dict, kind: str, templates: Path | None = None) -> jinja2.Environment:
+    """A fresh environment for one document format ("tex" or "md") and one notation table."""
+    loaders: list[jinja2.BaseLoader] = []
+    if templates is not None:
+        if not Path(templates).is_dir():
+            raise SymbpError(f"--templates: {templates}: not a directory")
+        loaders.append(jinja2.FileSystemLoader(str(templates)))
+    own = jinja2.FileSystemLoader(str(template_root()))
+    loaders += [own, jinja2.PrefixLoader({"default": own})]
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        block_start_string="<%",
+        block_end_string="%>",
+        variable_start_string="<<",
+        variable_end_string=">>",
+        comment_start_string="<#",
+        comment_end_string="#>",
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+    )
+
+    def math(item) -> str:
+        if isinstance(item, At):
+            return tex(item.expr, names, item.values, **({"order": "none"} if item.ordered else {}))
+        if isinstance(item, Real) and not hasattr(item, "free_symbols"):
+            return number(item)
+        return tex(item, names)
+
+    env.filters["math"] = math
+    env.filters["num"] = number
+    env.filters["escape"] = latex_escape if kind == "tex" else md_escape
+    env.globals["kind"] = kind
+    return env

@@ -1,0 +1,111 @@
+"""The one LaTeX printer: sympy's LatexPrinter with symbp's names and conventions.
+
+Activations print by their registry name (sigma, tanh, ReLU), sigma'(z) for the derivative of an
+undefined sigma, Nielsen's indices for indexed quantities (a^l_j, w^l_{jk}), the Hadamard
+product as an odot, and partial derivatives as fractions. With `symbol_values`, symbols print as
+the given numbers, which shows an expression instantiated with the worked example's values.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.printing.latex import LatexPrinter
+
+from .. import activations
+
+
+class Updated(sp.Function):
+    """A parameter after one gradient step, printed with a superscript plus."""
+
+    nargs = 1
+
+
+class SymbpLatexPrinter(LatexPrinter):
+    """LatexPrinter with symbp's notation table and printing rules."""
+
+    _default_settings = {**LatexPrinter._default_settings, "symbol_values": {}}
+
+    def _print_Symbol(self, expr, style="plain"):
+        value = self._settings["symbol_values"].get(expr)
+        if value is not None:
+            return rf"\left({value}\right)" if value.startswith("-") else value
+        return super()._print_Symbol(expr, style)
+
+    def _print_ActivationBase(self, expr, exp=None):
+        entry = activations.by_class(type(expr))
+        args = expr.args
+        name = entry.tex
+        if not entry.elementwise:
+            name = rf"{name}_{{{self._print(args[0])}}}"
+            args = args[1:]
+        elif entry.takes_alpha:
+            name = rf"{name}_{{{self._print(args[1])}}}"
+            args = args[:1]
+        inner = ", ".join(self._print(a) for a in args)
+        head = name if exp is None else rf"{name}^{{{exp}}}"
+        return rf"{head}\left({inner}\right)"
+
+    def _print_AppliedUndef(self, expr, exp=None):
+        head = self._print(expr.func) if exp is None else rf"{self._print(expr.func)}^{{{exp}}}"
+        return rf"{head}\left({', '.join(self._print(a) for a in expr.args)}\right)"
+
+    def _print_Heaviside(self, expr, exp=None):
+        head = "H" if exp is None else rf"H^{{{exp}}}"
+        return rf"{head}\left({self._print(expr.args[0])}\right)"
+
+    def _print_Indexed(self, expr):
+        label = self._print(expr.base.label)
+        idx = expr.indices
+        if len(idx) == 1:
+            return rf"{label}_{{{self._print(idx[0])}}}"
+        lower = idx[1:]
+        sep = "" if all(isinstance(i, sp.Symbol) for i in lower) else ","
+        return rf"{label}^{{{self._print(idx[0])}}}_{{{sep.join(self._print(i) for i in lower)}}}"
+
+    def _print_Derivative(self, expr):
+        (var, count), *rest = expr.variable_count
+        inner = expr.expr
+        if not rest and count == 1 and isinstance(inner, sp.core.function.AppliedUndef):
+            if inner.args == (var,):
+                return rf"{self._print(inner.func)}'\left({self._print(var)}\right)"
+        if not rest and count == 1 and (inner.is_Symbol or inner.is_Indexed):
+            return rf"\frac{{\partial {self._print(inner)}}}{{\partial {self._print(var)}}}"
+        return super()._print_Derivative(expr)
+
+    def _print_HadamardProduct(self, expr):
+        from sympy.printing.precedence import PRECEDENCE
+
+        return r" \odot ".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in expr.args)
+
+    def _print_ElementwiseApplyFunction(self, expr):
+        x = sp.Dummy("x")
+        body = expr.function(x)
+        if isinstance(body, sp.Derivative) and body.variables == (x,):
+            name = rf"{self._print(body.expr.func)}'"
+        else:
+            name = self._print(expr.function.expr.func)
+        return rf"{name}\left({self._print(expr.expr)}\right)"
+
+    def _print_Transpose(self, expr):
+        return rf"\left({self._print(expr.arg)}\right)^{{T}}"
+
+    def _print_Updated(self, expr, exp=None):
+        return rf"{{{self._print(expr.args[0])}}}^{{+}}"
+
+
+def tex(
+    expr,
+    names: dict | None = None,
+    values: dict | None = None,
+    **settings,
+) -> str:
+    """LaTeX for `expr`, with `names` (Symbol -> LaTeX) and optional `values` (Symbol -> str)."""
+    settings.setdefault("mul_symbol", "dot" if values else None)
+    printer = SymbpLatexPrinter(
+        {"symbol_names": dict(names or {}), "symbol_values": dict(values or {}), **settings}
+    )
+    return printer.doprint(expr)
+
+
+__all__ = ["ElementwiseApplyFunction", "SymbpLatexPrinter", "Updated", "tex"]
