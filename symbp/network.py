@@ -15,6 +15,7 @@ from . import activations, losses, notation
 from .errors import SpecError
 
 BIAS_MODES = ("per_unit", "shared", "none")
+MAX_MAGNITUDE = 1e6  # example values beyond this are typos, and would overflow deep products
 
 
 def _is_int(v) -> bool:
@@ -102,6 +103,10 @@ def _rows(value, width: int, key: str) -> tuple[tuple[tuple[float, ...], ...], b
         for v in row:
             if not _is_number(v) or not math.isfinite(v):
                 raise SpecError(f"entries must be finite numbers, got {v!r}", where)
+            if abs(v) > MAX_MAGNITUDE:
+                raise SpecError(
+                    f"entries must be at most {MAX_MAGNITUDE:g} in size, got {v!r}", where
+                )
         out.append(tuple(float(v) for v in row))
     return tuple(out), single
 
@@ -153,6 +158,8 @@ def _check_params(params, shapes: dict[str, tuple[int, ...]]) -> dict[str, np.nd
             raise SpecError(f"must have {want}, got shape {list(arr.shape)}", key)
         if not np.all(np.isfinite(arr)):
             raise SpecError("entries must be finite numbers", key)
+        if np.any(np.abs(arr) > MAX_MAGNITUDE):
+            raise SpecError(f"entries must be at most {MAX_MAGNITUDE:g} in size", key)
         out[k] = arr
     return out
 
@@ -237,7 +244,7 @@ class Network:
             raise SpecError(f"{len(x)} input rows but {len(y)} target rows", "example.y")
         self._check_targets(y)
         lr = spec.get("learning_rate", 0.1)
-        if not _is_number(lr) or not math.isfinite(lr) or lr <= 0:
+        if not _is_number(lr) or not math.isfinite(lr) or not 0 < lr <= MAX_MAGNITUDE:
             raise SpecError(f"must be a positive number, got {lr!r}", "example.learning_rate")
         train_bias = spec.get("train_bias", True)
         if not isinstance(train_bias, bool):

@@ -1,0 +1,20 @@
+"""A short, bounded fuzzing run in every test run; longer runs: python -m tests.fuzz --seconds 600."""
+
+from __future__ import annotations
+
+from tests import fuzz
+
+
+def test_mutated_specs_give_a_network_or_a_spec_error():
+    count, failures = fuzz.run(seconds=15, seed=1234)
+    assert count > 100
+    assert not failures, failures[0][0] + "\n" + failures[0][1]
+
+
+def test_the_fuzzer_reports_an_exception_that_is_not_a_symbp_error():
+    def fragile(text: str) -> None:
+        if "[" in text:
+            raise IndexError("a crash the fuzzer must report")
+
+    count, failures = fuzz.run(seconds=0.5, seed=1, targets=[(["[x]"], fragile)])
+    assert count and failures and "IndexError" in failures[0][1]
