@@ -1,4 +1,4 @@
-"""A short, bounded fuzzing run in every test run; longer runs: python -m tests.fuzz --seconds 600."""
+"""A short, bounded fuzzing run on every test run; longer: python -m tests.fuzz --seconds 600."""
 
 from __future__ import annotations
 
