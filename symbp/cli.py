@@ -95,6 +95,167 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_atomically(path: str, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file in the same folder, then rename."""
+    import os
+    import tempfile
+
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".symbp-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except OSError as e:
+        raise SymbpError(f"{path}: cannot write: {e.strerror or e}") from None
+
+
+def _cmd_compile(args: argparse.Namespace) -> int:
+    from .compile import compile as compile_model
+
+    text = compile_model(_spec.load(args.spec)).module_source()
+    if args.output:
+        _write_atomically(args.output, text.encode("utf-8"))
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _train_bar(total: int):
+    """A progress bar with the loss on stderr: redrawn on a terminal, ten lines otherwise."""
+    tty = sys.stderr.isatty()
+    every = max(1, total // (200 if tty else 10))
+
+    def show(epoch: int, total: int, loss: float) -> None:
+        if epoch % every and epoch != total:
+            return
+        filled = 30 * epoch // total
+        line = f"[{'#' * filled}{'-' * (30 - filled)}] epoch {epoch}/{total} loss {loss:.6g}"
+        sys.stderr.write(f"\r{line}\033[K" if tty else line + "\n")
+        if tty and epoch == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def _plot_png(history: list[float], title: str) -> bytes:
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(range(1, len(history) + 1), history)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.set_yscale("log" if min(history) > 0 else "linear")
+    ax.set_title(title)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    import math
+    from pathlib import Path
+
+    from .compile import compile as compile_model
+    from .compile.train import read_csv, train
+
+    if args.plot:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise SymbpError(
+                "--plot needs matplotlib: pip install 'symbp[plot]' (or drop --plot)"
+            ) from None
+    net = _spec.load(args.spec)
+    if args.data:
+        try:
+            text = Path(args.data).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise SymbpError(f"{args.data}: cannot read: {getattr(e, 'strerror', None) or e}")
+        X, Y = read_csv(text, net.inputs, net.sizes[-1], args.data)
+    elif net.example is not None:
+        X, Y = net.example.X, net.example.Y
+    else:
+        raise SymbpError(f"{net.name} has no [example] table; give the samples with --data")
+    lr = args.lr if args.lr is not None else (net.example.learning_rate if net.example else 0.1)
+    model = compile_model(net)
+    params, history = train(
+        model,
+        model.init_params(args.seed),
+        X,
+        Y,
+        epochs=args.epochs,
+        learning_rate=lr,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        progress=_train_bar(args.epochs),
+    )
+    history_path = args.history or (str(Path(args.plot).with_suffix(".csv")) if args.plot else None)
+    files = {}
+    if history_path:
+        rows = "".join(f"{i},{v!r}\n" for i, v in enumerate(history, start=1))
+        files[history_path] = ("epoch,loss\n" + rows).encode()
+    if args.save:
+        saved = {k: v.tolist() for k, v in params.items()}
+        files[args.save] = (json.dumps(saved, indent=2) + "\n").encode()
+    if args.plot:
+        files[args.plot] = _plot_png(history, f"{net.name}: lr {lr}, batch {args.batch_size}")
+    for path, data in files.items():
+        _write_atomically(path, data)
+    final = history[-1]
+    print(
+        f"{net.name}: loss {final:.6g} after {len(history)} epochs "
+        f"({len(X)} samples, batch {args.batch_size}, lr {lr:g}, seed {args.seed})"
+    )
+    if not math.isfinite(final):
+        print("symbp: training diverged; try a smaller --lr", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be non-negative, got {value}")
+    return value
+
+
+def _learning_rate(text: str) -> float:
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="symbp",
@@ -130,6 +291,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser(
+        "compile",
+        help="a standalone NumPy module generated from the derivation",
+        description="Write a NumPy module (forward, loss, gradients, sgd_step) generated "
+        "from the derived equations; it imports NumPy alone.",
+    )
+    p.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
+    p.add_argument("-o", "--output", metavar="FILE.py", help="write here (default: stdout)")
+    p.set_defaults(func=_cmd_compile)
+
+    p = sub.add_parser(
+        "train",
+        help="mini-batch SGD with the compiled model",
+        description="Train with shuffled mini-batches from the spec's example or a CSV file "
+        "(input columns, then target columns); the loss after each epoch is the history.",
+    )
+    p.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
+    p.add_argument("--data", metavar="FILE.csv", help="samples: inputs, then targets")
+    p.add_argument("--epochs", type=_positive_int, default=10000, help="default 10000")
+    p.add_argument(
+        "--lr", type=_learning_rate, help="learning rate (default: the example's, else 0.1)"
+    )
+    p.add_argument("--batch-size", type=_positive_int, default=32, help="default 32")
+    p.add_argument("--seed", type=_seed, default=0, help="initial weights and shuffling")
+    p.add_argument("--plot", metavar="FILE.png", help="draw the loss curve (needs matplotlib)")
+    p.add_argument(
+        "--history", metavar="FILE.csv", help="epoch,loss (default: next to --plot, if given)"
+    )
+    p.add_argument("--save", metavar="FILE.json", help="write the trained parameters")
+    p.set_defaults(func=_cmd_train)
     return parser
 
 
