@@ -95,6 +95,38 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def bundled_documents(formats: Sequence[str] = ("tex", "md")) -> dict[str, str | bytes]:
+    """Every bundled example's documents in every language, by file name (what output/ holds)."""
+    from . import render
+
+    out: dict[str, str | bytes] = {}
+    for name in _spec.bundled():
+        d = derive(_spec.load(name))
+        for lang in render.LANGS:
+            out.update(render.documents(d, list(formats), lang))
+    return out
+
+
+def _cmd_derive(args: argparse.Namespace) -> int:
+    import os
+
+    from . import render
+
+    if args.bundled and args.spec is not None:
+        raise SymbpError("derive: give a SPEC or --bundled, not both")
+    if args.bundled:
+        docs = bundled_documents(render.parse_formats(args.format or "tex,md"))
+    else:
+        formats = render.parse_formats(args.format, args.lang)
+        d = derive(_spec.load(args.spec or "mazur"))
+        docs = render.documents(d, formats, args.lang, args.templates)
+    for fname, data in docs.items():
+        path = os.path.join(args.output, fname)
+        _write_atomically(path, data.encode("utf-8") if isinstance(data, str) else data)
+        print(path)
+    return 0
+
+
 def _write_atomically(path: str, data: bytes) -> None:
     """Write `data` to `path` through a temporary file in the same folder, then rename."""
     import os
@@ -291,6 +323,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser(
+        "derive",
+        help="the derivation document: LaTeX, Markdown, PDF",
+        description="Write the derivation document (network diagram, forward pass, BP1-BP4 in "
+        "vector and index form and layer by layer, chain rules, worked example) as .tex, .md "
+        "and, when a TeX engine is present, .pdf.",
+    )
+    p.add_argument(
+        "spec", metavar="SPEC", nargs="?", help=SPEC_HELP + " (default: the bundled mazur)"
+    )
+    p.add_argument("-o", "--output", metavar="DIR", default="output", help="default ./output")
+    p.add_argument(
+        "--format",
+        metavar="FORMATS",
+        help="comma-separated tex, md, pdf (default: tex,md, plus pdf when a TeX engine is found)",
+    )
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the prose")
+    p.add_argument(
+        "--templates", metavar="DIR", help="your template directory, searched before symbp's"
+    )
+    p.add_argument(
+        "--bundled",
+        action="store_true",
+        help="every bundled example in every language (regenerates output/)",
+    )
+    p.set_defaults(func=_cmd_derive)
 
     p = sub.add_parser(
         "compile",

@@ -1,0 +1,50 @@
+"""Derivation documents: LaTeX, Markdown and PDF, from jinja2 templates and one LaTeX printer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..derive import Derivation
+from ..errors import SymbpError
+from . import pdf
+from .documents import FORMATS, LANGS, document
+from .printer import tex
+
+__all__ = ["FORMATS", "LANGS", "document", "documents", "filename", "parse_formats", "tex"]
+
+
+def filename(name: str, fmt: str, lang: str) -> str:
+    """`mazur.tex` for English, `mazur.zh.tex` for Chinese."""
+    return f"{name}.{fmt}" if lang == "en" else f"{name}.{lang}.{fmt}"
+
+
+def parse_formats(text: str | None, lang: str = "en") -> list[str]:
+    """The formats asked for (comma-separated), or tex,md plus pdf when it can be made."""
+    if text is None:
+        return ["tex", "md"] + (["pdf"] if pdf.available(lang) else [])
+    formats = [f.strip() for f in text.split(",") if f.strip()]
+    known = (*FORMATS, "pdf")
+    for f in formats:
+        if f not in known:
+            raise SymbpError(f"--format: unknown format {f!r} (known: {', '.join(known)})")
+    if not formats:
+        raise SymbpError("--format: no format given (known: tex, md, pdf)")
+    return list(dict.fromkeys(formats))
+
+
+def documents(
+    d: Derivation, formats: list[str], lang: str = "en", templates: Path | None = None
+) -> dict[str, str | bytes]:
+    """Every requested document of `d`, by file name, rendered in memory (nothing written)."""
+    out: dict[str, str | bytes] = {}
+    tex_text = None
+    for fmt in formats:
+        if fmt == "pdf":
+            continue
+        out[filename(d.net.name, fmt, lang)] = text = document(d, fmt, lang, templates)
+        tex_text = text if fmt == "tex" else tex_text
+    if "pdf" in formats:
+        if tex_text is None:
+            tex_text = document(d, "tex", lang, templates)
+        out[filename(d.net.name, "pdf", lang)] = pdf.compile_pdf(tex_text, d.net.name, lang)
+    return out

@@ -48,7 +48,7 @@ def number(value: float) -> str:
 
 def md_escape(text: str) -> str:
     """User text (a network's name or description) made inert in Markdown."""
-    return "".join("\\" + c if c in "\\`*_{}[]<>()#+!|$" else c for c in str(text))
+    return "".join("\\" + c if c in "\\`*_[]<>#|$" else c for c in str(text))
 
 
 def environment(names: dict, kind: str, templates: Path | None = None) -> jinja2.Environment:
