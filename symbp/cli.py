@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -69,6 +70,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
     for a in report.activations:
         verdict = "proved" if a.ok else "NOT PROVED"
         print(f"{a.name}' = {a.textbook}: {verdict} ({a.method})")
+    for g in report.general:
+        verdict = "equals" if g.ok else "DIFFERS FROM"
+        print(f"{g.equation} (general form) at layer {g.layer} {verdict} the derived expressions")
     cost = d.cost_symbol.name
     for p in report.parameters:
         verdict = "BP = direct differentiation" if p.ok else "BP != direct differentiation"
@@ -396,6 +400,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SymbpError as e:
         print(f"symbp: error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        sys.stdout = open(os.devnull, "w")  # the reader went away (e.g. `| head`); not an error
+        return 0
     except KeyboardInterrupt:
         print("symbp: interrupted; nothing was written", file=sys.stderr)
         return 130

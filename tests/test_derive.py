@@ -200,3 +200,17 @@ def test_evaluate_is_finite_without_warnings_at_pre_activations_of_1000(name, sc
             worked = symbp.derive(net).evaluate(moved)
     assert np.isfinite(worked.loss)
     assert all(np.all(np.isfinite(g)) for g in worked.gradients.values())
+
+
+@pytest.mark.parametrize("name", sorted(symbp.list_examples()))
+def test_general_bp_equations_instantiate_to_the_derived_expressions(name):
+    instances = general.prove_instances(symbp.derive(symbp.load(name)))
+    assert instances and all(p.ok for p in instances)
+    assert {"BP4"} <= {p.equation for p in instances}
+
+
+def test_general_bp2_instance_detects_a_wrong_hidden_delta():
+    d = symbp.derive(symbp.load("mazur"))
+    d.backward[0].delta[0] = d.backward[0].delta[0] * 2
+    bad = [p for p in general.prove_instances(d) if not p.ok]
+    assert [(p.equation, p.layer) for p in bad] == [("BP2", 1)]

@@ -18,23 +18,26 @@ from . import proof as _proof
 from .bp import LayerBackward, backward
 from .chain import Chain, chains
 from .forward import LayerForward, build_layers, expansion
-from .general import GeneralForm, general_form, output_delta
+from .general import GeneralForm, InstanceProof, general_form, output_delta, prove_instances
 
 __all__ = ["Derivation", "derive", "CheckReport"]
 
 
 @dataclass
 class CheckReport:
-    """The proof for every parameter, plus the activation-derivative proofs."""
+    """The proof for every parameter, the activation-derivative proofs, and BP1-BP4's general
+    index forms instantiated at every layer and compared with the concrete expressions."""
 
     parameters: list[_proof.ParameterProof]
     activations: list[activations.DerivativeProof]
+    general: list[InstanceProof]
     identities: list[str]
     seconds: float
 
     @property
     def ok(self) -> bool:
-        return all(p.ok for p in self.parameters) and all(a.ok for a in self.activations)
+        parts = (self.parameters, self.activations, self.general)
+        return all(p.ok for part in parts for p in part)
 
     @property
     def failures(self) -> list[_proof.ParameterProof]:
@@ -130,7 +133,8 @@ class Derivation:
             results.append(_proof.prove(self.direct_gradient(p), self.expand(g), fixed, p, n))
         used = {a.activation.name for a in self.layers}
         acts = [activations.prove_derivative(activations.get(name)) for name in sorted(used)]
-        return CheckReport(results, acts, self.identities, time.perf_counter() - start)
+        general = prove_instances(self)
+        return CheckReport(results, acts, general, self.identities, time.perf_counter() - start)
 
     def evaluate(self, example=None) -> _example.WorkedExample:
         """The worked example's numbers (the spec's example unless one is given)."""

@@ -124,3 +124,97 @@ def general_form(loss: losses.Loss) -> GeneralForm:
     dzdw = _collapse(sp.diff(z_sum.xreplace({k: i}), w[l, j, k]))
     bp4 = Equation(_d(C, w[l, j, k]), dzdw * delta[l, j], (dzdw,))
     return GeneralForm(z_def, a_def, cost, bp1, bp1_loss, bp2, bp3, bp4)
+
+
+@dataclass(frozen=True)
+class InstanceProof:
+    """A general equation instantiated at one layer of a concrete network, compared with BP."""
+
+    equation: str
+    layer: int
+    ok: bool
+
+
+def _instantiate(expr: sp.Expr, table: dict[sp.Expr, sp.Expr], sizes: dict) -> sp.Expr:
+    indices = {s: v for s, v in sizes.items() if s.is_Symbol}
+    counts = {s: v for s, v in sizes.items() if not s.is_Symbol}
+    expr = expr.xreplace(indices).xreplace(counts).doit()
+    return expr.xreplace(table)
+
+
+def prove_instances(d) -> list[InstanceProof]:
+    """Instantiate BP1-BP4 at every layer of derivation `d` and prove each equal to the concrete
+    expressions (which `Derivation.check` proves equal to direct differentiation)."""
+    out = []
+    fixed = d.identity_substitution()
+    last = len(d.layers) - 1
+    prev_a = d.inputs
+    for pos, (lf, lb) in enumerate(zip(d.layers, d.backward)):
+        layer = sp.Integer(lf.index)
+        ds = d.delta_symbols[pos]
+        n_l = len(lf.z)
+        table: dict[sp.Expr, sp.Expr] = {}
+        for jj in range(n_l):
+            J = sp.Integer(jj + 1)
+            table[delta[layer, J]] = ds[jj]
+            table[a[layer, J]] = lf.a[jj]
+            table[z[layer, J]] = lf.z[jj]
+            for kk, wk in enumerate(lf.weights[jj]):
+                table[w[layer, J, sp.Integer(kk + 1)]] = wk
+            if lf.activation.elementwise:
+                table[sp.Derivative(sigma(z[layer, J]), z[layer, J])] = lb.jacobian[jj, jj]
+        for kk, ak in enumerate(prev_a):
+            table[a[layer - 1, sp.Integer(kk + 1)]] = ak
+        if pos < last:
+            nxt, nds = d.layers[pos + 1], d.delta_symbols[pos + 1]
+            for kk in range(len(nxt.z)):
+                table[delta[layer + 1, sp.Integer(kk + 1)]] = nds[kk]
+                for jj in range(n_l):
+                    table[w[layer + 1, sp.Integer(kk + 1), sp.Integer(jj + 1)]] = nxt.weights[kk][
+                        jj
+                    ]
+        for jj, yj in enumerate(d.targets):
+            table[y[sp.Integer(jj + 1)]] = yj
+        sizes = {
+            l: layer,
+            L: layer,
+            n[layer]: n_l,
+            n[layer + 1]: len(d.layers[pos + 1].z) if pos < last else 0,
+        }
+
+        def same(lhs, rhs) -> bool:
+            return sp.cancel(sp.expand((lhs - rhs).xreplace(fixed))) == 0
+
+        if lf.activation.elementwise:
+            eq, general = ("BP1", d.general.bp1_loss) if pos == last else ("BP2", d.general.bp2)
+            ok = all(
+                same(
+                    _instantiate(general.rhs, table, {**sizes, j: sp.Integer(jj + 1)}), lb.delta[jj]
+                )
+                for jj in range(n_l)
+            )
+            out.append(InstanceProof(eq, lf.index, ok))
+        bp3 = [
+            _instantiate(d.general.bp3.rhs, table, {**sizes, j: sp.Integer(jj + 1)})
+            for jj in range(n_l)
+        ]
+        if lf.bias_mode == "shared":
+            bp3 = [sp.Add(*bp3)]
+        ok3 = all(same(g, want) for g, want in zip(bp3, lb.grad_b))
+        ok4 = all(
+            same(
+                _instantiate(
+                    d.general.bp4.rhs,
+                    table,
+                    {**sizes, j: sp.Integer(jj + 1), k: sp.Integer(kk + 1)},
+                ),
+                lb.grad_w[jj][kk],
+            )
+            for jj in range(n_l)
+            for kk in range(len(prev_a))
+        )
+        if lf.bias_mode != "none":
+            out.append(InstanceProof("BP3", lf.index, ok3))
+        out.append(InstanceProof("BP4", lf.index, ok4))
+        prev_a = lf.a
+    return out
