@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.precedence import PRECEDENCE
 
 from .. import activations
 
 
 class ArrayOp(sp.Function):
-    """An operation on whole (m, n) arrays; never evaluated, only printed."""
+    """An operation on whole (m, n) arrays; never evaluated, only printed.
+
+    Printed with `@` or `/`, it binds like a product, so a product around it brackets it.
+    """
+
+    precedence = PRECEDENCE["Mul"] - 1
 
 
 class RowsDotT(ArrayOp):
@@ -51,6 +57,7 @@ class RowSum(ArrayOp):
     """RowSum(E): each sample's sum over units, as an (m, 1) column."""
 
     nargs = 1
+    precedence = PRECEDENCE["Atom"]
 
 
 class LogSumExp(sp.Function):
@@ -107,29 +114,33 @@ class CodePrinter(NumPyPrinter):
         z, h0 = expr.args
         return f"{self._module_format('numpy.heaviside')}({self._print(z)}, {self._print(h0)})"
 
+    def _as_ordered_terms(self, expr, order=None):
+        terms = super()._as_ordered_terms(expr, order=order)
+        return sorted(terms, key=lambda t: not isinstance(t, ArrayOp))
+
     def _operand(self, expr) -> str:
         return self.parenthesize(expr, 100)
 
     def _print_RowsDotT(self, expr):
         a, w = expr.args
-        return f"({self._operand(a)} @ {self._operand(w)}.T)"
+        return f"{self._operand(a)} @ {self._operand(w)}.T"
 
     def _print_RowsDot(self, expr):
         d, w = expr.args
-        return f"({self._operand(d)} @ {self._operand(w)})"
+        return f"{self._operand(d)} @ {self._operand(w)}"
 
     def _print_MeanOuter(self, expr):
         d, a, m = (self._operand(e) for e in expr.args)
-        return f"(({d} / {m}).T @ {a})"
+        return f"({d} / {m}).T @ {a}"
 
     def _print_MeanRows(self, expr):
         e, m = expr.args
         total = f"{self._module_format('numpy.sum')}({self._print(e)}, axis=0)"
-        return f"({total} / {self._operand(m)})"
+        return f"{total} / {self._operand(m)}"
 
     def _print_MeanTotal(self, expr):
         e, m = expr.args
-        return f"({self._module_format('numpy.sum')}({self._print(e)}) / {self._operand(m)})"
+        return f"{self._module_format('numpy.sum')}({self._print(e)}) / {self._operand(m)}"
 
     def _print_RowSum(self, expr):
         (e,) = expr.args

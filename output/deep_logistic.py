@@ -1,0 +1,161 @@
+"""NumPy model compiled by symbp from the derived backpropagation equations.
+
+Network: 2 inputs, loss binary_cross_entropy.
+    layer 1: 2 sigmoid units, bias per_unit
+    layer 2: 2 sigmoid units, bias per_unit
+    layer 3: 1 sigmoid units, bias per_unit
+
+Arrays hold one sample per row: X is (m, n_0), Y is (m, n_L), and the parameters are
+W<l> (n_l, n_{l-1}) with w^l_{jk} in row j, column k, and b<l> ((n_l,), or () when shared).
+The cost is the mean over the batch of the per-sample cost C.
+
+General form, of which the code below is the batched instance:
+    z[l, j] = b[l, j] + Sum(a[l - 1, k]*w[l, j, k], (k, 1, n[l - 1]))
+    a[l, j] = sigma(z[l, j])
+    C = Sum(-(1 - y[k])*log(1 - a[L, k]) - log(a[L, k])*y[k], (k, 1, n[L]))
+    delta[L, j] = Derivative(C, a[L, j])*Derivative(sigma(z[L, j]), z[L, j])
+    delta[l, j] = Sum(Derivative(sigma(z[l, j]), z[l, j])*delta[l + 1, k]*w[l + 1, k, j],
+        (k, 1, n[l + 1]))
+    Derivative(C, b[l, j]) = delta[l, j]
+    Derivative(C, w[l, j, k]) = a[l - 1, k]*delta[l, j]
+
+The cost is computed from the output pre-activations: log sigma(z) = -softplus(-z),
+log(1 - sigma(z)) = -softplus(z) and log softmax_k(z) = z_k - logsumexp(z).
+"""
+
+# network: deep_logistic
+# 2-2-2-1 sigmoid network, binary cross-entropy, every w = 0.5 and b = 1, x = (2, 3), y = 0
+# (seeds/001)
+
+import numpy
+
+TRAINED = ("W1", "b1", "W2", "b2", "W3", "b3")
+SHAPES = {"W1": (2, 2), "b1": (2,), "W2": (2, 2), "b2": (2,), "W3": (1, 2), "b3": (1,)}
+
+
+def _exp_or_zero(d):
+    """exp(d) for d <= 0, taken as exactly 0 below exp(-600) so no subnormal numbers arise."""
+    return numpy.exp(numpy.maximum(d, -600.0)) * (d > -600.0)
+
+
+def _sigmoid(z):
+    """1 / (1 + exp(-z)) computed as (1 + tanh(z / 2)) / 2, which never overflows."""
+    t = numpy.tanh(0.5 * z)
+    t *= 0.5
+    t += 0.5
+    return t
+
+
+def _softplus(z):
+    """log(1 + exp(z)) computed as max(z, 0) + log(1 + exp(-|z|)), which never overflows."""
+    return numpy.maximum(z, 0.0) + numpy.log1p(_exp_or_zero(-numpy.abs(z)))
+
+
+def forward(params, X):
+    """The network's outputs a^L for the rows of X.
+
+    z^1_1 = b^1_1 + w^1_{11}*x_1 + w^1_{12}*x_2
+    a^1_1 = Sigmoid(z^1_1)
+    z^2_1 = a^1_1*w^2_{11} + a^1_2*w^2_{12} + b^2_1
+    a^2_1 = Sigmoid(z^2_1)
+    z^3_1 = a^2_1*w^3_{11} + a^2_2*w^3_{12} + b^3_1
+    a^3_1 = Sigmoid(z^3_1)
+    (derived for unit 1; every unit of a layer has the same form)
+    """
+    W1 = params["W1"]
+    b1 = params["b1"]
+    W2 = params["W2"]
+    b2 = params["b2"]
+    W3 = params["W3"]
+    b3 = params["b3"]
+    Z1 = X @ W1.T + b1
+    A1 = _sigmoid(Z1)
+    Z2 = A1 @ W2.T + b2
+    A2 = _sigmoid(Z2)
+    Z3 = A2 @ W3.T + b3
+    A3 = _sigmoid(Z3)
+    return A3
+
+
+def loss(params, X, Y):
+    """The cost averaged over the rows of X and Y.
+
+    z^1_1 = b^1_1 + w^1_{11}*x_1 + w^1_{12}*x_2
+    a^1_1 = Sigmoid(z^1_1)
+    z^2_1 = a^1_1*w^2_{11} + a^1_2*w^2_{12} + b^2_1
+    a^2_1 = Sigmoid(z^2_1)
+    z^3_1 = a^2_1*w^3_{11} + a^2_2*w^3_{12} + b^3_1
+    C = y_1*Softplus(-z^3_1) + (1 - y_1)*Softplus(z^3_1)
+    """
+    W1 = params["W1"]
+    b1 = params["b1"]
+    W2 = params["W2"]
+    b2 = params["b2"]
+    W3 = params["W3"]
+    b3 = params["b3"]
+    m = X.shape[0]
+    Z1 = X @ W1.T + b1
+    A1 = _sigmoid(Z1)
+    Z2 = A1 @ W2.T + b2
+    A2 = _sigmoid(Z2)
+    Z3 = A2 @ W3.T + b3
+    cost = numpy.sum(Y*_softplus(-Z3) + (1 - Y)*_softplus(Z3)) / m
+    return cost
+
+
+def gradients(params, X, Y):
+    """The gradient of the batch cost with respect to every parameter, keyed like params.
+
+    BP1/BP2 give the deltas, BP3/BP4 the gradients, each averaged over the batch:
+    z^1_1 = b^1_1 + w^1_{11}*x_1 + w^1_{12}*x_2
+    a^1_1 = Sigmoid(z^1_1)
+    z^2_1 = a^1_1*w^2_{11} + a^1_2*w^2_{12} + b^2_1
+    a^2_1 = Sigmoid(z^2_1)
+    z^3_1 = a^2_1*w^3_{11} + a^2_2*w^3_{12} + b^3_1
+    a^3_1 = Sigmoid(z^3_1)
+    delta^3_1 = a^3_1 - y_1
+    delta^2_1 = a^2_1*delta^3_1*w^3_{11}*(1 - a^2_1)
+    delta^1_1 = a^1_1*(1 - a^1_1)*(delta^2_1*w^2_{11} + delta^2_2*w^2_{21})
+    dC/dw^1_{11} = delta^1_1*x_1
+    dC/db^1_1 = delta^1_1
+    dC/dw^2_{11} = a^1_1*delta^2_1
+    dC/db^2_1 = delta^2_1
+    dC/dw^3_{11} = a^2_1*delta^3_1
+    dC/db^3_1 = delta^3_1
+    (derived for unit 1; every unit of a layer has the same form)
+    """
+    W1 = params["W1"]
+    b1 = params["b1"]
+    W2 = params["W2"]
+    b2 = params["b2"]
+    W3 = params["W3"]
+    b3 = params["b3"]
+    m = X.shape[0]
+    Z1 = X @ W1.T + b1
+    A1 = _sigmoid(Z1)
+    Z2 = A1 @ W2.T + b2
+    A2 = _sigmoid(Z2)
+    Z3 = A2 @ W3.T + b3
+    A3 = _sigmoid(Z3)
+    D3 = A3 - Y
+    D2 = A2*(1 - A2)*(D3 @ W3)
+    D1 = A1*(1 - A1)*(D2 @ W2)
+    dW1 = (D1 / m).T @ X
+    db1 = numpy.sum(D1, axis=0) / m
+    dW2 = (D2 / m).T @ A1
+    db2 = numpy.sum(D2, axis=0) / m
+    dW3 = (D3 / m).T @ A2
+    db3 = numpy.sum(D3, axis=0) / m
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2, "W3": dW3, "b3": db3}
+
+
+def sgd_step(params, X, Y, learning_rate):
+    """New parameters after one gradient-descent step; keys not in TRAINED are copied unchanged."""
+    grads = gradients(params, X, Y)
+    updated = dict(params)
+    for key in TRAINED:
+        step = grads[key]
+        step *= -learning_rate
+        step += params[key]
+        updated[key] = step
+    return updated

@@ -1,0 +1,124 @@
+"""NumPy model compiled by symbp from the derived backpropagation equations.
+
+Network: 2 inputs, loss squared_error.
+    layer 1: 2 sigmoid units, bias shared
+    layer 2: 2 sigmoid units, bias shared
+
+Arrays hold one sample per row: X is (m, n_0), Y is (m, n_L), and the parameters are
+W<l> (n_l, n_{l-1}) with w^l_{jk} in row j, column k, and b<l> ((n_l,), or () when shared).
+The cost is the mean over the batch of the per-sample cost C.
+
+General form, of which the code below is the batched instance:
+    z[l, j] = b[l, j] + Sum(a[l - 1, k]*w[l, j, k], (k, 1, n[l - 1]))
+    a[l, j] = sigma(z[l, j])
+    C = Sum((-a[L, k] + y[k])**2/2, (k, 1, n[L]))
+    delta[L, j] = Derivative(C, a[L, j])*Derivative(sigma(z[L, j]), z[L, j])
+    delta[l, j] = Sum(Derivative(sigma(z[l, j]), z[l, j])*delta[l + 1, k]*w[l + 1, k, j],
+        (k, 1, n[l + 1]))
+    Derivative(C, b[l, j]) = delta[l, j]
+    Derivative(C, w[l, j, k]) = a[l - 1, k]*delta[l, j]
+"""
+
+# network: mazur
+# Mazur's 2-2-2 sigmoid network, squared error, shared biases not trained (seeds/002)
+
+import numpy
+
+TRAINED = ("W1", "W2")
+SHAPES = {"W1": (2, 2), "b1": (), "W2": (2, 2), "b2": ()}
+
+
+def _sigmoid(z):
+    """1 / (1 + exp(-z)) computed as (1 + tanh(z / 2)) / 2, which never overflows."""
+    t = numpy.tanh(0.5 * z)
+    t *= 0.5
+    t += 0.5
+    return t
+
+
+def forward(params, X):
+    """The network's outputs a^L for the rows of X.
+
+    net_h1 = b1 + i1*w1 + i2*w2
+    out_h1 = Sigmoid(net_h1)
+    net_o1 = b2 + out_h1*w5 + out_h2*w6
+    out_o1 = Sigmoid(net_o1)
+    (derived for unit 1; every unit of a layer has the same form)
+    """
+    W1 = params["W1"]
+    b1 = params["b1"]
+    W2 = params["W2"]
+    b2 = params["b2"]
+    Z1 = X @ W1.T + b1
+    A1 = _sigmoid(Z1)
+    Z2 = A1 @ W2.T + b2
+    A2 = _sigmoid(Z2)
+    return A2
+
+
+def loss(params, X, Y):
+    """The cost averaged over the rows of X and Y.
+
+    net_h1 = b1 + i1*w1 + i2*w2
+    out_h1 = Sigmoid(net_h1)
+    net_o1 = b2 + out_h1*w5 + out_h2*w6
+    out_o1 = Sigmoid(net_o1)
+    E = (-out_o1 + target_o1)**2/2 + (-out_o2 + target_o2)**2/2
+    """
+    W1 = params["W1"]
+    b1 = params["b1"]
+    W2 = params["W2"]
+    b2 = params["b2"]
+    m = X.shape[0]
+    Z1 = X @ W1.T + b1
+    A1 = _sigmoid(Z1)
+    Z2 = A1 @ W2.T + b2
+    A2 = _sigmoid(Z2)
+    cost = numpy.sum((1/2)*(-A2 + Y)**2) / m
+    return cost
+
+
+def gradients(params, X, Y):
+    """The gradient of the batch cost with respect to every parameter, keyed like params.
+
+    BP1/BP2 give the deltas, BP3/BP4 the gradients, each averaged over the batch:
+    net_h1 = b1 + i1*w1 + i2*w2
+    out_h1 = Sigmoid(net_h1)
+    net_o1 = b2 + out_h1*w5 + out_h2*w6
+    out_o1 = Sigmoid(net_o1)
+    delta_o1 = out_o1*(1 - out_o1)*(out_o1 - target_o1)
+    delta_h1 = out_h1*(1 - out_h1)*(delta_o1*w5 + delta_o2*w7)
+    dE/dw1 = delta_h1*i1
+    dE/db1 = delta_h1 + delta_h2
+    dE/dw5 = delta_o1*out_h1
+    dE/db2 = delta_o1 + delta_o2
+    (derived for unit 1; every unit of a layer has the same form)
+    """
+    W1 = params["W1"]
+    b1 = params["b1"]
+    W2 = params["W2"]
+    b2 = params["b2"]
+    m = X.shape[0]
+    Z1 = X @ W1.T + b1
+    A1 = _sigmoid(Z1)
+    Z2 = A1 @ W2.T + b2
+    A2 = _sigmoid(Z2)
+    D2 = A2*(1 - A2)*(A2 - Y)
+    D1 = A1*(1 - A1)*(D2 @ W2)
+    dW1 = (D1 / m).T @ X
+    db1 = numpy.sum(D1) / m
+    dW2 = (D2 / m).T @ A1
+    db2 = numpy.sum(D2) / m
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def sgd_step(params, X, Y, learning_rate):
+    """New parameters after one gradient-descent step; keys not in TRAINED are copied unchanged."""
+    grads = gradients(params, X, Y)
+    updated = dict(params)
+    for key in TRAINED:
+        step = grads[key]
+        step *= -learning_rate
+        step += params[key]
+        updated[key] = step
+    return updated

@@ -1,0 +1,158 @@
+"""NumPy model compiled by symbp from the derived backpropagation equations.
+
+Network: 3 inputs, loss squared_error.
+    layer 1: 4 tanh units, bias none
+    layer 2: 3 leaky_relu units (alpha 0.05), bias shared
+    layer 3: 2 softmax units, bias per_unit
+
+Arrays hold one sample per row: X is (m, n_0), Y is (m, n_L), and the parameters are
+W<l> (n_l, n_{l-1}) with w^l_{jk} in row j, column k, and b<l> ((n_l,), or () when shared).
+The cost is the mean over the batch of the per-sample cost C.
+
+General form, of which the code below is the batched instance:
+    z[l, j] = b[l, j] + Sum(a[l - 1, k]*w[l, j, k], (k, 1, n[l - 1]))
+    a[l, j] = sigma(z[l, j])
+    C = Sum((-a[L, k] + y[k])**2/2, (k, 1, n[L]))
+    delta[L, j] = Derivative(C, a[L, j])*Derivative(sigma(z[L, j]), z[L, j])
+    delta[l, j] = Sum(Derivative(sigma(z[l, j]), z[l, j])*delta[l + 1, k]*w[l + 1, k, j],
+        (k, 1, n[l + 1]))
+    Derivative(C, b[l, j]) = delta[l, j]
+    Derivative(C, w[l, j, k]) = a[l - 1, k]*delta[l, j]
+"""
+
+# network: network
+
+import numpy
+
+TRAINED = ("W1", "W2", "b2", "W3", "b3")
+SHAPES = {"W1": (4, 3), "W2": (3, 4), "b2": (), "W3": (2, 3), "b3": (2,)}
+
+
+def _exp_or_zero(d):
+    """exp(d) for d <= 0, taken as exactly 0 below exp(-600) so no subnormal numbers arise."""
+    return numpy.exp(numpy.maximum(d, -600.0)) * (d > -600.0)
+
+
+def _tanh(z):
+    """tanh(z)."""
+    return numpy.tanh(z)
+
+
+def _leaky_relu(z, alpha):
+    """z for z > 0, alpha z otherwise."""
+    return numpy.where(z > 0, z, alpha * z)
+
+
+def _softmax(z):
+    """Softmax over each row, after subtracting the row's maximum (no overflow)."""
+    e = _exp_or_zero(z - numpy.max(z, axis=1, keepdims=True))
+    return e / numpy.sum(e, axis=1, keepdims=True)
+
+
+def forward(params, X):
+    """The network's outputs a^L for the rows of X.
+
+    z^1_1 = w^1_{11}*x_1 + w^1_{12}*x_2 + w^1_{13}*x_3
+    a^1_1 = Tanh(z^1_1)
+    z^2_1 = a^1_1*w^2_{11} + a^1_2*w^2_{12} + a^1_3*w^2_{13} + a^1_4*w^2_{14} + b^2
+    a^2_1 = LeakyRelu(z^2_1, 1/20)
+    z^3_1 = a^2_1*w^3_{11} + a^2_2*w^3_{12} + a^2_3*w^3_{13} + b^3_1
+    a^3_1 = Softmax(1, z^3_1, z^3_2)
+    (derived for unit 1; every unit of a layer has the same form)
+    """
+    W1 = params["W1"]
+    W2 = params["W2"]
+    b2 = params["b2"]
+    W3 = params["W3"]
+    b3 = params["b3"]
+    Z1 = X @ W1.T
+    A1 = _tanh(Z1)
+    Z2 = A1 @ W2.T + b2
+    A2 = _leaky_relu(Z2, 1/20)
+    Z3 = A2 @ W3.T + b3
+    A3 = _softmax(Z3)
+    return A3
+
+
+def loss(params, X, Y):
+    """The cost averaged over the rows of X and Y.
+
+    z^1_1 = w^1_{11}*x_1 + w^1_{12}*x_2 + w^1_{13}*x_3
+    a^1_1 = Tanh(z^1_1)
+    z^2_1 = a^1_1*w^2_{11} + a^1_2*w^2_{12} + a^1_3*w^2_{13} + a^1_4*w^2_{14} + b^2
+    a^2_1 = LeakyRelu(z^2_1, 1/20)
+    z^3_1 = a^2_1*w^3_{11} + a^2_2*w^3_{12} + a^2_3*w^3_{13} + b^3_1
+    a^3_1 = Softmax(1, z^3_1, z^3_2)
+    C = (-a^3_1 + y_1)**2/2 + (-a^3_2 + y_2)**2/2
+    """
+    W1 = params["W1"]
+    W2 = params["W2"]
+    b2 = params["b2"]
+    W3 = params["W3"]
+    b3 = params["b3"]
+    m = X.shape[0]
+    Z1 = X @ W1.T
+    A1 = _tanh(Z1)
+    Z2 = A1 @ W2.T + b2
+    A2 = _leaky_relu(Z2, 1/20)
+    Z3 = A2 @ W3.T + b3
+    A3 = _softmax(Z3)
+    cost = numpy.sum((1/2)*(-A3 + Y)**2) / m
+    return cost
+
+
+def gradients(params, X, Y):
+    """The gradient of the batch cost with respect to every parameter, keyed like params.
+
+    BP1/BP2 give the deltas, BP3/BP4 the gradients, each averaged over the batch:
+    z^1_1 = w^1_{11}*x_1 + w^1_{12}*x_2 + w^1_{13}*x_3
+    a^1_1 = Tanh(z^1_1)
+    z^2_1 = a^1_1*w^2_{11} + a^1_2*w^2_{12} + a^1_3*w^2_{13} + a^1_4*w^2_{14} + b^2
+    a^2_1 = LeakyRelu(z^2_1, 1/20)
+    z^3_1 = a^2_1*w^3_{11} + a^2_2*w^3_{12} + a^2_3*w^3_{13} + b^3_1
+    a^3_1 = Softmax(1, z^3_1, z^3_2)
+    delta^3_1 = -a^3_1*a^3_2*(a^3_2 - y_2) + a^3_1*(1 - a^3_1)*(a^3_1 - y_1)
+    delta^2_1 = (delta^3_1*w^3_{11} + delta^3_2*w^3_{21})*(19*Heaviside(z^2_1, 0)/20 + 1/20)
+    delta^1_1 = (1 - a^1_1**2)*(delta^2_1*w^2_{11} + delta^2_2*w^2_{21} +
+        delta^2_3*w^2_{31})
+    dC/dw^1_{11} = delta^1_1*x_1
+    dC/dw^2_{11} = a^1_1*delta^2_1
+    dC/db^2 = delta^2_1 + delta^2_2 + delta^2_3
+    dC/dw^3_{11} = a^2_1*delta^3_1
+    dC/db^3_1 = delta^3_1
+    (derived for unit 1; every unit of a layer has the same form)
+    """
+    W1 = params["W1"]
+    W2 = params["W2"]
+    b2 = params["b2"]
+    W3 = params["W3"]
+    b3 = params["b3"]
+    m = X.shape[0]
+    Z1 = X @ W1.T
+    A1 = _tanh(Z1)
+    Z2 = A1 @ W2.T + b2
+    A2 = _leaky_relu(Z2, 1/20)
+    Z3 = A2 @ W3.T + b3
+    A3 = _softmax(Z3)
+    t0 = A3*(A3 - Y)
+    D3 = -A3*numpy.sum(t0, axis=1, keepdims=True) + t0
+    D2 = ((19/20)*numpy.heaviside(Z2, 0) + 1/20)*(D3 @ W3)
+    D1 = (1 - A1**2)*(D2 @ W2)
+    dW1 = (D1 / m).T @ X
+    dW2 = (D2 / m).T @ A1
+    db2 = numpy.sum(D2) / m
+    dW3 = (D3 / m).T @ A2
+    db3 = numpy.sum(D3, axis=0) / m
+    return {"W1": dW1, "W2": dW2, "b2": db2, "W3": dW3, "b3": db3}
+
+
+def sgd_step(params, X, Y, learning_rate):
+    """New parameters after one gradient-descent step; keys not in TRAINED are copied unchanged."""
+    grads = gradients(params, X, Y)
+    updated = dict(params)
+    for key in TRAINED:
+        step = grads[key]
+        step *= -learning_rate
+        step += params[key]
+        updated[key] = step
+    return updated

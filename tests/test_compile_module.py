@@ -1,0 +1,126 @@
+"""The generated module's text: golden files, output/ kept current, ruff-clean, NumPy alone."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import symbp
+from symbp.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = ROOT / "output"
+BUNDLED = sorted(symbp.list_examples())
+
+GOLDEN_NETS = {
+    "tanh_leaky_softmax_squared": symbp.Network(
+        3,
+        [
+            symbp.Layer(4, "tanh", bias="none"),
+            symbp.Layer(3, "leaky_relu", bias="shared", alpha=0.05),
+            symbp.Layer(2, "softmax"),
+        ],
+        loss="squared_error",
+    ),
+    "softplus_identity": symbp.Network(
+        2, [symbp.Layer(3, "softplus"), symbp.Layer(2, "identity", bias="none")]
+    ),
+    "relu_sigmoid_cross_entropy": symbp.Network(
+        2, [symbp.Layer(3, "relu"), symbp.Layer(2, "sigmoid")], loss="cross_entropy"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN_NETS))
+def test_generated_module_matches_golden(name, golden):
+    golden(f"compile/{name}.py", symbp.compile(GOLDEN_NETS[name]).module_source())
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_output_module_is_current(name, request):
+    text = symbp.compile(symbp.load(name)).module_source()
+    path = OUTPUT / f"{name}.py"
+    if request.config.getoption("--update-golden"):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return
+    assert path.exists(), f"missing {path}; run: symbp compile {name} -o output/{name}.py"
+    assert path.read_text(encoding="utf-8") == text, (
+        f"output/{name}.py is stale; run: symbp compile {name} -o output/{name}.py "
+        "(or pytest --update-golden)"
+    )
+
+
+def test_generated_modules_pass_ruff(tmp_path):
+    ruff = shutil.which("ruff")
+    assert ruff, "ruff is part of the test extra: pip install '.[test]'"
+    nets = {**{n: symbp.load(n) for n in BUNDLED}, **GOLDEN_NETS}
+    for name, net in nets.items():
+        (tmp_path / f"{name}.py").write_text(symbp.compile(net).module_source())
+    result = subprocess.run(
+        [ruff, "check", "--no-cache", "--config", str(ROOT / "pyproject.toml"), str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+BLOCK_ALL_BUT_NUMPY = """
+import importlib.abc, importlib.util, json, sys
+
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("symbp", "sympy", "jinja2", "lark", "mpmath", "torch"):
+            raise ImportError("blocked: " + name)
+
+sys.meta_path.insert(0, Block())
+spec = importlib.util.spec_from_file_location("mazur_model", sys.argv[1])
+mod = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(mod)
+import numpy as np
+params = {"W1": np.array([[0.15, 0.20], [0.25, 0.30]]), "b1": np.array(0.35),
+          "W2": np.array([[0.40, 0.45], [0.50, 0.55]]), "b2": np.array(0.60)}
+X, Y = np.array([[0.05, 0.10]]), np.array([[0.01, 0.99]])
+new = mod.sgd_step(params, X, Y, 0.5)
+print(json.dumps({"loss": float(mod.loss(params, X, Y)), "w5": float(new["W2"][0, 0]),
+                  "b2": float(new["b2"]), "out": mod.forward(params, X).tolist()}))
+"""
+
+
+def test_exported_mazur_module_runs_with_numpy_alone(tmp_path):
+    path = tmp_path / "mazur.py"
+    assert main(["compile", "mazur", "-o", str(path)]) == 0
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", BLOCK_ALL_BUT_NUMPY, str(path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    got = json.loads(result.stdout)
+    assert got["loss"] == pytest.approx(0.298371109, abs=1e-9)
+    assert got["w5"] == pytest.approx(0.35891648, abs=1e-8)
+    assert got["b2"] == 0.60
+    assert got["out"][0] == pytest.approx([0.75136507, 0.772928465], abs=1e-9)
+
+
+def test_compile_without_output_prints_the_module(capsys):
+    assert main(["compile", "logistic"]) == 0
+    out = capsys.readouterr().out
+    assert out == symbp.compile(symbp.load("logistic")).module_source()
+
+
+def test_compile_of_a_bad_spec_exits_2_and_writes_nothing(tmp_path, capsys):
+    spec = tmp_path / "bad.toml"
+    spec.write_text('inputs = 2\n[[layers]]\nunits = 1\nactivation = "sigmod"\n')
+    target = tmp_path / "bad.py"
+    assert main(["compile", str(spec), "-o", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert "layers[0].activation" in err and "sigmod" in err
+    assert not target.exists()
+    assert list(tmp_path.iterdir()) == [spec]
