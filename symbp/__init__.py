@@ -26,6 +26,16 @@ __all__ = [
 ]
 
 
+def _derivation_markdown(self: Derivation) -> str:
+    """Jupyter shows a derivation as its Markdown document (render is imported only here)."""
+    from .render import document
+
+    return document(self, "md")
+
+
+Derivation._repr_markdown_ = _derivation_markdown
+
+
 def load(source: str | Path) -> Network:
     """Load a network from a TOML file or a bundled example's name (see `list_examples()`)."""
     return _spec.load(source)
