@@ -292,8 +292,15 @@ def _learning_rate(text: str) -> float:
     return value
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error that says where to look, instead of the usage block."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="symbp",
         description="Backpropagation derived by sympy: proven BP1-BP4, documents, "
         "compiled NumPy trainers and checked hand derivations.",
