@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jinja2
 import numpy as np
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
@@ -41,7 +42,8 @@ def _d(num, den) -> sp.Derivative:
 def vector_forms() -> dict:
     """BP1-BP4 in vector form as sympy matrix expressions, with their LaTeX names.
 
-    Row j of each right-hand side is the index form of `derive.general` (tested).
+    Substituting a concrete network's vectors and matrices (`symbols`, by name) gives its
+    layer-by-layer equations from `d.backward` (tested).
     """
     L, l, sigma = G.L, G.l, G.sigma
     n = {s: sp.Symbol(f"n_{s}", integer=True, positive=True) for s in (L, l, l + 1, l - 1)}
@@ -65,14 +67,18 @@ def vector_forms() -> dict:
     dC_dw = vec("dC/dw^l", rf"\frac{{\partial C}}{{\partial w^{{{sp_l}}}}}", n[l], n[l - 1])
     x = sp.Dummy("x")
     dsigma = sp.Lambda(x, _d(sigma(x), x))
+    dsigma_L = ElementwiseApplyFunction(dsigma, zL)
+    dsigma_l = ElementwiseApplyFunction(dsigma, z_l)
     return {
         "names": names,
+        "symbols": {
+            **{m.name: m for m in names},
+            "sigma'(z^L)": dsigma_L,
+            "sigma'(z^l)": dsigma_l,
+        },
         "grad": grad,
-        "bp1": (deltaL, sp.HadamardProduct(grad, ElementwiseApplyFunction(dsigma, zL))),
-        "bp2": (
-            delta_l,
-            sp.HadamardProduct(w_next.T * delta_next, ElementwiseApplyFunction(dsigma, z_l)),
-        ),
+        "bp1": (deltaL, sp.HadamardProduct(grad, dsigma_L)),
+        "bp2": (delta_l, sp.HadamardProduct(w_next.T * delta_next, dsigma_l)),
         "bp3": (dC_db, delta_l),
         "bp4": (dC_dw, delta_l * a_prev.T),
     }
@@ -273,6 +279,26 @@ def diagram(d: Derivation) -> dict:
     return {"nodes": nodes, "edges": edges}
 
 
+def _numeral(value: float) -> sp.Number:
+    """A sympy number printed with 9 significant digits (an Integer when it is whole)."""
+    text = f"{value:.9g}"
+    return sp.Integer(int(float(text))) if float(text).is_integer() else sp.Float(text)
+
+
+def _param_blocks(d: Derivation, values: dict) -> list[Line]:
+    """Each layer's weight matrix and biases, as symbols = numbers."""
+    out = []
+    for lf in d.layers:
+        W = sp.Matrix(lf.weights)
+        out.append(Line(W, [W.applyfunc(lambda s: _numeral(values[s]))]))
+        if lf.bias_mode == "shared":
+            out.append(Line(lf.biases[0], [values[lf.biases[0]]]))
+        elif lf.biases:
+            b = sp.Matrix(lf.biases)
+            out.append(Line(b, [b.applyfunc(lambda s: _numeral(values[s]))]))
+    return out
+
+
 def _worked(d: Derivation) -> dict | None:
     """Every number of one forward pass, backward pass and SGD step.
 
@@ -325,7 +351,7 @@ def _worked(d: Derivation) -> dict | None:
         "single": single,
         "learning_rate": worked.learning_rate,
         "train_bias": ex.train_bias,
-        "params": [(p, [v]) for p, v in params],
+        "params": _param_blocks(d, dict(params)),
         "inputs": [(s, [float(x) for x in _eval(d, worked, s)]) for s in d.inputs + d.targets],
         "layers": [rows(lf.z, lf.z_def) + rows(lf.a, lf.a_def) for lf in d.layers],
         "cost_terms": cost_terms,
@@ -398,4 +424,11 @@ def document(d: Derivation, fmt: str, lang: str = "en", templates: Path | None =
     ctx = context(d, lang)
     names = {**d.names.tex, **ctx["vector"]["names"]}
     env = environment(names, fmt, templates)
-    return env.get_template(f"{fmt}/derivation.{fmt}.jinja2").render(ctx)
+    try:
+        return env.get_template(f"{fmt}/derivation.{fmt}.jinja2").render(ctx)
+    except jinja2.TemplateSyntaxError as e:
+        raise SymbpError(
+            f"{e.filename or e.name}:{e.lineno}: template error: {e.message}"
+        ) from None
+    except jinja2.TemplateError as e:
+        raise SymbpError(f"{fmt}/derivation.{fmt}.jinja2: template error: {e}") from None

@@ -1,0 +1,328 @@
+"""Derivation documents: the printer, the vector forms, golden documents, output/ and the CLI."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+import symbp
+from symbp import cli, render
+from symbp.activations import LeakyRelu, Relu, Sigmoid, Softmax
+from symbp.derive import general as G
+from symbp.render import pdf
+from symbp.render.documents import vector_forms
+from symbp.render.env import number
+from symbp.render.printer import Updated, tex
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = ROOT / "output"
+EXAMPLES = sorted(symbp.list_examples())
+
+# --- the printer: tiny goldens beside the input, as sympy's test_latex.py does ---------------
+
+z = sp.Symbol("z")
+
+
+@pytest.mark.parametrize(
+    "expr, expected",
+    [
+        (Sigmoid(z), r"\sigma\left(z\right)"),
+        (Relu(z), r"\operatorname{ReLU}\left(z\right)"),
+        (LeakyRelu(z, sp.Rational(1, 100)), r"\operatorname{LReLU}_{\frac{1}{100}}\left(z\right)"),
+        (Softmax(2, z, sp.Symbol("u")), r"\operatorname{softmax}_{2}\left(z, u\right)"),
+        (sp.Heaviside(z, 0), r"H\left(z\right)"),
+        (G.w[G.l + 1, G.k, G.j], r"w^{l + 1}_{kj}"),
+        (G.a[G.L, G.j], r"a^{L}_{j}"),
+        (G.y[G.j], r"y_{j}"),
+        (sp.Derivative(G.sigma(G.z[G.l, G.j]), G.z[G.l, G.j]), r"\sigma'\left(z^{l}_{j}\right)"),
+        (sp.Derivative(G.C, G.b[G.l, G.j]), r"\frac{\partial C}{\partial b^{l}_{j}}"),
+        (Updated(sp.Symbol("w5")), r"{w_{5}}^{+}"),
+    ],
+    ids=[
+        "sigmoid",
+        "relu",
+        "leaky_relu_slope_as_subscript",
+        "softmax_output_index",
+        "heaviside_as_H",
+        "indexed_weight_superscript_layer",
+        "indexed_activation",
+        "indexed_target",
+        "sigma_prime",
+        "partial_fraction",
+        "updated_parameter",
+    ],
+)
+def test_printer_prints_symbp_notation(expr, expected):
+    assert tex(expr) == expected
+
+
+def test_printer_uses_the_notation_table():
+    d = symbp.derive(symbp.load("mazur"))
+    out_h1 = d.layers[0].a[0]
+    assert tex(out_h1, d.names.tex) == r"\mathrm{out}_{h1}"
+    assert tex(d.cost_symbol, d.names.tex) == r"E_{\mathrm{total}}"
+
+
+def test_printer_values_parenthesize_negative_numbers_in_products():
+    a, b = sp.symbols("a b")
+    assert tex(a * b, values={a: "0.5", b: "-0.25"}) == r"0.5 \cdot \left(-0.25\right)"
+
+
+def test_hadamard_product_prints_as_odot():
+    bp2 = vector_forms()["bp2"][1]
+    assert r"\odot" in tex(bp2) and r"^{T}" in tex(bp2)
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [(0.08216704056423078, "0.0821670406"), (0.3775, "0.3775"), (2.0, "2"), (-1.5e-07, None)],
+    ids=["nine_significant_digits", "short_stays_short", "integer", "tiny_uses_power_of_ten"],
+)
+def test_number_has_nine_significant_digits(value, expected):
+    text = number(value)
+    if expected is None:
+        assert text == r"-1.5 \times 10^{-7}"
+    else:
+        assert text == expected
+
+
+# --- the vector forms are the derivation, row by row ------------------------------------------
+
+NON_SQUARE = """
+inputs = 3
+loss = "squared_error"
+[[layers]]
+units = 2
+activation = "tanh"
+[[layers]]
+units = 4
+activation = "sigmoid"
+"""
+
+
+@pytest.fixture(scope="module")
+def non_square(tmp_path_factory):
+    path = tmp_path_factory.mktemp("spec") / "n324.toml"
+    path.write_text(NON_SQUARE)
+    return symbp.derive(symbp.load(path))
+
+
+def _explicit(expr, table):
+    return sp.Matrix(expr.xreplace(table).doit())
+
+
+def test_vector_bp1_and_bp2_rows_equal_the_layer_deltas(non_square):
+    d = non_square
+    v = vector_forms()
+    s = v["symbols"]
+    (_, o), (bh, bo) = d.layers, d.backward
+    bp1 = _explicit(
+        v["bp1"][1],
+        {
+            s["grad_a C"]: sp.Matrix(bo.dC_da),
+            s["sigma'(z^L)"]: sp.Matrix([bo.jacobian[i, i] for i in range(4)]),
+        },
+    )
+    assert sp.expand(bp1 - sp.Matrix(bo.delta)) == sp.zeros(4, 1)
+    bp2 = _explicit(
+        v["bp2"][1],
+        {
+            s["w^l+1"]: sp.Matrix(o.weights),
+            s["delta^l+1"]: sp.Matrix(d.delta_symbols[1]),
+            s["sigma'(z^l)"]: sp.Matrix([bh.jacobian[i, i] for i in range(2)]),
+        },
+    )
+    assert sp.expand(bp2 - sp.Matrix(bh.delta)) == sp.zeros(2, 1)
+
+
+def test_vector_bp4_is_the_outer_product_of_delta_and_previous_outputs(non_square):
+    d = non_square
+    v = vector_forms()
+    s = v["symbols"]
+    grad = _explicit(
+        v["bp4"][1],
+        {s["delta^l"]: sp.Matrix(d.delta_symbols[1]), s["a^l-1"]: sp.Matrix(d.layers[0].a)},
+    )
+    assert grad == sp.Matrix(d.backward[1].grad_w)
+    assert grad.shape == (4, 2)
+
+
+# --- documents --------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def bundled() -> dict[str, str]:
+    return cli.bundled_documents()
+
+
+@pytest.mark.parametrize(
+    "fname",
+    [
+        render.filename(n, f, lang)
+        for n in EXAMPLES
+        for lang in render.LANGS
+        for f in render.FORMATS
+    ],
+)
+def test_document_matches_its_golden_file(fname, golden):
+    golden(f"render/{fname}", bundled()[fname])
+
+
+def test_output_folder_is_up_to_date():
+    docs = bundled()
+    stale = [
+        f
+        for f, text in docs.items()
+        if not (OUTPUT / f).exists() or (OUTPUT / f).read_text(encoding="utf-8") != text
+    ]
+    extra = sorted(
+        p.name for p in OUTPUT.glob("*") if p.suffix in (".tex", ".md") and p.name not in docs
+    )
+    assert not stale and not extra, (
+        f"output/ is stale ({', '.join(stale + extra)}); regenerate it with "
+        "`symbp derive --bundled` from the repository root"
+    )
+
+
+def test_rendering_is_deterministic():
+    d1 = symbp.derive(symbp.load("xor"))
+    d2 = symbp.derive(symbp.load("xor"))
+    assert render.document(d1, "tex") == render.document(d2, "tex")
+
+
+MAZUR_NUMBERS = (
+    "0.3775 0.593269992 0.596884378 0.75136507 0.772928465 0.274811083 0.023560026 0.298371109 "
+    "0.74136507 0.186815602 0.082167041 0.35891648 0.408666186 0.511301270 0.561370121 "
+    "0.036350306 0.241300709 0.000438568 0.149780716 0.19956143 0.24975114 0.29950229"
+).split()
+
+
+@pytest.mark.parametrize("fmt", ["tex", "md"])
+@pytest.mark.parametrize("number_text", MAZUR_NUMBERS)
+def test_mazur_document_contains_every_number_of_the_post(fmt, number_text):
+    """Mazur rounds to 8 or 9 decimals; the document shows 9 significant digits."""
+    text = bundled()[f"mazur.{fmt}"]
+    shown = {float(s) for s in re.findall(r"-?\d+\.\d+", text)}
+    decimals = len(number_text.split(".")[1])
+    assert any(round(s, decimals) == float(number_text) for s in shown), number_text
+
+
+@pytest.mark.parametrize("fmt", ["tex", "md"])
+def test_mazur_document_names_bp1_to_bp4(fmt):
+    text = bundled()[f"mazur.{fmt}"]
+    for name in ("BP1", "BP2", "BP3", "BP4"):
+        assert f"\\text{{({name})}}" in text
+
+
+def test_mazur_document_shows_the_chain_rule_for_w5_and_w1():
+    text = bundled()["mazur.tex"]
+    for p in ("w_{5}", "w_{1}"):
+        assert rf"\frac{{\partial E_{{\mathrm{{total}}}}}}{{\partial {p}}}" in text
+
+
+def test_chinese_document_has_chinese_prose():
+    assert "反向传播" in bundled()["mazur.zh.md"]
+
+
+def test_derivation_displays_itself_in_jupyter():
+    d = symbp.derive(symbp.load("logistic"))
+    assert d._repr_markdown_() == render.document(d, "md")
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_tex_compiles_without_overfull_lines(name, tmp_path):
+    (tmp_path / f"{name}.tex").write_text(bundled()[f"{name}.tex"], encoding="utf-8")
+    run = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", f"{name}.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        check=False,
+    )
+    log = (tmp_path / f"{name}.log").read_text(errors="replace")
+    assert run.returncode == 0, log[-2000:]
+    assert "Overfull \\hbox" not in log
+
+
+# --- the command line -------------------------------------------------------------------------
+
+
+def test_derive_without_spec_writes_mazur(tmp_path):
+    out = tmp_path / "docs"
+    assert cli.main(["derive", "-o", str(out), "--format", "tex,md"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["mazur.md", "mazur.tex"]
+    assert (out / "mazur.tex").read_text(encoding="utf-8") == bundled()["mazur.tex"]
+
+
+def test_derive_zh_writes_separate_files(tmp_path):
+    assert (
+        cli.main(["derive", "logistic", "-o", str(tmp_path), "--lang", "zh", "--format", "md"]) == 0
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["logistic.zh.md"]
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["derive", "--format", "tex,docx"], "unknown format 'docx'"),
+        (["derive", "no_such_example"], "no_such_example"),
+        (["derive", "--templates", "/no/such/dir"], "not a directory"),
+    ],
+    ids=["unknown_format", "unknown_spec", "missing_template_dir"],
+)
+def test_derive_bad_input_exits_2_and_writes_nothing(argv, message, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert cli.main([*argv, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_derive_pdf_without_tex_engine_exits_2_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(pdf, "engine", lambda: None)
+    out = tmp_path / "out"
+    assert cli.main(["derive", "-o", str(out), "--format", "tex,pdf"]) == 2
+    assert "no TeX engine" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_default_formats_add_pdf_only_when_an_engine_exists(monkeypatch):
+    monkeypatch.setattr(pdf, "engine", lambda: None)
+    assert render.parse_formats(None) == ["tex", "md"]
+    monkeypatch.setattr(pdf, "engine", lambda: "pdflatex")
+    assert render.parse_formats(None) == ["tex", "md", "pdf"]
+
+
+def test_user_template_overrides_one_block(tmp_path):
+    (tmp_path / "md").mkdir()
+    (tmp_path / "md" / "derivation.md.jinja2").write_text(
+        '<% extends "default/md/derivation.md.jinja2" %><% block worked %>MY EXAMPLE<% endblock %>'
+    )
+    out = tmp_path / "out"
+    argv = ["derive", "logistic", "-o", str(out), "--format", "md", "--templates", str(tmp_path)]
+    assert cli.main(argv) == 0
+    text = (out / "logistic.md").read_text(encoding="utf-8")
+    assert "MY EXAMPLE" in text and "Worked example" not in text and "BP1" in text
+
+
+def test_broken_user_template_is_a_clean_error(tmp_path, capsys):
+    (tmp_path / "md").mkdir()
+    (tmp_path / "md" / "derivation.md.jinja2").write_text("<% if %>")
+    out = tmp_path / "out"
+    argv = ["derive", "-o", str(out), "--format", "md", "--templates", str(tmp_path)]
+    assert cli.main(argv) == 2
+    assert "template error" in capsys.readouterr().err
+    assert not out.exists()
+
+
+@pytest.mark.skipif(pdf.engine() is None, reason="no TeX engine")
+def test_pdf_is_byte_identical_across_runs(tmp_path):
+    d = symbp.derive(symbp.load("logistic"))
+    text = render.document(d, "tex")
+    assert pdf.compile_pdf(text, "logistic") == pdf.compile_pdf(text, "logistic")
