@@ -1,0 +1,172 @@
+"""Graph nodes: each node's operation next to its local gradients, micrograd's layout.
+
+A node's `operation` is a sympy expression in the placeholders `U` (its inputs, in order). Its
+forward value is the operation at the inputs' values, and each local gradient is `sp.diff` of the
+operation with respect to one placeholder, at the same values: nothing is hand-coded per op.
+A constant written in the expression is folded into its gate (`x + 1` is one "+1" node, `1/x` one
+"1/x" node), as in the textbook figures, so only inputs and gates are nodes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ..errors import ClaimError
+
+U = sp.symbols("u0 u1", real=True)  # a node's inputs, as they appear in its operation
+PRECISION = 30  # digits kept for values that are not exact rationals
+MAX_BITS = 4000  # an exact rational larger than this is kept as a float of PRECISION digits
+
+BINARY = {
+    "add": U[0] + U[1],
+    "sub": U[0] - U[1],
+    "mul": U[0] * U[1],
+    "div": U[0] / U[1],
+    "pow": U[0] ** U[1],
+}
+SIGNS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "^", "neg": "−"}
+FUNCTION_LABELS = {"sigma": "σ", "sigmoid": "σ", "relu": "ReLU"}
+
+
+@dataclass(eq=False)
+class Node:
+    """One node: an input (a leaf with a name), a constant, or a gate over its `inputs`.
+
+    `value` is the forward value, `grad` the gradient of the output with respect to this node (the
+    upstream gradients it receives, summed over its uses), `local` d operation / d each input.
+    """
+
+    op: str
+    inputs: tuple[Node, ...]
+    operation: sp.Expr
+    label: str
+    column: int | None = None
+    symbol: sp.Symbol | None = None
+    value: sp.Expr = sp.Integer(0)
+    grad: sp.Expr = sp.Integer(0)
+    local: tuple[sp.Expr, ...] = ()
+
+    def forward(self) -> None:
+        """Compute `value` and `local` from the inputs' values."""
+        at = {u: n.value for u, n in zip(U, self.inputs)}
+        self.value = settle(self.operation.xreplace(at), self)
+        self.local = tuple(
+            settle(sp.diff(self.operation, u).xreplace(at), self) for u in U[: len(self.inputs)]
+        )
+
+    def sends(self) -> tuple[sp.Expr, ...]:
+        """The gradient sent back along each input edge: upstream times local."""
+        return tuple(settle(self.grad * g, self) for g in self.local)
+
+    def formula(self) -> sp.Expr:
+        """The operation written in the inputs' symbols."""
+        return self.operation.xreplace({u: n.symbol for u, n in zip(U, self.inputs)})
+
+    def local_formulas(self) -> tuple[sp.Expr, ...]:
+        """Each local gradient written in the inputs' symbols."""
+        names = {u: n.symbol for u, n in zip(U, self.inputs)}
+        return tuple(sp.diff(self.operation, u).xreplace(names) for u in U[: len(self.inputs)])
+
+
+def _definitions(expr: sp.Expr) -> sp.Expr:
+    """Functions that carry a `definition` (symbp's activations) replaced by it."""
+    return expr.replace(
+        lambda f: isinstance(f, sp.Function) and hasattr(type(f), "definition"),
+        lambda f: type(f).definition(*f.args),
+    )
+
+
+def settle(value: sp.Expr, node: Node | None = None) -> sp.Expr:
+    """An exact rational when the value is one, else a float of PRECISION digits; raises
+    ClaimError (naming the node's column) when the value is not a finite real number."""
+    value = _definitions(sp.sympify(value))
+    if value.is_Rational:
+        if max(abs(value.p), value.q).bit_length() <= MAX_BITS:
+            return value
+        return sp.Float(value, PRECISION)
+    number = value.evalf(PRECISION)
+    if not (number.is_Number and number.is_finite and number.is_extended_real):
+        where = f"{node.label!r} " if node is not None else ""
+        column = node.column if node is not None else None
+        raise ClaimError(f"{where}gives {number}, not a finite real number", column=column)
+    if number.is_Float and number == int(number) and abs(number) < 2**53:
+        return sp.Integer(int(number))
+    return number
+
+
+def decimal(value: sp.Expr, digits: int = 6) -> str:
+    """A plain decimal: exact when the value is a terminating rational of at most 12 significant
+    digits (2.2, 715), else rounded to `digits` significant digits."""
+    if value.is_Rational:
+        q = int(value.q)
+        for p in (2, 5):
+            while q % p == 0:
+                q //= p
+        if q == 1:
+            text = _exact(value)
+            if sum(c.isdigit() for c in text.lstrip("-0.")) <= 12:
+                return text
+    text = f"{float(value):.{digits}g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return f"{mantissa}e{int(exponent)}"
+    return text
+
+
+def _exact(value: sp.Rational) -> str:
+    """The exact decimal of a rational whose denominator has only the factors 2 and 5."""
+    p, q = int(value.p), int(value.q)
+    places = 0
+    while q % 10**places:
+        places += 1
+    scaled = abs(p) * (10**places // q)
+    whole, frac = divmod(scaled, 10**places)
+    text = str(whole) + (f".{frac:0{places}d}".rstrip("0") if places else "")
+    return ("-" if p < 0 else "") + text
+
+
+def leaf(symbol: sp.Symbol, value: sp.Expr, column: int | None) -> Node:
+    """An input: a named value that receives a gradient."""
+    return Node("input", (), symbol, symbol.name, column, symbol, value)
+
+
+def constant(value: sp.Expr, column: int | None) -> Node:
+    """A constant leaf (only a whole expression without inputs is one)."""
+    value = settle(value)
+    return Node("constant", (), value, _constant_label(value), column, value, value)
+
+
+def _constant_label(value: sp.Expr) -> str:
+    if value == sp.E:
+        return "e"
+    text = decimal(value)
+    return f"({text})" if text.startswith("-") else text
+
+
+def gate(op: str, inputs: list[Node], column: int | None, function=None, name: str = "") -> Node:
+    """A gate over `inputs`; a constant input is folded into the operation and its label."""
+    if op == "neg":
+        node = Node("neg", (inputs[0],), -U[0], "−", column)
+    elif op == "call":
+        base = name.rstrip("'")
+        label = FUNCTION_LABELS.get(base, base) + name[len(base) :]
+        node = Node("call", (inputs[0],), function(U[0]), label, column)
+    else:
+        node = _binary(op, inputs, column)
+    node.forward()
+    return node
+
+
+def _binary(op: str, inputs: list[Node], column: int | None) -> Node:
+    a, b = inputs
+    if b.op == "constant":
+        c = _constant_label(b.value)
+        return Node(op, (a,), BINARY[op].xreplace({U[1]: b.value}), f"{SIGNS[op]}{c}", column)
+    if a.op == "constant":
+        c = _constant_label(a.value)
+        label = f"{c}/x" if op == "div" else f"{c}^x" if op == "pow" else f"{c}{SIGNS[op]}"
+        operation = BINARY[op].xreplace({U[0]: a.value, U[1]: U[0]})
+        return Node(op, (b,), operation, label, column)
+    return Node(op, (a, b), BINARY[op], SIGNS[op], column)
