@@ -191,7 +191,7 @@ def _instantiated(d: Derivation, worked, expr: sp.Expr, values: dict) -> list:
     parts: list = [At(expr, values)]
     terms = sp.Add.make_args(expr)
     if len(terms) > 1 and not all(t.is_Atom or (-t).is_Atom for t in terms):
-        syms = [sp.Symbol(f"_t{i}") for i in range(len(terms))]
+        syms = [sp.Symbol(f"_t{i:04d}") for i in range(len(terms))]
         nums = {s: number(_eval(d, worked, t)[0]) for s, t in zip(syms, terms)}
         parts.append(At(sp.Add(*syms, evaluate=False), nums))
     parts.append(float(_eval(d, worked, expr)[0]))
@@ -210,7 +210,7 @@ def _chain(d: Derivation, param: sp.Symbol, worked, values: dict | None) -> dict
         elif values is not None:
             parts.append(float(_eval(d, worked, f.value)[0]))
         factors.append(Line(_d(f.num, f.den), parts))
-    syms = [sp.Symbol(f"_f{i}") for i in range(len(term))]
+    syms = [sp.Symbol(f"_f{i:04d}") for i in range(len(term))]
     product: list = [At(sp.Mul(*[f.value for f in term], evaluate=False), ordered=True)]
     if values is not None:
         nums = {s: number(_eval(d, worked, f.value)[0]) for s, f in zip(syms, term)}
@@ -324,7 +324,7 @@ def _worked(d: Derivation) -> dict | None:
     ex = d.net.example
     params = [(p, float(worked.values[p])) for p in d.gradients]
     updates = []
-    g = sp.Symbol("_grad")
+    g = sp.Symbol("grad")  # sorts after eta: the step prints as eta * gradient
     for p, value in params:
         frozen = d.param_index[p][0].startswith("b") and not ex.train_bias
         nums = {
