@@ -292,6 +292,59 @@ def _learning_rate(text: str) -> float:
     return value
 
 
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from .verify import report
+    from .verify.claims import Checker, read_claims
+
+    if args.claims and (args.quantity or args.claim):
+        raise SymbpError("give either --claims FILE or --quantity with --claim, not both")
+    if not args.claims and not (args.quantity and args.claim):
+        raise SymbpError("give --quantity Q and --claim EXPR, or --claims FILE.toml")
+    if args.report and not args.claims:
+        raise SymbpError("--report needs --claims FILE.toml")
+    pairs = read_claims(args.claims) if args.claims else [(args.quantity, args.claim)]
+    d = derive(_spec.load(args.spec))
+    checker = Checker(d, seed=args.seed)
+    verdicts = []
+    for quantity, claim in pairs:
+        try:
+            verdicts.append(checker.verify(quantity, claim))
+        except SymbpError as e:
+            if not args.claims:
+                raise
+            raise SymbpError(f"{args.claims}: {quantity}: {e}") from None
+    markdown = None
+    if args.report:
+        from .render.printer import tex
+
+        title = d.net.name
+        math = lambda expr: tex(expr, d.names.tex)  # noqa: E731
+        markdown = report.markdown(verdicts, title, args.lang, math)
+    if args.json:
+        data = [report.as_json(v, args.lang) for v in verdicts]
+        ok = all(v.ok for v in verdicts)
+        print(json.dumps(data[0] if not args.claims else {"ok": ok, "claims": data}, indent=2))
+    else:
+        sys.stdout.write(report.text(verdicts, args.lang))
+    if markdown is not None:
+        _write_atomically(args.report, markdown.encode("utf-8"))
+    return 0 if all(v.ok for v in verdicts) else 1
+
+
+def _cmd_verify_code(args: argparse.Namespace) -> int:
+    from .verify import report
+    from .verify.code import check_gradients, load_function
+
+    d = derive(_spec.load(args.spec))
+    fn, name = load_function(args.target)
+    result = check_gradients(d, fn, name, points=args.points, samples=args.samples, seed=args.seed)
+    if args.json:
+        print(json.dumps(report.code_json(result), indent=2))
+    else:
+        sys.stdout.write(report.code_text(result, name, d.net.name, args.lang))
+    return 0 if result.ok else 1
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with a one-line error that says where to look, instead of the usage block."""
 
@@ -392,6 +445,42 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--save", metavar="FILE.json", help="write the trained parameters")
     p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser(
+        "verify",
+        help="check a hand-derived formula: proved, or what is wrong with it",
+        description="Check a claim such as dE/dw5 = (out_o1 - target_o1)*out_h1 against the "
+        "derivation: proved equal symbolically, or not equal with a diagnosis (sign, constant, "
+        "wrong index, missing or extra factor) and a numeric counterexample. Claims are parsed, "
+        "never run; plain text or LaTeX, Nielsen or Mazur notation.",
+    )
+    p.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
+    p.add_argument("--quantity", metavar="Q", help="e.g. dE/dw5, dC/dw^2_{12}, delta^2_1")
+    p.add_argument("--claim", metavar="EXPR", help="the formula claimed for the quantity")
+    p.add_argument(
+        "--claims", metavar="FILE.toml", help='many claims at once: one line `"Q" = "EXPR"` each'
+    )
+    p.add_argument("--report", metavar="FILE.md", help="also write a Markdown report (--claims)")
+    p.add_argument("--json", action="store_true", help="print the verdicts as JSON")
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the prose")
+    p.add_argument("--seed", type=_seed, default=0, help="seed of the random check points")
+    p.set_defaults(func=_cmd_verify)
+
+    p = sub.add_parser(
+        "verify-code",
+        help="check a hand-written gradient function against the derivation",
+        description="Call FUNCTION(params, X, Y) -> grads from FILE.py (this runs that file, as "
+        "importing it would) at random, non-symmetric points and compare every entry with the "
+        "derived gradients and with finite differences.",
+    )
+    p.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
+    p.add_argument("target", metavar="FILE.py:FUNCTION", help="your gradient function")
+    p.add_argument("--points", type=_positive_int, default=3, help="random points (default 3)")
+    p.add_argument("--samples", type=_positive_int, default=3, help="batch size (default 3)")
+    p.add_argument("--seed", type=_seed, default=0, help="seed of the random points")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the prose")
+    p.set_defaults(func=_cmd_verify_code)
     return parser
 
 

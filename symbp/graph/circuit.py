@@ -29,33 +29,34 @@ def parse_at(text: str) -> dict[str, sp.Rational]:
     while pos < len(text):
         m = _ITEM.match(text, pos)
         if m is None:
-            raise ClaimError(
-                "--at: expected name=value (a number such as 2, -1.5, 1e-3 or 1/3)",
-                text,
-                pos + 1,
-                f"{text}\n{' ' * pos}^",
-            )
+            expected = "expected name=value (a number such as 2, -1.5, 1e-3 or 1/3)"
+            raise _at_error(expected, text, pos)
         name, value = m.group(1), m.group(2)
         column = m.start(1) + 1
         if name in RESERVED:
-            raise ClaimError(f"--at: {name!r} is a function name", text, column)
+            raise _at_error(f"{name!r} is a function name", text, column - 1)
         if name in values:
-            raise ClaimError(f"--at: {name!r} is given twice", text, column)
+            raise _at_error(f"{name!r} is given twice", text, column - 1)
         if sum(c.isdigit() for c in value) > MAX_INPUT_DIGITS:
-            raise ClaimError(f"--at: {name}: more than {MAX_INPUT_DIGITS} digits", text, column)
+            raise _at_error(f"{name}: more than {MAX_INPUT_DIGITS} digits", text, column - 1)
         exponent = value.lower().partition("e")[2]
         if exponent and abs(int(exponent)) > 300:
-            raise ClaimError(f"--at: {name}: exponent out of range", text, column)
+            raise _at_error(f"{name}: exponent out of range", text, column - 1)
         if re.fullmatch(r"[-+]?[0-9]+/0+", value):
-            raise ClaimError(f"--at: {name}: division by zero", text, column)
+            raise _at_error(f"{name}: division by zero", text, column - 1)
         f = Fraction(value.lstrip("+"))
         values[name] = sp.Rational(f.numerator, f.denominator)
         pos = m.end()
         if m.group(0).rstrip().endswith(",") and pos >= len(text):
-            raise ClaimError("--at: a name=value is missing after the comma", text, len(text) + 1)
+            raise _at_error("a name=value is missing after the comma", text, len(text))
     if not values:
-        raise ClaimError("--at: no name=value given", text, 1)
+        raise _at_error("no name=value given", text, 0)
     return values
+
+
+def _at_error(message: str, text: str, pos: int) -> ClaimError:
+    """An error in the --at text; the column is named in the message (it is not EXPR's)."""
+    return ClaimError(f"--at, column {pos + 1}: {message}", text, None, f"{text}\n{' ' * pos}^")
 
 
 @dataclass

@@ -61,13 +61,17 @@ class Node:
         return tuple(settle(self.grad * g, self) for g in self.local)
 
     def formula(self) -> sp.Expr:
-        """The operation written in the inputs' symbols."""
-        return self.operation.xreplace({u: n.symbol for u, n in zip(U, self.inputs)})
+        """The operation written in the inputs' symbols, in the written order (unevaluated)."""
+        names = {u: n.symbol for u, n in zip(U, self.inputs)}
+        with sp.evaluate(False):
+            return self.operation.xreplace(names)
 
     def local_formulas(self) -> tuple[sp.Expr, ...]:
         """Each local gradient written in the inputs' symbols."""
         names = {u: n.symbol for u, n in zip(U, self.inputs)}
-        return tuple(sp.diff(self.operation, u).xreplace(names) for u in U[: len(self.inputs)])
+        derivatives = [sp.diff(self.operation, u) for u in U[: len(self.inputs)]]
+        with sp.evaluate(False):
+            return tuple(d.xreplace(names) for d in derivatives)
 
 
 def _definitions(expr: sp.Expr) -> sp.Expr:
@@ -90,7 +94,8 @@ def settle(value: sp.Expr, node: Node | None = None) -> sp.Expr:
     if not (number.is_Number and number.is_finite and number.is_extended_real):
         where = f"{node.label!r} " if node is not None else ""
         column = node.column if node is not None else None
-        raise ClaimError(f"{where}gives {number}, not a finite real number", column=column)
+        shown = number.evalf(6) if number.is_number else number
+        raise ClaimError(f"{where}gives {shown}, not a finite real number", column=column)
     if number.is_Float and number == int(number) and abs(number) < 2**53:
         return sp.Integer(int(number))
     return number
@@ -119,7 +124,7 @@ def _exact(value: sp.Rational) -> str:
     """The exact decimal of a rational whose denominator has only the factors 2 and 5."""
     p, q = int(value.p), int(value.q)
     places = 0
-    while q % 10**places:
+    while 10**places % q:
         places += 1
     scaled = abs(p) * (10**places // q)
     whole, frac = divmod(scaled, 10**places)

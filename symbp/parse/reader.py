@@ -521,8 +521,10 @@ class Reader:
                 pass
         if lower is not None:
             spelled += f"_{lower}"
-        family = [n for n in self.names if re.split(r"[\^_0-9{]", n, maxsplit=1)[0] == text]
-        if family and (lower is not None or uppers):
+        stem = re.match(r"[A-Za-z]+", text).group(0)
+        numbered = stem != text and text[len(stem) :].isdigit()
+        family = [n for n in self.names if re.split(r"[\^_0-9{]", n, maxsplit=1)[0] == stem]
+        if family and (lower is not None or uppers or numbered):
             shown = ", ".join(family[:8]) + (", ..." if len(family) > 8 else "")
             raise _OutOfRange(
                 f"no symbol {spelled!r} in this network (it has {shown})", column=column
@@ -577,7 +579,7 @@ class Reader:
     def _differential(self, node: Node, env) -> sp.Symbol | None:
         """The symbol X of a written dX or ∂X, else None."""
         if node.op == "jux" and node.args[0].op == "partial":
-            return self._symbol_of(node.args[1], env)
+            return self._marked(node.args[1], env)
         if node.op == "jux" and node.args[0].op == "name" and node.args[0].value == "d":
             return self._symbol_of(node.args[1], env)
         base = node.args[0] if node.op == "scripted" else node
@@ -589,6 +591,29 @@ class Reader:
         if node.op == "scripted":
             stripped = Node("scripted", (stripped, *node.args[1:]), None, node.column)
         return self._symbol_of(stripped, env)
+
+    def _explain_differential(self, node: Node, env) -> None:
+        """Raise the precise error for a written dX whose X is not a symbol of the network."""
+        if node.op == "jux" and self._is_mark(node.args[0]):
+            self._marked(node.args[1], env)
+            return
+        base = node.args[0] if node.op == "scripted" else node
+        if base.op == "name" and base.value.startswith("d") and len(base.value) > 1:
+            if self._symbol_of(node, env) is None:
+                stripped = Node("name", (), base.value[1:], base.column)
+                if node.op == "scripted":
+                    stripped = Node("scripted", (stripped, *node.args[1:]), None, node.column)
+                self._name(stripped, env)
+
+    def _marked(self, node: Node, env) -> sp.Symbol:
+        """The symbol after a written ∂; raises ClaimError (unknown or out of range) otherwise."""
+        if node.op in ("name", "scripted", "hat"):
+            saved = self.nodes
+            resolved = self._name(node, env)
+            self.nodes = saved
+            if resolved.op == "symbol":
+                return resolved.value
+        raise ClaimError("∂ must be followed by one symbol", column=node.column)
 
     def _symbol_of(self, node: Node, env) -> sp.Symbol | None:
         if node.op not in ("name", "scripted", "hat"):
@@ -619,9 +644,7 @@ class Reader:
         if len(nodes) == 4 and ops[1:] == ["jux", "div", "jux"]:
             marks = [self._is_mark(nodes[0]), self._is_mark(nodes[2])]
             if all(marks):
-                num, den = self._symbol_of(nodes[1], env), self._symbol_of(nodes[3], env)
-                if num is not None and den is not None:
-                    return num, den, 4
+                return self._marked(nodes[1], env), self._marked(nodes[3], env), 4
         if len(nodes) >= 2 and ops[1] == "div":
             num = self._differential(nodes[0], env)
             den = self._differential(nodes[1], env) if num is not None else None
@@ -685,6 +708,9 @@ class Reader:
         sym = self._symbol_of(node, env)
         if sym is not None:
             return sym, None
+        if node.op in ("div", "frac"):
+            for side in node.args:
+                self._explain_differential(side, env)
         if node.op in ("name", "scripted"):
             self._name(node, env)  # raises the precise unknown-name error
         raise ClaimError(

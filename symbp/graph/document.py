@@ -1,0 +1,149 @@
+"""A graph's documents: Markdown with an SVG drawing, LaTeX with a TikZ drawing, en and zh.
+
+Templates live in templates/graph/ and use the delimiters of symbp's other documents
+(`<< >>`, `<% %>`, `<# #>`). The LaTeX of formulas comes from the `tex` callable the caller
+passes in (symbp's one printer), so this package does not print math itself.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
+
+import jinja2
+import sympy as sp
+
+from ..errors import SymbpError
+from .circuit import Graph
+from .layout import layout
+from .nodes import decimal
+
+LANGS = ("en", "zh")
+FORMATS = ("md", "tex")
+TexPrinter = Callable[..., str]
+
+
+@dataclass(frozen=True)
+class Local:
+    """d node / d one input: its formula in the inputs' symbols and its value."""
+
+    derivative: sp.Derivative
+    formula: sp.Expr
+    value: str
+    sent: str
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the node table."""
+
+    id: int
+    symbol: sp.Symbol
+    label: str
+    gate: bool
+    formula: sp.Expr | None
+    value: str
+    grad: str
+    locals: list[Local]
+
+
+def _rows(g: Graph) -> list[Row]:
+    ids = g.ids()
+    rows = []
+    for n in g.nodes:
+        locals_ = [
+            Local(sp.Derivative(n.symbol, i.symbol, evaluate=False), f, decimal(v), decimal(s))
+            for i, f, v, s in zip(n.inputs, n.local_formulas(), n.local, n.sends())
+        ]
+        formula = n.formula() if n.inputs else None
+        rows.append(
+            Row(
+                ids[id(n)],
+                n.symbol,
+                n.label,
+                bool(n.inputs),
+                formula,
+                decimal(n.value),
+                decimal(n.grad),
+                locals_,
+            )
+        )
+    return rows
+
+
+def tex_names(g: Graph) -> dict[sp.Symbol, str]:
+    """LaTeX of the inputs' names: upright for words (`\\mathrm{apple}`), sympy's default else."""
+    return {
+        n.symbol: rf"\mathrm{{{n.symbol.name}}}"
+        for n in g.inputs.values()
+        if re.fullmatch(r"[A-Za-z]{2,}", n.symbol.name)
+    }
+
+
+def template_root() -> Path:
+    return Path(str(importlib.resources.files("symbp.templates")))
+
+
+def _environment(g: Graph, kind: str, tex: TexPrinter) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template_root())),
+        block_start_string="<%",
+        block_end_string="%>",
+        variable_start_string="<<",
+        variable_end_string=">>",
+        comment_start_string="<#",
+        comment_end_string="#>",
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+    )
+    names = tex_names(g)
+    env.filters["math"] = lambda expr: tex(expr, names, mul_symbol="dot", order="none")
+    env.filters["xml"] = xml_escape
+    env.filters["tokens"] = lambda label: re.findall(r"[A-Za-z]+|[^A-Za-z]", label)
+    env.filters["px"] = lambda v: f"{v:.1f}"
+    env.filters["cm"] = lambda v: f"{v / 50:.2f}"
+    env.globals["kind"] = kind
+    return env
+
+
+def filename(stem: str, fmt: str, lang: str) -> str:
+    """`graph.md` for English, `graph.zh.md` for Chinese."""
+    return f"{stem}.{fmt}" if lang == "en" else f"{stem}.{lang}.{fmt}"
+
+
+def documents(
+    g: Graph, formats: list[str], lang: str, tex: TexPrinter, stem: str = "graph"
+) -> dict[str, str]:
+    """The requested documents of `g` by file name (Markdown comes with its SVG), in memory."""
+    if lang not in LANGS:
+        raise SymbpError(f"--lang: unknown language {lang!r} (known: {', '.join(LANGS)})")
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise SymbpError(f"--format: unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+    drawing = layout(g)
+    context = {
+        "g": g,
+        "text": g.text,
+        "value": decimal(g.value),
+        "gradients": [(n.symbol, decimal(n.grad)) for n in g.inputs.values()],
+        "rows": _rows(g),
+        "drawing": drawing,
+        "lang": lang,
+        "svg_name": filename(stem, "svg", lang),
+    }
+    out: dict[str, str] = {}
+    for fmt in formats:
+        env = _environment(g, fmt, tex)
+        if fmt == "md":
+            svg = env.get_template("graph/drawing.svg.jinja2").render(context)
+            out[filename(stem, "svg", lang)] = svg
+        text = env.get_template(f"graph/graph.{fmt}.jinja2").render(context)
+        out[filename(stem, fmt, lang)] = text
+    return out

@@ -1,0 +1,180 @@
+"""Verdicts as data for templates, and their text, Markdown and JSON forms.
+
+Prose comes from `templates/verify/<lang>/`; expressions are written in claim spelling
+(`out_h1*(out_o1 - target_o1)`), the notation a claim is typed in. The Markdown report takes an
+optional `math` filter from its caller (the CLI passes the LaTeX printer) for display math.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import jinja2
+import sympy as sp
+
+from ..errors import SymbpError
+from .claims import Diagnosis, Verdict
+
+LANGS = ("en", "zh")
+
+
+def plain(expr) -> str:
+    """An expression in claim spelling (the names are the notation's own)."""
+    if isinstance(expr, sp.Basic):
+        return sp.sstr(expr)
+    return str(expr)
+
+
+def number(value) -> str:
+    return f"{float(value):.9g}"
+
+
+def md_escape(text: str) -> str:
+    """User text (a network's name) made inert in Markdown."""
+    return "".join("\\" + c if c in "\\`*_[]<>#|$" else c for c in str(text))
+
+
+def _root() -> Path:
+    return Path(str(importlib.resources.files("symbp.templates"))) / "verify"
+
+
+def environment(lang: str, math: Callable | None = None) -> jinja2.Environment:
+    """The environment for one language; `math` (expr -> LaTeX) enables display math."""
+    if lang not in LANGS:
+        raise SymbpError(f"unknown language {lang!r} (known: {', '.join(LANGS)})")
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(_root() / lang)),
+        block_start_string="<%",
+        block_end_string="%>",
+        variable_start_string="<<",
+        variable_end_string=">>",
+        comment_start_string="<#",
+        comment_end_string="#>",
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+    )
+    env.filters["plain"] = plain
+    env.filters["num"] = number
+    env.filters["md"] = md_escape
+    env.globals["math"] = math
+    return env
+
+
+def describe(diagnosis: Diagnosis, lang: str = "en") -> str:
+    """One line naming the mistake."""
+    module = environment(lang).get_template("diagnosis.txt.jinja2").module
+    return str(module.line(diagnosis)).strip()
+
+
+def view(v: Verdict) -> dict:
+    """The data a template shows for one verdict."""
+    case = v.failing or (v.cases[0] if v.cases else None)
+    return {
+        "quantity": v.quantity,
+        "claim": v.claim,
+        "ok": v.ok,
+        "method": v.method,
+        "cases": len(v.cases),
+        "skipped": v.skipped,
+        "indices": case.indices if case else {},
+        "truth": case.derived if case else None,
+        "claim_expr": case.claim if case else None,
+        "diagnosis": v.diagnosis,
+        "counterexample": v.counterexample,
+    }
+
+
+def text(verdicts: list[Verdict], lang: str = "en") -> str:
+    """The plain-text report printed by `symbp verify`."""
+    template = environment(lang).get_template("report.txt.jinja2")
+    return template.render(verdicts=[view(v) for v in verdicts])
+
+
+def markdown(
+    verdicts: list[Verdict], title: str, lang: str = "en", math: Callable | None = None
+) -> str:
+    """The Markdown report of a claims file."""
+    template = environment(lang, math).get_template("report.md.jinja2")
+    ok = sum(v.ok for v in verdicts)
+    return template.render(verdicts=[view(v) for v in verdicts], title=title, proved=ok)
+
+
+def _factor_json(f) -> dict:
+    out = {"expr": plain(f.expr), "kind": f.kind, "of": plain(f.symbol) if f.symbol else None}
+    if f.activation:
+        out["activation"] = f.activation
+    return out
+
+
+def as_json(v: Verdict, lang: str = "en") -> dict:
+    """One verdict as JSON-ready data (numbers as floats, expressions in claim spelling)."""
+    case = v.failing or v.cases[0]
+    out: dict = {
+        "quantity": v.quantity,
+        "claim": v.claim,
+        "ok": v.ok,
+        "method": v.method,
+        "cases": len(v.cases),
+        "skipped": v.skipped,
+        "truth": plain(case.derived),
+        "parsed": plain(case.claim),
+    }
+    if case.indices:
+        out["indices"] = case.indices
+    dg = v.diagnosis
+    if dg is not None:
+        const = dg.constant
+        out["diagnosis"] = {
+            "kind": dg.kind,
+            "text": describe(dg, lang),
+            "constant": None if const is None else plain(const),
+            "swaps": [[plain(a), plain(b)] for a, b in dg.swaps],
+            "written": [{"written": w, "meant": m, "column": c} for w, m, c in dg.written],
+            "missing": [_factor_json(f) for f in dg.missing],
+            "extra": [_factor_json(f) for f in dg.extra],
+            "confirmed": dg.confirmed,
+        }
+    pt = v.counterexample
+    if pt is not None:
+        out["counterexample"] = {"at": pt.values, "claim": pt.claim, "truth": pt.truth}
+    return out
+
+
+def code_text(report, name: str, net: str, lang: str = "en") -> str:
+    """The plain-text result of `symbp verify-code`."""
+    template = environment(lang).get_template("code.txt.jinja2")
+    return template.render(r=report, name=name, net=net)
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None
+
+
+def code_json(report) -> dict:
+    """A CodeReport as JSON-ready data."""
+    return {
+        "ok": report.ok,
+        "checked": report.checked,
+        "points": report.points,
+        "samples": report.samples,
+        "reference_error": report.reference_error,
+        "max_error": _finite(report.max_error),
+        "wrong": [
+            {
+                "param": e.key,
+                "index": list(e.index),
+                "name": e.name,
+                "got": _finite(e.got),
+                "derived": e.derived,
+                "finite_difference": e.finite_difference,
+                "error": _finite(e.error),
+            }
+            for e in report.wrong
+        ],
+    }
