@@ -232,21 +232,23 @@ def diagram(d: Derivation) -> dict:
     shared bias is its own node with an arrow to each unit; a per-unit bias labels its unit.
     """
     layers = [d.inputs] + [lf.a for lf in d.layers]
-    dense = max(len(a) * len(b) for a, b in zip(layers, layers[1:])) > 8
-    dx, dy = (6.0, 2.3) if dense else (4.2, 1.7)
+    dense = max(len(a) * len(b) for a, b in zip(layers, layers[1:])) > 6
+    # Dense layers get the text width (15 cm between centres) and more height: labels fan out.
+    dx = min(15.0 / (len(layers) - 1), 8.0) if dense else 4.2
+    dy = 2.8 if dense else 2.2
     top = (max(map(len, layers)) - 1) * dy / 2
     biases = {
         lf.a[j]: b for lf in d.layers if lf.bias_mode == "per_unit" for j, b in enumerate(lf.biases)
     }
     nodes, edges = [], []
     for l, units in enumerate(layers):
-        y0 = (len(units) - 1) * dy / 2
+        step = 2 * top / (len(units) - 1) if len(units) > 1 else 0.0
         for j, s in enumerate(units):
             nodes.append(
                 {
                     "id": f"n{l}u{j + 1}",
                     "x": l * dx,
-                    "y": y0 - j * dy,
+                    "y": round(top - j * step, 3) if step else 0.0,
                     "label": s,
                     "kind": "input" if l == 0 else "unit",
                     "bias": biases.get(s),
@@ -256,7 +258,7 @@ def diagram(d: Derivation) -> dict:
         l = lf.index
         for j, row in enumerate(lf.weights):
             for k, w in enumerate(row):
-                pos = (0.16, 0.4, 0.28)[j % 3] if dense else 0.28
+                pos = (0.12, 0.22)[j % 2] if dense else 0.28
                 edges.append(
                     {"src": f"n{l - 1}u{k + 1}", "dst": f"n{l}u{j + 1}", "label": w, "pos": pos}
                 )
