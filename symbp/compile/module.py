@@ -49,6 +49,8 @@ def _strip(code: str) -> str:
 
 
 def _equation(lhs: sp.Expr, rhs: sp.Expr) -> list[str]:
+    if len(rhs.free_symbols) > EQUATION_CHARS // 8:
+        return []
     text = f"{sp.sstr(lhs)} = {sp.sstr(rhs)}"
     if len(text) > EQUATION_CHARS:
         return []

@@ -133,14 +133,32 @@ def _check(ok: bool, message: str) -> None:
         raise CompileError(message)
 
 
+def _is_dot(expr: sp.Expr, left: list, right: list, rest: sp.Expr) -> bool:
+    """Whether `expr` is sum_k left[k]*right[k] + rest, compared term by term (no expansion)."""
+    terms = list(sp.Add.make_args(expr))
+    products = {frozenset(t.args): n for n, t in enumerate(terms) if t.is_Mul and len(t.args) == 2}
+    used = set()
+    for u, v in zip(left, right):
+        n = products.get(frozenset((u, v)))
+        if n is None or n in used:
+            return False
+        used.add(n)
+    return sp.Add(*[t for n, t in enumerate(terms) if n not in used]) == rest
+
+
+def _is_product(expr: sp.Expr, u: sp.Expr, v: sp.Expr) -> bool:
+    """Whether `expr` is the product u*v (structurally)."""
+    return expr.is_Mul and len(expr.args) == 2 and set(expr.args) == {u, v}
+
+
 def _forward(d: Derivation, layers: list[_Layer]) -> list[Step]:
     steps = []
     prev_syms, prev = d.inputs, X
     for L in layers:
         lf = L.lf
         for j in range(L.n):
-            pattern = sp.Add(*[w * a for w, a in zip(lf.weights[j], prev_syms)]) + lf.bias_of(j)
-            _check(lf.z_def[j] == pattern, f"layer {L.l}: z of unit {j + 1} is not w a + b")
+            ok = _is_dot(lf.z_def[j], lf.weights[j], prev_syms, lf.bias_of(j))
+            _check(ok, f"layer {L.l}: z of unit {j + 1} is not sum_k w_jk a_k + b_j")
         bias = L.uniform([lf.bias_of(j) for j in range(L.n)], "bias")
         steps.append(Step(L.Z, RowsDotT(prev, L.W) + bias, (lf.z[0], lf.z_def[0])))
         steps.append(Step(L.A, L.uniform(lf.a_def, "activation"), (lf.a[0], lf.a_def[0])))
@@ -178,26 +196,31 @@ def _backward(d: Derivation, layers: list[_Layer]) -> list[Step]:
             nxt = d.layers[pos + 1]
             dnext = d.delta_symbols[pos + 1]
             for j in range(L.n):
-                pattern = sp.Add(*[nxt.weights[k][j] * dnext[k] for k in range(len(nxt.z))])
+                column = [row[j] for row in nxt.weights]
                 _check(
-                    lb.dC_da[j] == pattern,
+                    _is_dot(lb.dC_da[j], column, dnext, sp.Integer(0)),
                     f"layer {L.l}: dC/da of unit {j + 1} is not sum_k w_kj delta_k",
                 )
             G, D = RowsDot(layers[pos + 1].D, layers[pos + 1].W), None
-        if D is None:
+        if D is None and L.lf.activation.elementwise:
+            for i in range(L.n):
+                for j in range(L.n):
+                    _check(i == j or J[i, j] == 0, f"layer {L.l}: Jacobian is not diagonal")
+            for j in range(L.n):
+                raw = lb.dC_da[j] * J[j, j]
+                _check(
+                    lb.delta_raw[j] == raw or sp.expand(lb.delta_raw[j] - raw) == 0,
+                    f"layer {L.l}: delta of unit {j + 1} is not dC/da times da/dz",
+                )
+            D = G * L.uniform([J[j, j] for j in range(L.n)], "activation derivative")
+        elif D is None:
             for j in range(L.n):
                 raw = sp.Add(*[lb.dC_da[i] * J[i, j] for i in range(L.n)])
                 _check(
                     sp.expand(lb.delta_raw[j] - raw) == 0,
                     f"layer {L.l}: delta of unit {j + 1} is not dC/da times the Jacobian",
                 )
-            if L.lf.activation.elementwise:
-                for i in range(L.n):
-                    for j in range(L.n):
-                        _check(i == j or J[i, j] == 0, f"layer {L.l}: Jacobian is not diagonal")
-                D = G * L.uniform([J[j, j] for j in range(L.n)], "activation derivative")
-            else:
-                D = _softmax_delta(L, J, G)
+            D = _softmax_delta(L, J, G)
         steps.append(Step(L.D, D, (d.delta_symbols[pos][0], lb.delta[0])))
     return steps
 
@@ -217,7 +240,7 @@ def _gradients(d: Derivation, layers: list[_Layer]) -> tuple[list[Step], dict[st
             g = d.gradients[p]
             if key[0] == "W":
                 j, k = idx
-                _check(g == ds[j] * prev_syms[k], f"dC/d{p.name} is not delta_j a_k")
+                _check(_is_product(g, ds[j], prev_syms[k]), f"dC/d{p.name} is not delta_j a_k")
             elif idx:
                 _check(g == ds[idx[0]], f"dC/d{p.name} is not delta_j")
             else:

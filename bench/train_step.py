@@ -1,0 +1,263 @@
+"""Steps per second of one SGD step (run on demand: python bench/train_step.py).
+
+Measured side by side in one run, interleaved, medians over rounds:
+(a) `symbp.compile(net).sgd_step`, (b) the module written by `symbp compile`, imported from
+disk, (c) hand-written NumPy in the seeds' style (seeds/000: np.dot, sigmoid 1/(1+exp(-x)),
+in-place updates), (d) PyTorch CPU autograd when installed. All in float64.
+Cases: 784-256-10 sigmoid/softmax with cross-entropy, batch 128; XOR 2-4-1 sigmoid with
+squared error, batch 4. GFLOP/s counts the matrix products of a step; the reference is NumPy
+doing those products alone, on the same shapes.
+"""
+
+from __future__ import annotations
+
+import os
+
+THREADS = os.environ.get("SYMBP_BENCH_THREADS", "1")
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, THREADS)  # before NumPy loads its BLAS
+
+import argparse  # noqa: E402
+import importlib.util  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import symbp  # noqa: E402
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def hand_step_softmax(p, X, Y, lr):
+    """784-256-10 in the seeds' style: weights stored (inputs, outputs), updated in place."""
+    m = X.shape[0]
+    hidden = sigmoid(np.dot(X, p["W1"]) + p["b1"])
+    z = np.dot(hidden, p["W2"]) + p["b2"]
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    output = e / e.sum(axis=1, keepdims=True)
+    output_error = (output - Y) / m
+    hidden_error = np.dot(output_error, p["W2"].T) * hidden * (1 - hidden)
+    p["W2"] -= lr * np.dot(hidden.T, output_error)
+    p["b2"] -= lr * np.sum(output_error, axis=0)
+    p["W1"] -= lr * np.dot(X.T, hidden_error)
+    p["b1"] -= lr * np.sum(hidden_error, axis=0)
+    return p
+
+
+def hand_step_xor(p, X, Y, lr):
+    """XOR 2-4-1 in the seeds' style (seeds/000), squared error averaged over the batch."""
+    m = X.shape[0]
+    hidden = sigmoid(np.dot(X, p["W1"]) + p["b1"])
+    output = sigmoid(np.dot(hidden, p["W2"]) + p["b2"])
+    output_error = (output - Y) * output * (1 - output) / m
+    hidden_error = np.dot(output_error, p["W2"].T) * hidden * (1 - hidden)
+    p["W2"] -= lr * np.dot(hidden.T, output_error)
+    p["b2"] -= lr * np.sum(output_error, axis=0)
+    p["W1"] -= lr * np.dot(X.T, hidden_error)
+    p["b1"] -= lr * np.sum(hidden_error, axis=0)
+    return p
+
+
+def torch_step_factory(torch, softmax: bool):
+    def step(p, X, Y, lr):
+        h = torch.sigmoid(X @ p["W1"].T + p["b1"])
+        z = h @ p["W2"].T + p["b2"]
+        if softmax:
+            loss = -(Y * torch.log_softmax(z, dim=1)).sum(dim=1).mean()
+        else:
+            loss = 0.5 * ((Y - torch.sigmoid(z)) ** 2).sum(dim=1).mean()
+        loss.backward()
+        with torch.no_grad():
+            for v in p.values():
+                v -= lr * v.grad
+                v.grad = None
+        return p
+
+    return step
+
+
+def import_module(path: Path):
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def matmul_flops(m: int, sizes: tuple[int, ...]) -> int:
+    """Products of one step: forward A W^T per layer, backward D W above layer 1, D^T A per W."""
+    flops = 0
+    for l in range(1, len(sizes)):
+        flops += 2 * 2 * m * sizes[l - 1] * sizes[l]
+        if l > 1:
+            flops += 2 * m * sizes[l - 1] * sizes[l]
+    return flops
+
+
+def matmul_only(m: int, sizes: tuple[int, ...], rng) -> callable:
+    X = rng.normal(size=(m, sizes[0]))
+    Ws = [rng.normal(size=(sizes[l], sizes[l - 1])) for l in range(1, len(sizes))]
+    As = [X] + [rng.normal(size=(m, n)) for n in sizes[1:]]
+
+    def step(p, X_, Y_, lr):
+        for l, W in enumerate(Ws, start=1):
+            As[l - 1] @ W.T
+            D = As[l]
+            D.T @ As[l - 1]
+            if l > 1:
+                D @ W
+        return p
+
+    return step
+
+
+def measure(impls: dict, setup: dict, steps: int, rounds: int) -> dict[str, float]:
+    """Median seconds per step for each implementation, rounds interleaved and rotated."""
+    times: dict[str, list[float]] = {name: [] for name in impls}
+    names = list(impls)
+    for r in range(rounds):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            step, (params, X, Y, lr) = impls[name], setup[name]
+            start = time.perf_counter()
+            for _ in range(steps):
+                params = step(params, X, Y, lr)
+            times[name].append((time.perf_counter() - start) / steps)
+            setup[name] = (params, X, Y, lr)
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+def run_case(title, net, X, Y, lr, hand, torch_softmax, steps, rounds, tmp: Path):
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    model = symbp.compile(net)
+    path = tmp / f"{net.name}.py"
+    path.write_text(model.module_source())
+    exported = import_module(path)
+    params = model.init_params(0)
+
+    def copy(p):
+        return {k: np.array(v, dtype=float) for k, v in p.items()}
+
+    hand_params = {k: (v.T.copy() if k.startswith("W") else v.copy()) for k, v in params.items()}
+    impls = {
+        "compiled (symbp.compile)": model.sgd_step,
+        "exported module": exported.sgd_step,
+        "hand-written NumPy": hand,
+    }
+    setup = {
+        "compiled (symbp.compile)": (copy(params), X, Y, lr),
+        "exported module": (copy(params), X, Y, lr),
+        "hand-written NumPy": (hand_params, X, Y, lr),
+    }
+    if torch is not None:
+        torch.set_default_dtype(torch.float64)
+        tp = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+        impls["PyTorch CPU (autograd)"] = torch_step_factory(torch, torch_softmax)
+        setup["PyTorch CPU (autograd)"] = (tp, torch.tensor(X), torch.tensor(Y), lr)
+    check_agreement(impls, setup, params)
+    sizes = net.sizes
+    impls["NumPy matrix products alone"] = matmul_only(X.shape[0], sizes, np.random.default_rng(1))
+    setup["NumPy matrix products alone"] = (None, X, Y, lr)
+    medians = measure(impls, setup, steps, rounds)
+    flops = matmul_flops(X.shape[0], sizes)
+    hand_t = medians["hand-written NumPy"]
+    torch_t = medians.get("PyTorch CPU (autograd)")
+    print(f"\n{title}: batch {X.shape[0]}, median of {rounds} rounds x {steps} steps\n")
+    print("| implementation | steps/s | us/step | GFLOP/s | vs hand NumPy | vs PyTorch |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, t in medians.items():
+        vs_hand = f"{hand_t / t:.2f}"
+        vs_torch = f"{torch_t / t:.2f}" if torch_t else "n/a"
+        print(
+            f"| {name} | {1 / t:,.0f} | {t * 1e6:,.1f} | {flops / t / 1e9:.2f} | "
+            f"{vs_hand} | {vs_torch} |"
+        )
+    return medians
+
+
+def check_agreement(impls, setup, params) -> None:
+    """One step from the same parameters must give the same parameters everywhere."""
+    results = {}
+    for name, step in impls.items():
+        p, X, Y, lr = setup[name]
+        if name.startswith("PyTorch"):
+            p = {k: v.detach().clone().requires_grad_(True) for k, v in p.items()}
+            out = {k: v.detach().numpy() for k, v in step(p, X, Y, lr).items()}
+        elif name.startswith("hand"):
+            p = {k: v.copy() for k, v in p.items()}
+            out = {k: (v.T if k.startswith("W") else v) for k, v in step(p, X, Y, lr).items()}
+        else:
+            out = step({k: v.copy() for k, v in p.items()}, X, Y, lr)
+        results[name] = out
+    ref = results["compiled (symbp.compile)"]
+    for name, out in results.items():
+        worst = max(float(np.max(np.abs(np.asarray(out[k]) - ref[k]))) for k in ref)
+        if worst > 1e-10:
+            sys.exit(f"{name} disagrees with the compiled model after one step: {worst:.3g}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds (a smoke run)")
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    rounds = 5 if args.quick else 41
+    try:
+        import torch
+
+        torch.set_num_threads(int(THREADS))
+        threads = f"torch {torch.__version__}, {torch.get_num_threads()} threads"
+    except ImportError:
+        threads = "torch not installed"
+    print(
+        f"numpy {np.__version__} (BLAS threads {os.environ['OPENBLAS_NUM_THREADS']}); "
+        f"{threads}; python {sys.version.split()[0]}; float64"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        big = symbp.Network(
+            784,
+            (symbp.Layer(256, "sigmoid"), symbp.Layer(10, "softmax")),
+            loss="cross_entropy",
+            name="mnist_784_256_10",
+        )
+        X = rng.uniform(0, 1, size=(128, 784))
+        Y = np.eye(10)[rng.integers(10, size=128)]
+        print("(deriving and compiling 784-256-10 ...)", file=sys.stderr)
+        run_case(
+            "784-256-10 sigmoid/softmax, cross-entropy",
+            big,
+            X,
+            Y,
+            0.1,
+            hand_step_softmax,
+            True,
+            5,
+            rounds,
+            Path(tmp),
+        )
+        xor = symbp.load("xor")
+        run_case(
+            "XOR 2-4-1 sigmoid, squared error",
+            xor,
+            xor.example.X,
+            xor.example.Y,
+            0.5,
+            hand_step_xor,
+            False,
+            300 if args.quick else 500,
+            rounds,
+            Path(tmp),
+        )
+        print(f"\n(total {time.perf_counter() - start:.0f} s including derivation and compilation)")
+
+
+if __name__ == "__main__":
+    main()

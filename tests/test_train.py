@@ -1,0 +1,133 @@
+"""`symbp train`: XOR trains reproducibly below 0.01, CSV data, history, plot, bad input."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+import pytest
+
+import symbp
+from symbp.cli import main
+from symbp.compile.train import read_csv, train
+from symbp.errors import SpecError
+
+
+def history(path) -> list[float]:
+    lines = path.read_text().splitlines()
+    assert lines[0] == "epoch,loss"
+    return [float(line.split(",")[1]) for line in lines[1:]]
+
+
+def test_xor_trains_below_0_01_with_the_defaults(tmp_path, capsys):
+    path = tmp_path / "h.csv"
+    assert main(["train", "xor", "--history", str(path)]) == 0
+    losses = history(path)
+    assert len(losses) == 10000
+    assert losses[-1] < 0.01
+    assert losses[0] > 0.1
+    assert "xor: loss" in capsys.readouterr().out
+
+
+def test_training_is_reproducible_with_a_seed(tmp_path):
+    a, b, c = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.csv"
+    base = ["train", "xor", "--epochs", "300", "--batch-size", "2", "--lr", "2"]
+    assert main([*base, "--history", str(a)]) == 0
+    assert main([*base, "--history", str(b)]) == 0
+    assert main([*base, "--seed", "1", "--history", str(c)]) == 0
+    assert a.read_text() == b.read_text()
+    assert a.read_text() != c.read_text()
+
+
+def test_training_lowers_the_loss_on_csv_data_and_saves_parameters(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    y = (X[:, 0] + 0.5 * X[:, 1] > 0).astype(float)
+    data = tmp_path / "data.csv"
+    data.write_text("x1,x2,y\n" + "".join(f"{a},{b},{t}\n" for (a, b), t in zip(X, y)))
+    hist, saved = tmp_path / "h.csv", tmp_path / "p.json"
+    args = ["train", "logistic", "--data", str(data), "--epochs", "50", "--lr", "0.5"]
+    assert main([*args, "--history", str(hist), "--save", str(saved)]) == 0
+    losses = history(hist)
+    assert losses[-1] < 0.5 * losses[0]
+    params = json.loads(saved.read_text())
+    model = symbp.compile(symbp.load("logistic"))
+    assert model.loss(params, X, y[:, None]) == pytest.approx(losses[-1], rel=1e-12)
+
+
+def test_frozen_biases_stay_unchanged_while_training():
+    net = symbp.load("mazur")
+    model = symbp.compile(net)
+    start = model.init_params(0)
+    start["b1"], start["b2"] = np.array(0.35), np.array(0.6)
+    params, losses = train(
+        model,
+        start,
+        net.example.X,
+        net.example.Y,
+        epochs=20,
+        learning_rate=0.5,
+        batch_size=1,
+        seed=0,
+    )
+    assert float(params["b1"]) == 0.35 and float(params["b2"]) == 0.6
+    assert losses[-1] < losses[0]
+
+
+def test_bad_csv_value_exits_2_naming_the_line(tmp_path, capsys):
+    data = tmp_path / "bad.csv"
+    data.write_text("0,0,0\n0,1,1\n1,0,one\n")
+    hist = tmp_path / "h.csv"
+    assert main(["train", "xor", "--data", str(data), "--history", str(hist)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.csv: line 3: not a number: 'one'" in err
+    assert not hist.exists()
+
+
+def test_csv_with_wrong_column_count_names_the_line():
+    with pytest.raises(SpecError, match="line 2: expected 3 columns"):
+        read_csv("0,0,0\n1,1\n", 2, 1, "d.csv")
+
+
+def test_csv_header_is_skipped_and_blank_lines_ignored():
+    X, Y = read_csv("a,b,t\n\n1,2,3\n4,5,6\n", 2, 1)
+    assert X.tolist() == [[1, 2], [4, 5]] and Y.tolist() == [[3], [6]]
+
+
+def test_missing_data_file_exits_2(tmp_path, capsys):
+    assert main(["train", "xor", "--data", str(tmp_path / "none.csv")]) == 2
+    assert "none.csv: cannot read" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "option",
+    [["--epochs", "0"], ["--lr", "-1"], ["--batch-size", "x"], ["--seed", "-2"]],
+    ids=["epochs", "lr", "batch-size", "seed"],
+)
+def test_bad_option_exits_2(option, capsys):
+    assert main(["train", "xor", *option]) == 2
+    assert "error: argument" in capsys.readouterr().err
+
+
+def test_plot_without_matplotlib_exits_2_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    plot = tmp_path / "loss.png"
+    assert main(["train", "xor", "--epochs", "5", "--plot", str(plot)]) == 2
+    assert "pip install 'symbp[plot]'" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_plot_writes_a_png_and_the_history_beside_it(tmp_path):
+    pytest.importorskip("matplotlib")
+    plot = tmp_path / "loss.png"
+    assert main(["train", "xor", "--epochs", "50", "--plot", str(plot)]) == 0
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(history(tmp_path / "loss.csv")) == 50
+
+
+def test_progress_bar_with_the_loss_goes_to_stderr(capsys):
+    assert main(["train", "xor", "--epochs", "20"]) == 0
+    captured = capsys.readouterr()
+    assert "epoch 20/20 loss" in captured.err and "[" in captured.err
+    assert "epoch" not in captured.out.split("after")[0]
