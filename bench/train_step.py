@@ -208,7 +208,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer rounds (a smoke run)")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
-    rounds = 5 if args.quick else 41
+    rounds = 5 if args.quick else 61
     try:
         import torch
 

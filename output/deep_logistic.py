@@ -40,7 +40,8 @@ def _exp_or_zero(d):
 
 def _sigmoid(z):
     """1 / (1 + exp(-z)) computed as (1 + tanh(z / 2)) / 2, which never overflows."""
-    t = numpy.tanh(0.5 * z)
+    t = numpy.multiply(z, 0.5)
+    numpy.tanh(t, out=t)
     t *= 0.5
     t += 0.5
     return t

@@ -151,8 +151,22 @@ def _write_atomically(path: str, data: bytes) -> None:
 
 
 def _cmd_compile(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from .compile import compile as compile_model
 
+    if args.bundled == (args.spec is not None):
+        raise SymbpError("give either SPEC or --bundled")
+    if args.bundled:
+        folder = Path(args.output or "output")
+        texts = {
+            folder / f"{name}.py": compile_model(_spec.load(name)).module_source()
+            for name in _spec.bundled()
+        }
+        for path, text in texts.items():
+            _write_atomically(str(path), text.encode("utf-8"))
+            print(path)
+        return 0
     text = compile_model(_spec.load(args.spec)).module_source()
     if args.output:
         _write_atomically(args.output, text.encode("utf-8"))
@@ -454,8 +468,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write a NumPy module (forward, loss, gradients, sgd_step) generated "
         "from the derived equations; it imports NumPy alone.",
     )
-    p.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
-    p.add_argument("-o", "--output", metavar="FILE.py", help="write here (default: stdout)")
+    p.add_argument("spec", metavar="SPEC", nargs="?", help=SPEC_HELP)
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE.py",
+        help="write here (default: stdout); with --bundled, a folder (default: output)",
+    )
+    p.add_argument("--bundled", action="store_true", help="every bundled example, as DIR/NAME.py")
     p.set_defaults(func=_cmd_compile)
 
     p = sub.add_parser(

@@ -49,10 +49,9 @@ def test_output_module_is_current(name, request):
         path.parent.mkdir(exist_ok=True)
         path.write_text(text, encoding="utf-8")
         return
-    assert path.exists(), f"missing {path}; run: symbp compile {name} -o output/{name}.py"
+    assert path.exists(), f"missing {path}; run: symbp compile --bundled"
     assert path.read_text(encoding="utf-8") == text, (
-        f"output/{name}.py is stale; run: symbp compile {name} -o output/{name}.py "
-        "(or pytest --update-golden)"
+        f"output/{name}.py is stale; run: symbp compile --bundled (or pytest --update-golden)"
     )
 
 
@@ -113,6 +112,12 @@ def test_compile_without_output_prints_the_module(capsys):
     assert main(["compile", "logistic"]) == 0
     out = capsys.readouterr().out
     assert out == symbp.compile(symbp.load("logistic")).module_source()
+
+
+def test_compile_bundled_writes_every_example_into_the_folder(tmp_path):
+    assert main(["compile", "--bundled", "-o", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{n}.py" for n in BUNDLED]
+    assert (tmp_path / "xor.py").read_text() == symbp.compile(symbp.load("xor")).module_source()
 
 
 def test_compile_of_a_bad_spec_exits_2_and_writes_nothing(tmp_path, capsys):

@@ -72,7 +72,7 @@ class LogSumExp(sp.Function):
 # templates/numpy/module.py.jinja2).
 HELPER_USES = {
     "_exp_or_zero": ("numpy.exp", "numpy.maximum"),
-    "_sigmoid": ("numpy.tanh",),
+    "_sigmoid": ("numpy.multiply", "numpy.tanh"),
     "_tanh": ("numpy.tanh",),
     "_relu": ("numpy.maximum",),
     "_leaky_relu": ("numpy.where",),
