@@ -281,6 +281,7 @@ DEFAULT_FUNCTIONS: dict[str, Callable[[sp.Expr], sp.Expr]] = {
 Quantities = Callable[[sp.Symbol, sp.Symbol], sp.Expr]
 _COST_ALIASES = ("loss", "Loss", "J", "E_total", "Etotal")
 _INDEX_RE = re.compile(r"[A-Za-z]|[0-9]")
+_INDEX_WORD = re.compile(r"[ijklmnpqrs]{2,3}|[ijklmnpqrs][0-9]+|[0-9]+[ijklmnpqrs]")
 
 
 class _OutOfRange(ClaimError):
@@ -719,7 +720,8 @@ class Reader:
 
 
 def index_letters(node: Node) -> set[str]:
-    """Single letters written as indices and not bound by a sum inside the text (L excluded)."""
+    """Letters written as indices (`k`, `jk`, `k1`) and not bound by a sum in the text; `L` (the
+    last layer) and labels such as `o1`, `h2`, `total` are not index letters."""
     found: set[str] = set()
     stack: list[tuple[Node, frozenset[str], bool]] = [(node, frozenset(), False)]
     while stack:
@@ -731,10 +733,9 @@ def index_letters(node: Node) -> set[str]:
             stack.append((body, bound | {var}, in_index))
             continue
         if in_index and n.op in ("token", "name"):
-            for c in re.findall(r"[A-Za-z]", str(n.value)):
-                text = str(n.value)
-                if (len(text) == 1 or text.isalpha()) and c not in bound and c != "L":
-                    found.add(c)
+            text = str(n.value)
+            if len(text) == 1 or _INDEX_WORD.fullmatch(text):
+                found.update(c for c in text if c.isalpha() and c not in bound and c != "L")
         index_now = in_index or n.op in ("lower", "upper")
         if n.op == "upper":
             index_now = True

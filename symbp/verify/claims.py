@@ -49,8 +49,9 @@ class Factor:
 @dataclass(frozen=True)
 class Diagnosis:
     """Why a claim is wrong. kind: sign, constant, index, missing_factor, extra_factor, factors,
-    zero, not_equal. `constant` is c in claim = c * truth; `swaps` (written, meant) Symbol pairs,
-    or `written` (as written, meant, column) texts when an index letter of the claim is wrong;
+    zero, not_equal, or unproved (equal at every check point, yet no symbolic proof found).
+    `constant` is c in claim = c * truth; `swaps` (written, meant) Symbol pairs, or `written`
+    (as written, meant, column) texts when an index letter of the claim is wrong;
     `missing`/`extra` the factors; `confirmed` when the explanation was proved symbolically."""
 
     kind: str
@@ -89,6 +90,7 @@ class Case:
     diagnosis: Diagnosis | None = None
     counterexample: Point | None = None
     derived: sp.Expr | None = None  # the truth with every delta written out
+    read: sp.Expr | None = None  # the claim as read, activations shown as the units' outputs
 
 
 @dataclass
@@ -160,6 +162,7 @@ class Checker:
             for f in term
         }
         self.fixed = d.identity_substitution()
+        self.outputs = {ad: a for lf in d.layers for ad, a in zip(lf.a_def, lf.a) if ad != a}
         self.mid: dict[sp.Symbol, sp.Expr] = {}
         for ds, lb in reversed(list(zip(d.delta_symbols, d.backward))):
             self.mid.update((s, e.xreplace(self.mid)) for s, e in zip(ds, lb.delta))
@@ -334,9 +337,9 @@ class Checker:
         tv, cv = self._values(truth), self._values(claim)
         if all(self._close(t, c) for t, c in zip(tv, cv)):
             ok, method = self.prove_equal(truth, claim)
-            if not ok:
-                method = f"equal in numbers at {len(tv)} random points (not proved symbolically)"
-            return Case(indices, quantity, truth, claim, True, method)
+            if ok:
+                return Case(indices, quantity, truth, claim, True, method)
+            return Case(indices, quantity, truth, claim, False, "not proved", Diagnosis("unproved"))
         diagnosis = self.diagnose(truth, claim, tv, cv, rewrites)
         i = next(i for i, (t, c) in enumerate(zip(tv, cv)) if not self._close(t, c))
         point = Point(self._shown_values(i), cv[i], tv[i])
@@ -508,6 +511,7 @@ class Checker:
             rewrites = self._resolved_rewrites(claim_raw, functions, binding)
             case = self.check_case(q, truth, node.expr, binding, rewrites)
             case.derived = truth.xreplace(self.mid)
+            case.read = node.expr.xreplace(self.outputs)
             cases.append(case)
         if not cases:
             raise ClaimError(

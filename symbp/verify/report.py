@@ -84,7 +84,7 @@ def view(v: Verdict) -> dict:
         "skipped": v.skipped,
         "indices": case.indices if case else {},
         "truth": case.derived if case else None,
-        "claim_expr": case.claim if case else None,
+        "claim_expr": case.read if case else None,
         "diagnosis": v.diagnosis,
         "counterexample": v.counterexample,
     }
@@ -123,7 +123,7 @@ def as_json(v: Verdict, lang: str = "en") -> dict:
         "cases": len(v.cases),
         "skipped": v.skipped,
         "truth": plain(case.derived),
-        "parsed": plain(case.claim),
+        "parsed": plain(case.read),
     }
     if case.indices:
         out["indices"] = case.indices
