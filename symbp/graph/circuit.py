@@ -17,7 +17,8 @@ from .nodes import Node, constant, decimal, gate, leaf, settle
 
 NAME = r"[A-Za-z][A-Za-z0-9]*(?:_(?:[A-Za-z0-9]|\{[A-Za-z0-9]+\}))?"
 VALUE = r"[-+]?(?:[0-9]+/[0-9]+|(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)"
-_ITEM = re.compile(rf"\s*({NAME})\s*=\s*({VALUE})\s*(?:,|$)")
+_NAME = re.compile(rf"\s*({NAME})\s*=\s*")
+_VALUE = re.compile(rf"({VALUE})\s*(,|$)")
 RESERVED = {"sum", *(name.rstrip("'") for name in DEFAULT_FUNCTIONS)}
 MAX_INPUT_DIGITS = 40
 
@@ -26,31 +27,33 @@ def parse_at(text: str) -> dict[str, sp.Rational]:
     """`apple=100,n=2,tax=1.1` -> {name: exact Rational}; raises ClaimError with the column."""
     values: dict[str, sp.Rational] = {}
     pos = 0
-    while pos < len(text):
-        m = _ITEM.match(text, pos)
+    while pos < len(text) or not values:
+        m = _NAME.match(text, pos)
         if m is None:
-            expected = "expected name=value (a number such as 2, -1.5, 1e-3 or 1/3)"
-            raise _at_error(expected, text, pos)
-        name, value = m.group(1), m.group(2)
-        column = m.start(1) + 1
+            what = "no name=value given" if not text.strip() else "expected name=value"
+            raise _at_error(what, text, pos + len(text[pos:]) - len(text[pos:].lstrip()))
+        name, start = m.group(1), m.start(1)
+        v = _VALUE.match(text, m.end())
+        if v is None:
+            expected = f"{name}: expected a number (2, -1.5, 1e-3, 1/3), then a comma or the end"
+            raise _at_error(expected, text, m.end())
+        value = v.group(1)
         if name in RESERVED:
-            raise _at_error(f"{name!r} is a function name", text, column - 1)
+            raise _at_error(f"{name!r} is a function name", text, start)
         if name in values:
-            raise _at_error(f"{name!r} is given twice", text, column - 1)
+            raise _at_error(f"{name!r} is given twice", text, start)
         if sum(c.isdigit() for c in value) > MAX_INPUT_DIGITS:
-            raise _at_error(f"{name}: more than {MAX_INPUT_DIGITS} digits", text, column - 1)
+            raise _at_error(f"{name}: more than {MAX_INPUT_DIGITS} digits", text, m.end())
         exponent = value.lower().partition("e")[2]
         if exponent and abs(int(exponent)) > 300:
-            raise _at_error(f"{name}: exponent out of range", text, column - 1)
+            raise _at_error(f"{name}: exponent out of range", text, m.end())
         if re.fullmatch(r"[-+]?[0-9]+/0+", value):
-            raise _at_error(f"{name}: division by zero", text, column - 1)
+            raise _at_error(f"{name}: division by zero", text, m.end())
         f = Fraction(value.lstrip("+"))
         values[name] = sp.Rational(f.numerator, f.denominator)
-        pos = m.end()
-        if m.group(0).rstrip().endswith(",") and pos >= len(text):
+        pos = v.end()
+        if v.group(2) == "," and not text[pos:].strip():
             raise _at_error("a name=value is missing after the comma", text, len(text))
-    if not values:
-        raise _at_error("no name=value given", text, 0)
     return values
 
 

@@ -25,6 +25,7 @@ from .nodes import decimal
 LANGS = ("en", "zh")
 FORMATS = ("md", "tex")
 TexPrinter = Callable[..., str]
+TEXT_WIDTH_CM = 16.0  # A4 with the 2.2 cm margins of the LaTeX template
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def template_root() -> Path:
     return Path(str(importlib.resources.files("symbp.templates")))
 
 
-def _environment(g: Graph, kind: str, tex: TexPrinter) -> jinja2.Environment:
+def _environment(g: Graph, kind: str, tex: TexPrinter, width: float) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_root())),
         block_start_string="<%",
@@ -108,7 +109,9 @@ def _environment(g: Graph, kind: str, tex: TexPrinter) -> jinja2.Environment:
     env.filters["xml"] = xml_escape
     env.filters["tokens"] = lambda label: re.findall(r"[A-Za-z]+|[^A-Za-z]", label)
     env.filters["px"] = lambda v: f"{v:.1f}"
-    env.filters["cm"] = lambda v: f"{v / 50:.2f}"
+    across = min(1 / 50, TEXT_WIDTH_CM / width)  # cm per pixel: the drawing fits the text width
+    env.filters["cmx"] = lambda v: f"{v * across:.2f}"
+    env.filters["cmy"] = lambda v: f"{v / 50:.2f}"
     env.globals["kind"] = kind
     return env
 
@@ -140,7 +143,7 @@ def documents(
     }
     out: dict[str, str] = {}
     for fmt in formats:
-        env = _environment(g, fmt, tex)
+        env = _environment(g, fmt, tex, drawing.width)
         if fmt == "md":
             svg = env.get_template("graph/drawing.svg.jinja2").render(context)
             out[filename(stem, "svg", lang)] = svg

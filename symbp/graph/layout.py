@@ -18,6 +18,8 @@ ROW = 80.0  # pixels between leaf rows
 RADIUS = 20.0  # a gate's circle
 MARGIN = 60.0
 LEAF_GAP = 8.0  # between an input's name and the start of its edge
+LABEL_AT = 0.4  # the numbers of an edge sit this far along it
+DIGITS = 4  # significant digits of the numbers on the edges
 
 
 @dataclass(frozen=True)
@@ -46,11 +48,12 @@ class Edge:
 
     @property
     def mx(self) -> float:
-        return (self.x1 + self.x2) / 2
+        """Where the numbers go: before the middle, where converging edges are still apart."""
+        return self.x1 + LABEL_AT * (self.x2 - self.x1)
 
     @property
     def my(self) -> float:
-        return (self.y1 + self.y2) / 2
+        return self.y1 + LABEL_AT * (self.y2 - self.y1)
 
 
 @dataclass(frozen=True)
@@ -117,12 +120,11 @@ def layout(g: Graph) -> Drawing:
             (x1, y1), (x2, y2) = centres[id(child)], centres[id(n)]
             start = RADIUS if child.inputs else LEAF_GAP
             line = _shorten(x1, y1, x2, y2, start, RADIUS)
-            edges.append(
-                Edge(ids[id(child)], ids[id(n)], *line, decimal(child.value), decimal(sent))
-            )
+            forward, back = decimal(child.value, DIGITS), decimal(sent, DIGITS)
+            edges.append(Edge(ids[id(child)], ids[id(n)], *line, forward, back))
     x, y = centres[id(g.root)]
     start = RADIUS if g.root.inputs else LEAF_GAP
-    out = Edge(ids[id(g.root)], 0, x + start, y, x + COLUMN, y, decimal(g.value), "1")
+    out = Edge(ids[id(g.root)], 0, x + start, y, x + COLUMN, y, decimal(g.value, DIGITS), "1")
     edges.append(out)
     width = max(p.x for p in places) + COLUMN + MARGIN
     height = max(p.y for p in places) + MARGIN

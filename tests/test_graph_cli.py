@@ -1,0 +1,87 @@
+"""`symbp graph`: JSON and documents against golden files; bad input: exit 2, nothing written."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from symbp.cli import main
+
+APPLES = ("(apple*n + orange*m)*tax", "apple=100,n=2,orange=150,m=3,tax=1.1")
+SIGMOID = ("1/(1 + exp(-(w0*x0 + w1*x1 + w2)))", "w0=2,x0=-1,w1=-3,x1=-2,w2=-3")
+
+
+def run(capsys, *argv) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json_of_apples_and_oranges_has_the_books_numbers(capsys, golden):
+    code, out, _ = run(capsys, "graph", APPLES[0], "--at", APPLES[1], "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["value"] == 715
+    assert data["gradients"] == {"apple": 2.2, "n": 110, "orange": 3.3, "m": 165, "tax": 650}
+    golden("graph/apples_oranges.json", out)
+
+
+def test_json_nodes_carry_operation_inputs_value_upstream_and_local_gradients(capsys):
+    code, out, _ = run(capsys, "graph", "apple*n*tax", "--at", "apple=100,n=2,tax=1.1", "--json")
+    nodes = json.loads(out)["nodes"]
+    last = nodes[-1]
+    assert (last["op"], last["inputs"], last["value"], last["grad"]) == ("mul", [3, 4], 220, 1)
+    assert (last["local"], last["sends"]) == ([1.1, 200], [1.1, 200])
+    first_mul = nodes[2]
+    assert (first_mul["value"], first_mul["grad"], first_mul["sends"]) == (200, 1.1, [2.2, 110])
+
+
+@pytest.mark.parametrize(
+    ("stem", "expr", "at"),
+    [("apples_oranges", *APPLES), ("sigmoid_neuron", *SIGMOID)],
+    ids=["apples-oranges", "sigmoid-neuron"],
+)
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_documents_match_their_golden_files(capsys, golden, tmp_path, stem, expr, at, lang):
+    code, out, _ = run(
+        capsys, "graph", expr, "--at", at, "-o", str(tmp_path), "--lang", lang, "--name", stem
+    )
+    assert code == 0
+    suffix = "" if lang == "en" else ".zh"
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == sorted(f"{stem}{suffix}.{ext}" for ext in ("md", "svg", "tex"))
+    for name in names:
+        golden(f"graph/{name}", (tmp_path / name).read_text(encoding="utf-8"))
+
+
+def test_plain_listing_names_each_node(capsys):
+    code, out, _ = run(capsys, "graph", "(x + y)*z", "--at", "x=-2,y=5,z=-4")
+    assert code == 0
+    assert out.splitlines()[:4] == ["value = -12", "d/dx = -4", "d/dy = -4", "d/dz = 3"]
+    assert "#5 ×(#3, #4): value -12, grad 1, local [-4, 3], sends [-4, 3]" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["apple*q", "--at", "apple=1"], "column 7: unknown name 'q'"),
+        (["apple*(n", "--at", "apple=1,n=2"], "column 9"),
+        (["x", "--at", "x=1,y"], "--at, column 5"),
+        (["x", "--at", "x=1", "-o", "OUT", "--format", "pdf"], "--format: unknown format 'pdf'"),
+        (["log(x)", "--at", "x=-1", "-o", "OUT"], "not a finite real number"),
+    ],
+    ids=["unknown-name", "unclosed-bracket", "bad-at", "bad-format", "complex-value"],
+)
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(capsys, tmp_path, argv, message):
+    argv = [str(tmp_path / "out") if a == "OUT" else a for a in argv]
+    code, out, err = run(capsys, "graph", *argv)
+    assert code == 2
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_at_is_a_usage_error(capsys):
+    code, _, err = run(capsys, "graph", "x")
+    assert code == 2 and "--at" in err
