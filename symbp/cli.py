@@ -99,7 +99,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def bundled_documents(formats: Sequence[str] = ("tex", "md")) -> dict[str, str | bytes]:
+def bundled_documents(
+    formats: Sequence[str] = ("tex", "md"), templates: str | None = None
+) -> dict[str, str | bytes]:
     """Every bundled example's documents in every language, by file name (what output/ holds)."""
     from . import render
 
@@ -107,26 +109,53 @@ def bundled_documents(formats: Sequence[str] = ("tex", "md")) -> dict[str, str |
     for name in _spec.bundled():
         d = derive(_spec.load(name))
         for lang in render.LANGS:
-            out.update(render.documents(d, list(formats), lang))
+            out.update(render.documents(d, list(formats), lang, templates))
     return out
 
 
-def _cmd_derive(args: argparse.Namespace) -> int:
+def _write_all(folder: str, files: dict[str, str | bytes]) -> list[str]:
+    """Write every file or none: all go to temporary files first, then each is renamed."""
     import os
+    import tempfile
 
+    paths = [os.path.join(folder, name) for name in files]
+    for path in paths:
+        if os.path.isdir(path):
+            raise SymbpError(f"{path}: cannot write: is a directory")
+    temps: list[str] = []
+    try:
+        os.makedirs(folder, exist_ok=True)
+        for data in files.values():
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".symbp-", suffix=".tmp")
+            temps.append(tmp)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data.encode("utf-8") if isinstance(data, str) else data)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+        for tmp, path in zip(temps, paths):
+            os.replace(tmp, path)
+    except OSError as e:
+        for tmp in temps:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+        raise SymbpError(f"{folder}: cannot write: {e.strerror or e}") from None
+    return paths
+
+
+def _cmd_derive(args: argparse.Namespace) -> int:
     from . import render
 
     if args.bundled and args.spec is not None:
         raise SymbpError("derive: give a SPEC or --bundled, not both")
     if args.bundled:
-        docs = bundled_documents(render.parse_formats(args.format or "tex,md"))
+        formats = render.parse_formats(args.format or "tex,md")
+        docs = bundled_documents(formats, args.templates)
     else:
         formats = render.parse_formats(args.format, args.lang)
         d = derive(_spec.load(args.spec or "mazur"))
         docs = render.documents(d, formats, args.lang, args.templates)
-    for fname, data in docs.items():
-        path = os.path.join(args.output, fname)
-        _write_atomically(path, data.encode("utf-8") if isinstance(data, str) else data)
+    for path in _write_all(args.output, docs):
         print(path)
     return 0
 

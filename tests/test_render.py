@@ -288,6 +288,13 @@ def test_derive_bad_input_exits_2_and_writes_nothing(argv, message, tmp_path, ca
     assert not out.exists()
 
 
+def test_derive_writes_all_documents_or_none(tmp_path, capsys):
+    (tmp_path / "mazur.md").mkdir()
+    assert cli.main(["derive", "-o", str(tmp_path), "--format", "tex,md"]) == 2
+    assert "is a directory" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mazur.md"]
+
+
 def test_derive_pdf_without_tex_engine_exits_2_and_writes_nothing(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(pdf, "engine", lambda: None)
     out = tmp_path / "out"
