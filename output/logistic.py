@@ -101,12 +101,16 @@ def gradients(params, X, Y):
 
 
 def sgd_step(params, X, Y, learning_rate):
-    """New parameters after one gradient-descent step; keys not in TRAINED are copied unchanged."""
-    grads = gradients(params, X, Y)
-    updated = dict(params)
-    for key in TRAINED:
-        step = grads[key]
-        step *= -learning_rate
-        step += params[key]
-        updated[key] = step
-    return updated
+    """New parameters P - learning_rate * dC/dP for the keys in TRAINED; the others unchanged.
+
+    The gradients are those of gradients(), each update folded into its last product.
+    """
+    W1 = params["W1"]
+    b1 = params["b1"]
+    m = X.shape[0]
+    Z1 = X @ W1.T + b1
+    A1 = _sigmoid(Z1)
+    D1 = A1 - Y
+    new_W1 = ((-learning_rate / m) * D1).T @ X + W1
+    new_b1 = b1 - learning_rate*(numpy.sum(D1, axis=0) / m)
+    return {"W1": new_W1, "b1": new_b1}

@@ -133,12 +133,23 @@ def gradients(params, X, Y):
 
 
 def sgd_step(params, X, Y, learning_rate):
-    """New parameters after one gradient-descent step; keys not in TRAINED are copied unchanged."""
-    grads = gradients(params, X, Y)
-    updated = dict(params)
-    for key in TRAINED:
-        step = grads[key]
-        step *= -learning_rate
-        step += params[key]
-        updated[key] = step
-    return updated
+    """New parameters P - learning_rate * dC/dP for the keys in TRAINED; the others unchanged.
+
+    The gradients are those of gradients(), each update folded into its last product.
+    """
+    W1 = params["W1"]
+    b1 = params["b1"]
+    W2 = params["W2"]
+    b2 = params["b2"]
+    m = X.shape[0]
+    Z1 = X @ W1.T + b1
+    A1 = _relu(Z1)
+    Z2 = A1 @ W2.T + b2
+    A2 = _softmax(Z2)
+    D2 = A2 - Y
+    D1 = numpy.heaviside(Z1, 0)*(D2 @ W2)
+    new_W1 = ((-learning_rate / m) * D1).T @ X + W1
+    new_b1 = b1 - learning_rate*(numpy.sum(D1, axis=0) / m)
+    new_W2 = ((-learning_rate / m) * D2).T @ A1 + W2
+    new_b2 = b2 - learning_rate*(numpy.sum(D2, axis=0) / m)
+    return {"W1": new_W1, "b1": new_b1, "W2": new_W2, "b2": new_b2}

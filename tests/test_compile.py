@@ -97,6 +97,16 @@ def test_train_bias_override_updates_biases():
     assert float(new["b2"]) == pytest.approx(0.60 - 0.5 * float(grads["b2"]), rel=1e-12)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_sgd_step_is_params_minus_learning_rate_times_gradients(seed):
+    net = random_net(ACTIVATIONS[seed], "softmax", "cross_entropy", seed)
+    params, X, Y = random_problem(net, seed)
+    model = symbp.compile(net)
+    grads = model.gradients(params, X, Y)
+    want = {k: params[k] - 0.3 * grads[k] for k in params}
+    assert_close(model.sgd_step(params, X, Y, 0.3), want, rtol=1e-12)
+
+
 def test_sgd_step_does_not_modify_its_arguments():
     net = symbp.load("xor")
     model = symbp.compile(net)

@@ -95,13 +95,23 @@ def _equations(steps: list[Step], outputs: list[sp.Symbol]) -> list[str]:
     ]
 
 
-def functions(program: Program, printer: CodePrinter) -> dict[str, Function]:
-    """forward, loss and gradients as body lines printed by `printer`."""
+def functions(program: Program, printer: CodePrinter, trained: list[str]) -> dict[str, Function]:
+    """forward, loss, gradients and sgd_step as body lines printed by `printer`."""
     fwd, cost = program.forward, [*program.forward, program.cost]
     grads = [*program.forward, *program.backward]
     outs = list(program.gradients.values())
     result = "{" + ", ".join(f'"{k}": {v}' for k, v in program.gradients.items()) + "}"
+    updates = [program.updates[k] for k in trained]
+    new = {
+        k: program.updates[k].target.name if k in trained else f'params["{k}"]'
+        for k in program.keys
+    }
     return {
+        "sgd_step": Function(
+            [],
+            _function(printer, [*grads, *updates], [u.target for u in updates], program.keys),
+            "{" + ", ".join(f'"{k}": {v}' for k, v in new.items()) + "}",
+        ),
         "forward": Function(
             _equations(fwd, [program.outputs]),
             _function(printer, fwd, [program.outputs], program.keys),
@@ -144,7 +154,7 @@ def source(d: Derivation, train_bias: bool = True, header: bool = True) -> str:
     """The module's source text; `header` adds the network's name and description."""
     program = build(d)
     printer = CodePrinter()
-    funcs = functions(program, printer)
+    funcs = functions(program, printer, trained_keys(d, train_bias))
     general = [line for lhs, rhs in program.general for line in _equation(lhs, rhs)]
     net = d.net
     layers = [(layer.units, layer.activation, layer.bias, layer.alpha) for layer in net.layers]

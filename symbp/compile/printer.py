@@ -41,6 +41,12 @@ class MeanOuter(ArrayOp):
     nargs = 3
 
 
+class ScaledOuter(ArrayOp):
+    """ScaledOuter(D, A, r, m) = (-r / m * D).T @ A: -r times the batch mean of D[i, j] A[i, k]."""
+
+    nargs = 4
+
+
 class MeanRows(ArrayOp):
     """MeanRows(E, m): the batch mean of each column of E."""
 
@@ -132,6 +138,10 @@ class CodePrinter(NumPyPrinter):
     def _print_MeanOuter(self, expr):
         d, a, m = (self._operand(e) for e in expr.args)
         return f"({d} / {m}).T @ {a}"
+
+    def _print_ScaledOuter(self, expr):
+        d, a, r, m = (self._operand(e) for e in expr.args)
+        return f"((-{r} / {m}) * {d}).T @ {a}"
 
     def _print_MeanRows(self, expr):
         e, m = expr.args

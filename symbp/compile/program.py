@@ -15,7 +15,16 @@ import sympy as sp
 from ..activations import ActivationBase, Sigmoid, Softmax, Softplus
 from ..derive import Derivation
 from ..errors import SymbpError
-from .printer import LogSumExp, MeanOuter, MeanRows, MeanTotal, RowsDot, RowsDotT, RowSum
+from .printer import (
+    LogSumExp,
+    MeanOuter,
+    MeanRows,
+    MeanTotal,
+    RowsDot,
+    RowsDotT,
+    RowSum,
+    ScaledOuter,
+)
 
 
 class CompileError(SymbpError):
@@ -39,6 +48,7 @@ class Program:
     cost: Step
     backward: list[Step]
     gradients: dict[str, sp.Symbol]
+    updates: dict[str, Step]
     outputs: sp.Symbol
     keys: list[str]
     logits: bool
@@ -49,7 +59,7 @@ def array(name: str) -> sp.Symbol:
     return sp.Symbol(name)
 
 
-X, Y, M = array("X"), array("Y"), array("m")
+X, Y, M, LR = array("X"), array("Y"), array("m"), array("learning_rate")
 
 
 def stable_log(expr: sp.Expr) -> sp.Expr:
@@ -225,11 +235,12 @@ def _backward(d: Derivation, layers: list[_Layer]) -> list[Step]:
     return steps
 
 
-def _gradients(d: Derivation, layers: list[_Layer]) -> tuple[list[Step], dict[str, sp.Symbol]]:
+def _gradients(d: Derivation, layers: list[_Layer]) -> tuple[list[Step], dict[str, Step]]:
+    """Batch-mean gradient steps, and the SGD update P - learning_rate * gradient of each key."""
     by_key: dict[str, list[tuple[sp.Symbol, tuple[int, ...]]]] = {}
     for p, (key, idx) in d.param_index.items():
         by_key.setdefault(key, []).append((p, idx))
-    steps, names = [], {}
+    steps, updates = [], {}
     for key, entries in by_key.items():
         l = int(key[1:])
         L = layers[l - 1]
@@ -245,23 +256,18 @@ def _gradients(d: Derivation, layers: list[_Layer]) -> tuple[list[Step], dict[st
                 _check(g == ds[idx[0]], f"dC/d{p.name} is not delta_j")
             else:
                 _check(g == sp.Add(*ds), f"dC/d{p.name} is not sum_j delta_j")
+        P = array(key)
         if key[0] == "W":
             expr = MeanOuter(L.D, prev, M)
-        elif entries[0][1]:
-            expr = MeanRows(L.D, M)
+            update = P + ScaledOuter(L.D, prev, LR, M)
         else:
-            expr = MeanTotal(L.D, M)
-        target = array(f"d{key}")
-        names[key] = target
+            expr = MeanRows(L.D, M) if entries[0][1] else MeanTotal(L.D, M)
+            update = P - LR * expr
         first = entries[0][0]
-        steps.append(
-            Step(
-                target,
-                expr,
-                (sp.Symbol(f"d{d.cost_symbol.name}/d{first.name}"), d.gradients[first]),
-            )
-        )
-    return steps, names
+        shown = (sp.Symbol(f"d{d.cost_symbol.name}/d{first.name}"), d.gradients[first])
+        steps.append(Step(array(f"d{key}"), expr, shown))
+        updates[key] = Step(array(f"new_{key}"), update, shown)
+    return steps, updates
 
 
 def _cost(d: Derivation, out: _Layer) -> tuple[Step, bool]:
@@ -286,14 +292,15 @@ def build(d: Derivation) -> Program:
     forward = _forward(d, layers)
     cost, logits = _cost(d, layers[-1])
     backward = _backward(d, layers)
-    grad_steps, names = _gradients(d, layers)
+    grad_steps, updates = _gradients(d, layers)
     g = d.general
     general = [(e.lhs, e.rhs) for e in (g.z_def, g.a_def, g.cost, g.bp1, g.bp2, g.bp3, g.bp4)]
     return Program(
         forward=forward,
         cost=cost,
         backward=backward + grad_steps,
-        gradients=names,
+        gradients={key: step.target for key, step in zip(updates, grad_steps)},
+        updates=updates,
         outputs=layers[-1].A,
         keys=list(d.net.parameter_shapes()),
         logits=logits,

@@ -147,12 +147,29 @@ def gradients(params, X, Y):
 
 
 def sgd_step(params, X, Y, learning_rate):
-    """New parameters after one gradient-descent step; keys not in TRAINED are copied unchanged."""
-    grads = gradients(params, X, Y)
-    updated = dict(params)
-    for key in TRAINED:
-        step = grads[key]
-        step *= -learning_rate
-        step += params[key]
-        updated[key] = step
-    return updated
+    """New parameters P - learning_rate * dC/dP for the keys in TRAINED; the others unchanged.
+
+    The gradients are those of gradients(), each update folded into its last product.
+    """
+    W1 = params["W1"]
+    W2 = params["W2"]
+    b2 = params["b2"]
+    W3 = params["W3"]
+    b3 = params["b3"]
+    m = X.shape[0]
+    Z1 = X @ W1.T
+    A1 = _tanh(Z1)
+    Z2 = A1 @ W2.T + b2
+    A2 = _leaky_relu(Z2, 1/20)
+    Z3 = A2 @ W3.T + b3
+    A3 = _softmax(Z3)
+    t0 = A3*(A3 - Y)
+    D3 = -A3*numpy.sum(t0, axis=1, keepdims=True) + t0
+    D2 = ((19/20)*numpy.heaviside(Z2, 0) + 1/20)*(D3 @ W3)
+    D1 = (1 - A1**2)*(D2 @ W2)
+    new_W1 = ((-learning_rate / m) * D1).T @ X + W1
+    new_W2 = ((-learning_rate / m) * D2).T @ A1 + W2
+    new_b2 = b2 - learning_rate*(numpy.sum(D2) / m)
+    new_W3 = ((-learning_rate / m) * D3).T @ A2 + W3
+    new_b3 = b3 - learning_rate*(numpy.sum(D3, axis=0) / m)
+    return {"W1": new_W1, "W2": new_W2, "b2": new_b2, "W3": new_W3, "b3": new_b3}
