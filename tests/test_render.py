@@ -17,8 +17,7 @@ from symbp.activations import LeakyRelu, Relu, Sigmoid, Softmax
 from symbp.derive import general as G
 from symbp.render import pdf
 from symbp.render.documents import vector_forms
-from symbp.render.env import number
-from symbp.render.printer import Updated, tex
+from symbp.render.printer import Updated, number, tex
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "output"

@@ -1,5 +1,6 @@
 """The jinja2 environment: the user's template directory first, then symbp's own templates.
 
+Math goes through the `tex` filter (the one printer), numbers too (9 significant digits).
 One set of delimiters for every format, chosen to be safe in LaTeX (where `{#` and `{{` occur):
 `<< expr >>`, `<% statement %>`, `<# comment #>`. A user template can extend the template it
 replaces through the `default/` prefix: `<% extends "default/tex/derivation.tex.jinja2" %>`.
@@ -16,7 +17,7 @@ import jinja2
 from sympy.printing.latex import latex_escape
 
 from ..errors import SymbpError
-from .printer import tex
+from .printer import number, tex
 
 
 @dataclass(frozen=True)
@@ -32,18 +33,6 @@ class At:
 def template_root() -> Path:
     """The directory of symbp's own templates (package symbp.templates)."""
     return Path(str(importlib.resources.files("symbp.templates")))
-
-
-def number(value: float) -> str:
-    """A number to 9 significant digits, with an ASCII minus and no exponent for |x| >= 1e-5."""
-    v = float(value)
-    if v == 0:
-        return "0"
-    text = f"{v:.9g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        return rf"{mantissa} \times 10^{{{int(exponent)}}}"
-    return text
 
 
 def md_escape(text: str) -> str:
@@ -82,7 +71,7 @@ def environment(names: dict, kind: str, templates: Path | None = None) -> jinja2
             return number(item)
         return tex(item, names)
 
-    env.filters["math"] = math
+    env.filters["tex"] = math
     env.filters["num"] = number
     env.filters["escape"] = latex_escape if kind == "tex" else md_escape
     env.globals["kind"] = kind

@@ -9,7 +9,6 @@ the given numbers, which shows an expression instantiated with the worked exampl
 from __future__ import annotations
 
 import sympy as sp
-from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.printing.latex import LatexPrinter
 
 from .. import activations
@@ -94,6 +93,18 @@ class SymbpLatexPrinter(LatexPrinter):
         return rf"{{{self._print(expr.args[0])}}}^{{+}}"
 
 
+def number(value: float) -> str:
+    """A number to 9 significant digits; a power of ten only where %g would use an exponent."""
+    v = float(value)
+    if v == 0:
+        return "0"
+    text = f"{v:.9g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+    return text
+
+
 def tex(
     expr,
     names: dict | None = None,
@@ -108,4 +119,4 @@ def tex(
     return printer.doprint(expr)
 
 
-__all__ = ["ElementwiseApplyFunction", "SymbpLatexPrinter", "Updated", "tex"]
+__all__ = ["SymbpLatexPrinter", "Updated", "number", "tex"]
