@@ -253,6 +253,39 @@ def test_tex_compiles_without_overfull_lines(name, lang, tmp_path):
     assert "Overfull \\hbox" not in log
 
 
+LEAKY = """
+name = "my_net%"
+description = "user text with _ & $ # ^ { }"
+inputs = 3
+loss = "squared_error"
+[[layers]]
+units = 2
+activation = "leaky_relu"
+alpha = 0.1
+[[layers]]
+units = 2
+activation = "softplus"
+[example]
+x = [0.5, -1.0, 2.0]
+y = [1, 0.5]
+"""
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
+def test_user_names_and_underscored_activations_are_escaped_in_tex(tmp_path):
+    spec = tmp_path / "leaky.toml"
+    spec.write_text(LEAKY)
+    text = render.document(symbp.derive(symbp.load(spec)), "tex")
+    (tmp_path / "leaky.tex").write_text(text, encoding="utf-8")
+    run = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "leaky.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        check=False,
+    )
+    assert run.returncode == 0, (tmp_path / "leaky.log").read_text(errors="replace")[-2000:]
+
+
 # --- the command line -------------------------------------------------------------------------
 
 
