@@ -165,7 +165,9 @@ def _write_atomically(path: str, data: bytes) -> None:
     import os
     import tempfile
 
+    _check_writable(path)
     folder = os.path.dirname(os.path.abspath(path))
+    tmp = None
     try:
         os.makedirs(folder, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".symbp-", suffix=".tmp")
@@ -176,7 +178,22 @@ def _write_atomically(path: str, data: bytes) -> None:
         os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except OSError as e:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
         raise SymbpError(f"{path}: cannot write: {e.strerror or e}") from None
+
+
+def _check_writable(path: str) -> None:
+    """Raise SymbpError if `path` is a folder or lies under a file (checked before any work)."""
+    import os
+
+    if os.path.isdir(path):
+        raise SymbpError(f"{path}: is a folder, not a file name")
+    parent = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        raise SymbpError(f"{parent}: is not a folder (in the output path {path})")
 
 
 def _cmd_compile(args: argparse.Namespace) -> int:
@@ -192,10 +209,14 @@ def _cmd_compile(args: argparse.Namespace) -> int:
             folder / f"{name}.py": compile_model(_spec.load(name)).module_source()
             for name in _spec.bundled()
         }
+        for path in texts:
+            _check_writable(str(path))
         for path, text in texts.items():
             _write_atomically(str(path), text.encode("utf-8"))
             print(path)
         return 0
+    if args.output:
+        _check_writable(args.output)
     text = compile_model(_spec.load(args.spec)).module_source()
     if args.output:
         _write_atomically(args.output, text.encode("utf-8"))
@@ -256,6 +277,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
             raise SymbpError(
                 "--plot needs matplotlib: pip install 'symbp[plot]' (or drop --plot)"
             ) from None
+    history_path = args.history or (str(Path(args.plot).with_suffix(".csv")) if args.plot else None)
+    for path in (args.plot, history_path, args.save):
+        if path:
+            _check_writable(path)
     net = _spec.load(args.spec)
     if args.data:
         try:
@@ -280,7 +305,6 @@ def _cmd_train(args: argparse.Namespace) -> int:
         seed=args.seed,
         progress=_train_bar(args.epochs),
     )
-    history_path = args.history or (str(Path(args.plot).with_suffix(".csv")) if args.plot else None)
     files = {}
     if history_path:
         rows = "".join(f"{i},{v!r}\n" for i, v in enumerate(history, start=1))
