@@ -35,6 +35,11 @@ def template_root() -> Path:
     return Path(str(importlib.resources.files("symbp.templates")))
 
 
+def tex_escape(text: str) -> str:
+    """User text made inert in LaTeX (sympy's latex_escape, plus < and > for the OT1 fonts)."""
+    return latex_escape(str(text)).replace("<", "$<$").replace(">", "$>$")
+
+
 def md_escape(text: str) -> str:
     """User text (a network's name or description) made inert in Markdown."""
     return "".join("\\" + c if c in "\\`*_[]<>#|$" else c for c in str(text))
@@ -73,6 +78,6 @@ def environment(names: dict, kind: str, templates: Path | None = None) -> jinja2
 
     env.filters["tex"] = math
     env.filters["num"] = number
-    env.filters["escape"] = latex_escape if kind == "tex" else md_escape
+    env.filters["escape"] = tex_escape if kind == "tex" else md_escape
     env.globals["kind"] = kind
     return env
