@@ -1,8 +1,8 @@
 """One function per document: the data model a template receives, and the rendered text.
 
 Everything mathematical here is a sympy expression taken from the derivation (or a matrix
-expression whose components are the derivation's index form); the templates print it through the
-`math` filter and hold all prose.
+expression whose rows are the derivation's layer equations); the templates print it through the
+`tex` filter and hold all prose.
 """
 
 from __future__ import annotations
@@ -100,21 +100,23 @@ def _per_output_cost(d: Derivation) -> list[sp.Expr]:
     return [sp.Add(*[t for t in terms if t.has(a)]) for a in d.layers[-1].a]
 
 
-def _activation_steps(entry: activations.Activation) -> dict:
-    """f(z) = definition, then d/dz f from sympy's derivative of the definition to fdiff's form."""
+def _activation_steps(entry: activations.Activation, alpha: sp.Expr | None) -> dict:
+    """f(z) = definition, then d/dz f from sympy's derivative of the definition to fdiff's form
+    (with the layer's own slope for leaky ReLU); the proof is `prove_derivative`'s."""
     proof = activations.prove_derivative(entry)
     if entry.elementwise:
         z = sp.Symbol("z", real=True)
-        alpha = sp.Rational(1, 100)
         f = entry.apply(z, alpha)
         args = [z, alpha] if entry.takes_alpha else [z]
-        mid = proof.textbook.replace(
+        direct = sp.diff(entry.cls.definition(*args), z)
+        textbook = sp.diff(f, z)
+        mid = textbook.replace(
             lambda e: isinstance(e, activations.ActivationBase), lambda e: e.definition(*e.args)
         )
-        steps = [proof.direct]
-        if mid not in (proof.direct, proof.textbook):
+        steps = [direct]
+        if mid not in (direct, textbook):
             steps.append(mid)
-        steps.append(proof.textbook)
+        steps.append(textbook)
         lines = [Line(_d(f, z), steps)]
         return {
             "name": entry.name,
@@ -122,7 +124,7 @@ def _activation_steps(entry: activations.Activation) -> dict:
             "definition": Line(f, [entry.cls.definition(*args)]),
             "lines": lines,
             "elementwise": True,
-            "heaviside": proof.textbook.has(sp.Heaviside),
+            "heaviside": textbook.has(sp.Heaviside),
         }
     zs = sp.symbols("z_1:4", real=True)
     s1 = entry.cls(sp.Integer(1), *zs)
@@ -144,7 +146,6 @@ def _layer_back(d: Derivation, pos: int) -> dict:
     lf, lb = d.layers[pos], d.backward[pos]
     C = d.cost_symbol
     n = len(lf.z)
-    prev = d.layers[pos - 1].a if pos else d.inputs
     if lf.activation.elementwise:
         jac = [Line(_d(lf.a[j], lf.z[j]), [lb.jacobian[j, j]]) for j in range(n)]
         jac_matrix = None
@@ -173,13 +174,12 @@ def _layer_back(d: Derivation, pos: int) -> dict:
         "grads_w": grads_w,
         "grads_b": grads_b,
         "bias_mode": lf.bias_mode,
-        "prev": prev,
     }
 
 
 def _eval(d: Derivation, worked, expr: sp.Expr) -> np.ndarray:
     """The value of a derived expression on every sample of the worked example."""
-    return evaluate_exprs([sp.sympify(expr)], worked.values, worked_samples(worked))[0]
+    return evaluate_exprs([expr], worked.values, worked_samples(worked))[0]
 
 
 def worked_samples(worked) -> int:
@@ -393,7 +393,7 @@ def context(d: Derivation, lang: str) -> dict:
         chains.append(_chain(d, _shown_weight(d, 0, raw), raw, values))
     seen: dict = {}
     for lf in d.layers:
-        seen.setdefault(lf.activation.name, lf.activation)
+        seen.setdefault(lf.activation.name, (lf.activation, lf.alpha))
     return {
         "lang": lang,
         "d": d,
@@ -410,7 +410,7 @@ def context(d: Derivation, lang: str) -> dict:
         "delta_def": Line(G.delta[G.l, G.j], [_d(G.C, G.z[G.l, G.j])]),
         "output_delta": d.output_delta_general,
         "elementwise_output": d.layers[-1].activation.elementwise,
-        "activations": [_activation_steps(e) for e in seen.values() if e.name != "identity"],
+        "activations": [_activation_steps(e, a) for e, a in seen.values() if e.name != "identity"],
         "identity_used": "identity" in seen,
         "backward": [_layer_back(d, pos) for pos in range(len(d.layers) - 1, -1, -1)],
         "chains": chains,
