@@ -360,6 +360,30 @@ def _cmd_graph(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_derive_graph(args: argparse.Namespace) -> int:
+    from .graph.view import view_documents
+    from .render import tex
+
+    if args.bundled or args.templates:
+        raise SymbpError("--view graph: give a SPEC; --bundled and --templates are not supported")
+    formats = [f.strip() for f in (args.format or "md,tex").split(",") if f.strip()]
+    docs = view_documents(_spec.load(args.spec or "mazur"), formats, args.lang, tex)
+    for fname, text in docs.items():
+        path = os.path.join(args.output, fname)
+        _write_atomically(path, text.encode("utf-8"))
+        print(path)
+    return 0
+
+
+class _DeriveView(argparse.Action):
+    """`derive --view graph` writes the layer-graph view instead of the derivation document."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        setattr(namespace, self.dest, value)
+        if value == "graph":
+            namespace.func = _cmd_derive_graph
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -512,6 +536,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--bundled",
         action="store_true",
         help="every bundled example in every language (regenerates output/)",
+    )
+    p.add_argument(
+        "--view",
+        choices=("derivation", "graph"),
+        default="derivation",
+        action=_DeriveView,
+        help="graph: the layers as computational-graph nodes (Affine, ReLU, Sigmoid, "
+        "SoftmaxWithLoss) with their derived backward rules, as NAME.graph.md/.svg/.tex",
     )
     p.set_defaults(func=_cmd_derive)
 

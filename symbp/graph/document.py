@@ -89,8 +89,9 @@ def template_root() -> Path:
     return Path(str(importlib.resources.files("symbp.templates")))
 
 
-def _environment(g: Graph, kind: str, tex: TexPrinter, width: float) -> jinja2.Environment:
-    env = jinja2.Environment(
+def base_environment() -> jinja2.Environment:
+    """symbp's template directory with the delimiters of its other documents."""
+    return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_root())),
         block_start_string="<%",
         block_end_string="%>",
@@ -104,6 +105,10 @@ def _environment(g: Graph, kind: str, tex: TexPrinter, width: float) -> jinja2.E
         undefined=jinja2.StrictUndefined,
         autoescape=False,
     )
+
+
+def _environment(g: Graph, kind: str, tex: TexPrinter, width: float) -> jinja2.Environment:
+    env = base_environment()
     names = tex_names(g)
     env.filters["math"] = lambda expr: tex(expr, names, mul_symbol="dot", order="none")
     env.filters["xml"] = xml_escape

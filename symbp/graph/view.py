@@ -1,0 +1,141 @@
+"""A network shown as a graph of layer nodes (the book's Affine / ReLU / Sigmoid /
+SoftmaxWithLoss view): each node's forward rule and its derived backward rules, and a drawing of
+the chain with the forward quantity above each edge and the gradient it carries below."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ..errors import SymbpError
+from .document import FORMATS, LANGS, TEXT_WIDTH_CM, TexPrinter, base_environment, filename
+from .layers import Stage, network_rules
+
+BOX_WIDTH = 130.0  # pixels
+BOX_HEIGHT = 44.0
+GAP = 90.0  # between boxes, room for the labels of an edge
+MARGIN = 40.0
+SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+@dataclass(frozen=True)
+class Box:
+    x: float
+    y: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Arrow:
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    forward: sp.Expr  # the quantity the edge carries forward
+    backward: sp.Expr  # the gradient it carries back
+    forward_text: str
+    backward_text: str
+
+
+@dataclass(frozen=True)
+class Chain:
+    width: float
+    height: float
+    boxes: list[Box]
+    arrows: list[Arrow]
+    box_width: float = BOX_WIDTH
+    box_height: float = BOX_HEIGHT
+
+
+def _quantity(stage: Stage | None) -> str:
+    """The name of what a stage outputs: Z^l after an Affine node, A^l after an activation."""
+    if stage is None:
+        return "X"
+    return f"Z^{stage.index}" if stage.rule.name == "Affine" else f"A^{stage.index}"
+
+
+def chain(stages: list[Stage]) -> Chain:
+    """Boxes in a row, input on the left and the loss L on the right; T enters the last box."""
+    L = sp.Symbol("L")
+    y = MARGIN + 30.0
+    boxes, arrows = [], []
+    x = MARGIN + 40.0
+    previous = None
+    for stage in stages:
+        left = x
+        quantity = sp.Symbol(_quantity(previous))
+        start = left - GAP if previous is not None else MARGIN
+        arrows.append(_arrow(start, y, left, y, quantity, L))
+        label = stage.rule.name + (f" {stage.index}" if stage.rule.name == "Affine" else "")
+        boxes.append(Box(left, y - BOX_HEIGHT / 2, label))
+        x = left + BOX_WIDTH + GAP
+        previous = stage
+    end = x - GAP
+    arrows.append(_arrow(end, y, end + GAP * 0.7, y, L, L))
+    target = sp.Symbol("T")
+    last = boxes[-1]
+    arrows.append(
+        _arrow(
+            last.x + BOX_WIDTH / 2,
+            y + BOX_HEIGHT / 2 + 50,
+            last.x + BOX_WIDTH / 2,
+            y + BOX_HEIGHT / 2,
+            target,
+            None,
+        )
+    )
+    width = end + GAP * 0.7 + MARGIN
+    return Chain(width, y + BOX_HEIGHT / 2 + 70, boxes, arrows)
+
+
+def _arrow(x1, y1, x2, y2, quantity: sp.Symbol, loss: sp.Symbol | None) -> Arrow:
+    if loss is None:
+        backward, back_text = sp.Integer(0), ""
+    elif quantity == loss:
+        backward, back_text = sp.Integer(1), "1"
+    else:
+        backward = sp.Derivative(loss, quantity, evaluate=False)
+        back_text = f"∂L/∂{_plain(quantity.name)}"
+    return Arrow(x1, y1, x2, y2, quantity, backward, _plain(quantity.name), back_text)
+
+
+def _plain(name: str) -> str:
+    base, _, power = name.partition("^")
+    return base + power.translate(SUPERSCRIPTS)
+
+
+def view_documents(net, formats: list[str], lang: str, tex: TexPrinter) -> dict[str, str]:
+    """`<name>.graph.md` (with its SVG) and `<name>.graph.tex` for a Network, in memory."""
+    if lang not in LANGS:
+        raise SymbpError(f"--lang: unknown language {lang!r} (known: {', '.join(LANGS)})")
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise SymbpError(f"--view graph: unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+    stages = network_rules(net)
+    drawing = chain(stages)
+    stem = f"{net.name}.graph"
+    context = {
+        "net": net,
+        "stages": stages,
+        "drawing": drawing,
+        "lang": lang,
+        "svg_name": filename(stem, "svg", lang),
+        "wide": drawing.width / 50 > TEXT_WIDTH_CM,
+    }
+    out: dict[str, str] = {}
+    for fmt in formats:
+        env = base_environment()
+        env.filters["px"] = lambda v: f"{v:.1f}"
+        env.filters["cmx"] = lambda v: f"{v / 50:.2f}"
+        env.filters["cmy"] = lambda v: f"{v / 50:.2f}"
+        env.filters["math"] = lambda expr, names=None: tex(
+            expr, names or {}, mul_symbol=None, order="none"
+        )
+        if fmt == "md":
+            svg = env.get_template("graph/layers.svg.jinja2").render(context)
+            out[filename(stem, "svg", lang)] = svg
+        out[filename(stem, fmt, lang)] = env.get_template(f"graph/layers.{fmt}.jinja2").render(
+            context
+        )
+    return out

@@ -1,0 +1,126 @@
+"""Layer nodes: backward rules derived by sympy equal the book's matrix forms and, chained over a
+network, reproduce the derivation engine's gradients."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from symbp import derive, load
+from symbp.cli import main
+from symbp.graph import layers
+from symbp.graph.layers import affine, elementwise, loss_layer, network_rules, softmax_with_loss
+
+BOOK = {rule.name: rule for rule in layers.book_layers()}
+
+
+@pytest.mark.parametrize("name", ["Affine", "ReLU", "Sigmoid", "SoftmaxWithLoss"])
+def test_book_layer_rule_equals_its_derivation(name):
+    rule = BOOK[name]
+    assert [g.holds for g in rule.gradients] == [True] * len(rule.gradients)
+
+
+def test_affine_weight_gradient_entry_is_a_sum_over_the_batch():
+    dW = BOOK["Affine"].gradients[1]
+    x11, x21, g11, g21 = sp.symbols("x_11 x_21 g_11 g_21", real=True)
+    assert dW.wrt.name == "W" and dW.derived[0, 0] == x11 * g11 + x21 * g21
+
+
+def test_affine_bias_gradient_sums_the_upstream_over_the_batch():
+    db = BOOK["Affine"].gradients[2]
+    g = layers.explicit("g", layers.N, layers.M)
+    assert db.derived == sp.ImmutableMatrix([[sum(g.col(j)) for j in range(layers.M)]])
+
+
+@pytest.mark.parametrize("bias", ["shared", "none"])
+def test_affine_rules_hold_for_other_bias_modes(bias):
+    assert affine(bias).holds
+
+
+@pytest.mark.parametrize(
+    ("activation", "alpha"),
+    [("tanh", None), ("softplus", None), ("leaky_relu", 0.1), ("identity", None)],
+)
+def test_elementwise_rules_hold_for_every_elementwise_activation(activation, alpha):
+    assert elementwise(activation, alpha).holds
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "cross_entropy", "binary_cross_entropy"])
+def test_loss_layer_rule_equals_its_derivation(loss):
+    assert loss_layer(loss).holds
+
+
+def test_a_sigmoid_rule_missing_its_one_minus_y_factor_is_refused():
+    rule = BOOK["Sigmoid"]
+    g, y = layers.explicit("g", layers.N, layers.M), layers.explicit("y", layers.N, layers.M)
+    assert not layers._equal(rule.gradients[0].derived, g.multiply_elementwise(y))
+
+
+def test_softmax_with_loss_needs_the_rows_of_t_to_sum_to_one():
+    rule = softmax_with_loss()
+    n, k = layers.N, 3
+    y, t = layers.explicit("y", n, k), layers.explicit("t", n, k)
+    assert not layers._equal(rule.gradients[0].derived, (y - t) / n)
+
+
+def test_network_rules_of_the_seed_004_network_are_the_books_layers():
+    names = [(s.index, s.rule.name) for s in network_rules(load("softmax"))]
+    assert names == [(1, "Affine"), (1, "ReLU"), (2, "Affine"), (2, "SoftmaxWithLoss")]
+
+
+def _backward_through_rules(net):
+    """dL/dW, dL/db of every layer from the layer rules, at the engine's forward values."""
+    d = derive(net)
+    w = d.evaluate()
+    m = len(net.example.x)
+    acts = {0: np.asarray(net.example.X, dtype=float)}
+    for l in range(1, len(net.layers) + 1):
+        acts[l] = np.asarray(w.forward[f"a{l}"], dtype=float).reshape(m, -1)
+    target = np.asarray(net.example.Y, dtype=float)
+    grads, upstream = {}, None
+    for stage in reversed(network_rules(net)):
+        l, rule = stage.index, stage.rule
+        z = np.asarray(w.forward[f"z{l}"], dtype=float).reshape(m, -1)
+        if rule.name == "Loss":
+            upstream = rule.evaluate({"A": acts[l], "T": target})["A"]
+        elif rule.name == "SoftmaxWithLoss":
+            upstream = rule.evaluate({"Y": acts[l], "T": target})["X"]
+        elif rule.name == "Affine":
+            delta = np.asarray(w.deltas[f"delta{l}"], dtype=float).reshape(m, -1)
+            assert np.allclose(np.array(upstream, dtype=float), delta / m, atol=1e-12)
+            params = np.asarray(w.params[f"W{l}"], dtype=float)
+            out = rule.evaluate({"dL/dY": upstream, "X": acts[l - 1], "W": params.T})
+            grads[f"W{l}"] = np.array(out["W"], dtype=float).T
+            if "b" in out:
+                grads[f"b{l}"] = np.array(out["b"], dtype=float).reshape(-1)
+            upstream = out["X"]
+        else:
+            values = {"dL/dY": upstream, "Y": acts[l], "X": z, "[X > 0]": (z > 0).astype(float)}
+            upstream = rule.evaluate(values)["X"]
+    return grads, w.gradients
+
+
+@pytest.mark.parametrize("name", ["mazur", "xor", "logistic", "softmax"])
+def test_layer_rules_chained_over_a_network_give_the_engines_gradients(name):
+    grads, expected = _backward_through_rules(load(name))
+    assert set(grads) == set(expected)
+    for key, value in expected.items():
+        np.testing.assert_allclose(grads[key].reshape(np.shape(value)), value, atol=1e-12)
+
+
+def test_derive_view_graph_writes_the_layer_documents(tmp_path, capsys, golden):
+    code = main(["derive", "softmax", "--view", "graph", "-o", str(tmp_path)])
+    assert code == 0
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["softmax.graph.md", "softmax.graph.svg", "softmax.graph.tex"]
+    for name in names:
+        golden(f"graph/{name}", (tmp_path / name).read_text(encoding="utf-8"))
+
+
+def test_derive_view_graph_with_a_bad_format_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(["derive", "softmax", "--view", "graph", "-o", str(out), "--format", "md,pdf"])
+    assert code == 2
+    assert "unknown format 'pdf'" in capsys.readouterr().err
+    assert not out.exists()
