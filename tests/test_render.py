@@ -91,6 +91,19 @@ def test_number_has_nine_significant_digits(value, expected):
         assert text == expected
 
 
+@pytest.mark.parametrize("name", ["mazur", "xor", "deep_logistic", "logistic"])
+def test_printed_equations_parse_back_to_the_same_expression(name):
+    """Print, then read with the claim parser: every forward and backward expression survives."""
+    from symbp.parse.reader import parse
+
+    d = symbp.derive(symbp.load(name))
+    exprs = [d.cost] + [e for lf in d.layers for e in lf.z_def + lf.a_def]
+    exprs += [e for lb in d.backward for e in lb.dC_da + lb.delta_raw + lb.delta]
+    for e in exprs:
+        back = parse(tex(e, d.names.tex), d.names.names())
+        assert sp.simplify(back - e) == 0, tex(e, d.names.tex)
+
+
 # --- the vector forms are the derivation, row by row ------------------------------------------
 
 NON_SQUARE = """
