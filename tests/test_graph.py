@@ -265,3 +265,36 @@ def test_mixed_expression_matches_torch_autograd_at_lopsided_inputs():
     assert float(g.value) == pytest.approx(out.item(), rel=1e-12)
     assert float(g.gradients()["a"]) == pytest.approx(a.grad.item(), rel=1e-12)
     assert float(g.gradients()["b"]) == pytest.approx(b.grad.item(), rel=1e-12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet="xyz+-*/^()0123456789.e ,sigmaexpln'\\{}", max_size=40))
+def test_any_text_gives_a_graph_or_a_claim_error(text):
+    try:
+        g = build(text, {"x": sp.Rational(3, 2), "y": sp.Integer(-2), "z": sp.Rational(1, 3)})
+    except ClaimError:
+        return
+    assert g.root in g.nodes
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet="xyab_{}=,.-+/e0123456789 ;", max_size=30))
+def test_any_at_text_gives_values_or_a_claim_error(text):
+    try:
+        values = parse_at(text)
+    except ClaimError as e:
+        assert str(e).startswith("--at")
+        return
+    assert values and all(v.is_Rational for v in values.values())
+
+
+def test_values_beyond_1e1000_are_refused_with_the_nodes_column():
+    with pytest.raises(ClaimError) as info:
+        build("exp(exp(x))", parse_at("x=10"))
+    assert info.value.column == 1 and "beyond 1e1000" in str(info.value)
+
+
+def test_written_out_sigmoid_at_minus_1000_stays_finite():
+    g = build("1/(1 + exp(-x))", parse_at("x=-1000"))
+    assert 0 < g.value < sp.Float("1e-434")
+    assert g.as_json()["value"].startswith("5.07595889754945")

@@ -107,13 +107,12 @@ class Graph:
 
 
 def json_number(value: sp.Expr) -> int | float | str:
-    """An int when whole, a float when it fits one, else the decimal text."""
+    """An int when whole, a float when it fits one, else its decimal text ("1.97e434")."""
     if value.is_Integer and abs(value) < 2**53:
         return int(value)
-    number = float(value)
-    if number in (float("inf"), float("-inf")):
-        return decimal(value, 17)
-    return number
+    if value == 0 or 1e-300 < abs(value) < 1e300:
+        return float(value)
+    return decimal(value, 17)
 
 
 def build(text: str, at: dict[str, sp.Rational]) -> Graph:

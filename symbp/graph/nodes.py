@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import mpmath
 import sympy as sp
 
 from ..errors import ClaimError
@@ -18,6 +19,7 @@ from ..errors import ClaimError
 U = sp.symbols("u0 u1", real=True)  # a node's inputs, as they appear in its operation
 PRECISION = 30  # digits kept for values that are not exact rationals
 MAX_BITS = 4000  # an exact rational larger than this is kept as a float of PRECISION digits
+MAX_MAGNITUDE = 1000  # values beyond 10^1000 (or below 10^-1000) are refused
 
 BINARY = {
     "add": U[0] + U[1],
@@ -84,19 +86,26 @@ def _definitions(expr: sp.Expr) -> sp.Expr:
 
 def settle(value: sp.Expr, node: Node | None = None) -> sp.Expr:
     """An exact rational when the value is one, else a float of PRECISION digits; raises
-    ClaimError (naming the node's column) when the value is not a finite real number."""
+    ClaimError (naming the node's column) when the value is not a finite real number or its
+    size is beyond 10^MAX_MAGNITUDE."""
     value = _definitions(sp.sympify(value))
-    if value.is_Rational:
-        if max(abs(value.p), value.q).bit_length() <= MAX_BITS:
-            return value
-        return sp.Float(value, PRECISION)
-    number = value.evalf(PRECISION)
+    if value.is_Rational and max(abs(value.p), value.q).bit_length() <= MAX_BITS:
+        return value
+    try:
+        number = value.evalf(PRECISION)
+    except OverflowError:
+        number = sp.oo
+    where = f"{node.label!r} " if node is not None else ""
+    column = node.column if node is not None else None
     if not (number.is_Number and number.is_finite and number.is_extended_real):
-        where = f"{node.label!r} " if node is not None else ""
-        column = node.column if node is not None else None
         shown = number.evalf(6) if number.is_number else number
         raise ClaimError(f"{where}gives {shown}, not a finite real number", column=column)
-    if number.is_Float and number == int(number) and abs(number) < 2**53:
+    if number != 0 and abs(mpmath.log10(abs(number._to_mpmath(64)))) > MAX_MAGNITUDE:
+        raise ClaimError(
+            f"{where}gives a number of size beyond 1e{MAX_MAGNITUDE} or below 1e-{MAX_MAGNITUDE}",
+            column=column,
+        )
+    if number.is_Float and abs(number) < 2**53 and number == int(number):
         return sp.Integer(int(number))
     return number
 
@@ -113,7 +122,10 @@ def decimal(value: sp.Expr, digits: int = 6) -> str:
             text = _exact(value)
             if sum(c.isdigit() for c in text.lstrip("-0.")) <= 12:
                 return text
-    text = f"{float(value):.{digits}g}"
+    if 1e-300 < abs(value) < 1e300:
+        text = f"{float(value):.{digits}g}"
+    else:
+        text = mpmath.nstr(sp.Float(value, PRECISION)._to_mpmath(128), digits)
     if "e" in text:
         mantissa, exponent = text.split("e")
         return f"{mantissa}e{int(exponent)}"
