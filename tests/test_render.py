@@ -73,6 +73,13 @@ def test_printer_values_parenthesize_negative_numbers_in_products():
     assert tex(a * b, values={a: "0.5", b: "-0.25"}) == r"0.5 \cdot \left(-0.25\right)"
 
 
+def test_printer_values_leading_negative_number_needs_no_brackets():
+    a, b = sp.symbols("a b")
+    expr = sp.Add(a, -b, evaluate=False)
+    assert tex(expr, values={a: "-1", b: "2"}, order="none") == "-1 - 2"
+    assert tex(a, values={a: "-1"}) == "-1"
+
+
 def test_hadamard_product_prints_as_odot():
     bp2 = vector_forms()["bp2"][1]
     assert r"\odot" in tex(bp2) and r"^{T}" in tex(bp2)

@@ -25,11 +25,24 @@ class SymbpLatexPrinter(LatexPrinter):
 
     _default_settings = {**LatexPrinter._default_settings, "symbol_values": {}}
 
+    _bare = None  # a symbol whose negative value needs no brackets where it is printed next
+
+    def doprint(self, expr):
+        self._bare = expr
+        return super().doprint(expr)
+
     def _print_Symbol(self, expr, style="plain"):
         value = self._settings["symbol_values"].get(expr)
         if value is not None:
-            return rf"\left({value}\right)" if value.startswith("-") else value
+            bare, self._bare = self._bare is expr, None
+            return rf"\left({value}\right)" if value.startswith("-") and not bare else value
         return super()._print_Symbol(expr, style)
+
+    def _print_Add(self, expr, order=None):
+        first = self._as_ordered_terms(expr, order=order)[0]
+        if self._bare is expr:
+            self._bare = first
+        return super()._print_Add(expr, order)
 
     def _print_ActivationBase(self, expr, exp=None):
         entry = activations.by_class(type(expr))
