@@ -319,7 +319,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     final = history[-1]
     print(
         f"{net.name}: loss {final:.6g} after {len(history)} epochs "
-        f"({len(X)} samples, batch {args.batch_size}, lr {lr:g}, seed {args.seed})"
+        f"(samples {len(X)}, batch {args.batch_size}, lr {lr:g}, seed {args.seed})"
     )
     if not math.isfinite(final):
         print("symbp: training diverged; try a smaller --lr", file=sys.stderr)

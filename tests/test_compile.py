@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symbp
-from symbp.activations import REGISTRY
+from symbp.activations import REGISTRY, Tanh
+from symbp.compile import CompileError
 from symbp.errors import SymbpError
 
 from .oracles import mp_central_differences, torch_gradients
@@ -185,6 +186,51 @@ def test_random_networks_match_torch_autograd(widths, acts, biases, loss, seed):
     model = symbp.compile(net)
     assert model.loss(params, X, Y) == pytest.approx(want_loss, rel=1e-10)
     assert_close(model.gradients(params, X, Y), want, rtol=1e-9)
+
+
+def tampered(change) -> symbp.Derivation:
+    """The 2-3-2 sigmoid derivation with one derived expression altered by `change(d)`."""
+    net = symbp.Network(2, [symbp.Layer(3, "sigmoid"), symbp.Layer(2, "sigmoid")])
+    d = symbp.derive(net)
+    change(d)
+    return d
+
+
+def _set_gradient(d):
+    w = d.layers[0].weights[1][0]
+    d.gradients[w] = 2 * d.gradients[w]
+
+
+def _set_hidden_delta(d):
+    d.backward[0].delta_raw[2] = d.backward[0].delta_raw[2] + d.layers[0].a[2]
+
+
+def _set_z(d):
+    d.layers[1].z_def[1] = d.layers[1].z_def[1] + d.layers[0].a[0]
+
+
+def _set_activation(d):
+    d.layers[0].a_def[1] = Tanh(d.layers[0].z[1])
+
+
+def _set_cost(d):
+    d.cost = d.cost + d.layers[1].a[1] ** 3
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (_set_gradient, r"dC/dw\^1_\{21\} is not delta_j a_k"),
+        (_set_hidden_delta, "layer 1: delta of unit 3"),
+        (_set_z, "layer 2: z of unit 2"),
+        (_set_activation, "layer 1: activation of unit 2 maps to"),
+        (_set_cost, "layer 2: cost of unit 2 maps to"),
+    ],
+    ids=["gradient", "hidden-delta", "pre-activation", "activation", "cost"],
+)
+def test_compile_refuses_a_derivation_whose_units_do_not_share_one_form(change, message):
+    with pytest.raises(CompileError, match=message):
+        symbp.compile(tampered(change))
 
 
 def test_compile_accepts_a_derivation():
