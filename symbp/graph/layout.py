@@ -20,6 +20,8 @@ MARGIN = 60.0
 LEAF_GAP = 8.0  # between an input's name and the start of its edge
 LABEL_AT = 0.4  # the numbers of an edge sit this far along it
 DIGITS = 4  # significant digits of the numbers on the edges
+BEND = 40.0  # pixels between two edges joining the same two nodes (x*x)
+CLEARANCE = 14.0  # pixels an edge keeps from a node it passes
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,8 @@ class Place:
 
 @dataclass(frozen=True)
 class Edge:
-    """An arrow from (x1, y1) to (x2, y2) carrying `forward` above and `backward` below."""
+    """An arrow from (x1, y1) to (x2, y2), bent towards (cx, cy) when it is one of several
+    between the same two nodes, carrying `forward` above and `backward` below."""
 
     source: int
     target: int
@@ -45,15 +48,25 @@ class Edge:
     y2: float
     forward: str
     backward: str
+    cx: float
+    cy: float
+
+    def _at(self, a: float, c: float, b: float) -> float:
+        t = LABEL_AT
+        return (1 - t) ** 2 * a + 2 * t * (1 - t) * c + t**2 * b
 
     @property
     def mx(self) -> float:
         """Where the numbers go: before the middle, where converging edges are still apart."""
-        return self.x1 + LABEL_AT * (self.x2 - self.x1)
+        return self._at(self.x1, self.cx, self.x2)
 
     @property
     def my(self) -> float:
-        return self.y1 + LABEL_AT * (self.y2 - self.y1)
+        return self._at(self.y1, self.cy, self.y2)
+
+    @property
+    def bent(self) -> bool:
+        return (self.cx, self.cy) != ((self.x1 + self.x2) / 2, (self.y1 + self.y2) / 2)
 
 
 @dataclass(frozen=True)
@@ -78,21 +91,28 @@ def _columns(nodes: list[Node]) -> dict[int, int]:
 
 
 def _rows(root: Node) -> dict[int, float]:
+    """Each use of a leaf takes the next row; a gate sits at the mean of its inputs' rows and
+    a leaf used several times is drawn at its first use."""
     row: dict[int, float] = {}
-    leaves = 0
+    uses: dict[int, list[float]] = {}
+    values: list[float] = []
     stack: list[tuple[Node, bool]] = [(root, False)]
     while stack:
         node, done = stack.pop()
-        if id(node) in row:
-            continue
         if not node.inputs:
-            row[id(node)] = float(leaves)
-            leaves += 1
+            slot = float(sum(map(len, uses.values())))
+            uses.setdefault(id(node), []).append(slot)
+            values.append(slot)
         elif done:
-            row[id(node)] = sum(row[id(i)] for i in node.inputs) / len(node.inputs)
+            k = len(node.inputs)
+            row[id(node)] = sum(values[-k:]) / k
+            del values[-k:]
+            values.append(row[id(node)])
         else:
             stack.append((node, True))
             stack.extend((i, False) for i in reversed(node.inputs))
+    for key, slots in uses.items():
+        row[key] = slots[0]
     return row
 
 
@@ -100,6 +120,28 @@ def _shorten(x1, y1, x2, y2, start: float, end: float) -> tuple[float, float, fl
     length = math.hypot(x2 - x1, y2 - y1) or 1.0
     ux, uy = (x2 - x1) / length, (y2 - y1) / length
     return x1 + ux * start, y1 + uy * start, x2 - ux * end, y2 - uy * end
+
+
+def _detour(x1, y1, x2, y2, others: list[tuple[float, float]]) -> float:
+    """The bend that keeps a straight edge clear of the nodes it would pass through (0 if none):
+    away from the closest such node, by its radius and a margin."""
+    length = math.hypot(x2 - x1, y2 - y1) or 1.0
+    ux, uy = (x2 - x1) / length, (y2 - y1) / length
+    bend = 0.0
+    for px, py in others:
+        along = (px - x1) * ux + (py - y1) * uy
+        side = (px - x1) * -uy + (py - y1) * ux  # signed distance, positive to the left
+        if 0 < along < length and abs(side) < RADIUS + CLEARANCE:
+            need = side - RADIUS - CLEARANCE if side >= 0 else side + RADIUS + CLEARANCE
+            bend = need if abs(need) > abs(bend) else bend
+    return bend
+
+
+def _control(x1, y1, x2, y2, bend: float) -> tuple[float, float]:
+    """The control point of a quadratic curve bulging `bend` pixels to the edge's left."""
+    length = math.hypot(x2 - x1, y2 - y1) or 1.0
+    nx, ny = (y1 - y2) / length, (x2 - x1) / length
+    return (x1 + x2) / 2 + 2 * bend * nx, (y1 + y2) / 2 + 2 * bend * ny
 
 
 def layout(g: Graph) -> Drawing:
@@ -116,15 +158,23 @@ def layout(g: Graph) -> Drawing:
         places.append(Place(ids[id(n)], x, y, n.label, bool(n.inputs)))
     edges = []
     for n in g.nodes:
-        for child, sent in zip(n.inputs, n.sends()):
+        for k, (child, sent) in enumerate(zip(n.inputs, n.sends())):
             (x1, y1), (x2, y2) = centres[id(child)], centres[id(n)]
+            twins = [i for i, c in enumerate(n.inputs) if c is child]
+            bend = BEND * (twins.index(k) - (len(twins) - 1) / 2)
+            if not bend:
+                others = [xy for key, xy in centres.items() if key not in (id(child), id(n))]
+                bend = _detour(x1, y1, x2, y2, others)
             start = RADIUS if child.inputs else LEAF_GAP
-            line = _shorten(x1, y1, x2, y2, start, RADIUS)
+            x1, y1, x2, y2 = _shorten(x1, y1, x2, y2, start, RADIUS)
+            cx, cy = _control(x1, y1, x2, y2, bend)
             forward, back = decimal(child.value, DIGITS), decimal(sent, DIGITS)
-            edges.append(Edge(ids[id(child)], ids[id(n)], *line, forward, back))
+            edges.append(Edge(ids[id(child)], ids[id(n)], x1, y1, x2, y2, forward, back, cx, cy))
     x, y = centres[id(g.root)]
     start = RADIUS if g.root.inputs else LEAF_GAP
-    out = Edge(ids[id(g.root)], 0, x + start, y, x + COLUMN, y, decimal(g.value, DIGITS), "1")
+    x1, x2 = x + start, x + COLUMN
+    value = decimal(g.value, DIGITS)
+    out = Edge(ids[id(g.root)], 0, x1, y, x2, y, value, "1", (x1 + x2) / 2, y)
     edges.append(out)
     width = max(p.x for p in places) + COLUMN + MARGIN
     height = max(p.y for p in places) + MARGIN

@@ -150,15 +150,15 @@ def leaf(symbol: sp.Symbol, value: sp.Expr, column: int | None) -> Node:
 
 
 def constant(value: sp.Expr, column: int | None) -> Node:
-    """A constant leaf (only a whole expression without inputs is one)."""
-    value = settle(value)
-    return Node("constant", (), value, _constant_label(value), column, value, value)
+    """A constant leaf, its exact value as its symbol; folded into the gate that uses it."""
+    label = _constant_label(value)
+    return Node("constant", (), value, label, column, value, settle(value))
 
 
 def _constant_label(value: sp.Expr) -> str:
     if value == sp.E:
         return "e"
-    text = decimal(value)
+    text = decimal(settle(value))
     return f"({text})" if text.startswith("-") else text
 
 
@@ -179,11 +179,11 @@ def gate(op: str, inputs: list[Node], column: int | None, function=None, name: s
 def _binary(op: str, inputs: list[Node], column: int | None) -> Node:
     a, b = inputs
     if b.op == "constant":
-        c = _constant_label(b.value)
-        return Node(op, (a,), BINARY[op].xreplace({U[1]: b.value}), f"{SIGNS[op]}{c}", column)
+        operation = BINARY[op].xreplace({U[1]: b.symbol})
+        return Node(op, (a,), operation, f"{SIGNS[op]}{b.label}", column)
     if a.op == "constant":
-        c = _constant_label(a.value)
+        c = a.label
         label = f"{c}/x" if op == "div" else f"{c}^x" if op == "pow" else f"{c}{SIGNS[op]}"
-        operation = BINARY[op].xreplace({U[0]: a.value, U[1]: U[0]})
+        operation = BINARY[op].xreplace({U[0]: a.symbol, U[1]: U[0]})
         return Node(op, (b,), operation, label, column)
     return Node(op, (a, b), BINARY[op], SIGNS[op], column)
