@@ -1,6 +1,6 @@
 """Steps per second of one SGD step (run on demand: python bench/train_step.py).
 
-Measured side by side in one run, interleaved, medians over rounds:
+Measured side by side in one run, interleaved in random order, medians over rounds:
 (a) `symbp.compile(net).sgd_step`, (b) the module written by `symbp compile`, imported from
 disk, (c) hand-written NumPy in the seeds' style (seeds/000: np.dot, sigmoid 1/(1+exp(-x)),
 in-place updates), (d) PyTorch CPU autograd when installed. All in float64.
@@ -19,6 +19,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import importlib.util  # noqa: E402
+import random  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -117,12 +118,16 @@ def matmul_only(m: int, sizes: tuple[int, ...], rng) -> callable:
 
 
 def measure(impls: dict, setup: dict, steps: int, rounds: int) -> dict[str, float]:
-    """Median seconds per step for each implementation, rounds interleaved and rotated."""
+    """Median seconds per step for each implementation, interleaved in a fresh random order
+    each round; each block starts with one untimed step so no one inherits a cold cache."""
     times: dict[str, list[float]] = {name: [] for name in impls}
+    order = random.Random(0)
     names = list(impls)
-    for r in range(rounds):
-        for name in names[r % len(names) :] + names[: r % len(names)]:
+    for _ in range(rounds):
+        order.shuffle(names)
+        for name in names:
             step, (params, X, Y, lr) = impls[name], setup[name]
+            params = step(params, X, Y, lr)
             start = time.perf_counter()
             for _ in range(steps):
                 params = step(params, X, Y, lr)
