@@ -56,6 +56,7 @@ class LayerRule:
     gradients: list[Gradient]
     names: dict = field(default_factory=dict)  # MatrixSymbol -> LaTeX
     constants: dict = field(default_factory=dict)  # ones matrices, the batch size N
+    loss: tuple | None = None  # (L, its definition) for a node that also computes the loss
 
     @property
     def holds(self) -> bool:
@@ -219,10 +220,15 @@ def softmax_with_loss(k: int = 3, n: int = N) -> LayerRule:
         stated = sp.MatMul(1 / BATCH, sp.MatAdd(Y, -T))
     explicit_stated = _explicit(stated, {Y: yv, T: t, BATCH: n})
     holds = _equal(derived.xreplace(one_hot), explicit_stated.xreplace(one_hot))
-    names = {sp.MatrixSymbol("softmax(X)", n, k): r"\operatorname{softmax}(X)"}
     forward = sp.MatrixSymbol("softmax(X)", n, k)
+    cost, mean = sp.MatrixSymbol("L", 1, 1), sp.MatrixSymbol("mean CE", 1, 1)
+    names = {
+        forward: r"\operatorname{softmax}(X)",
+        mean: r"-\frac{1}{N} \sum_{n=1}^{N} \sum_{k} T_{nk} \ln Y_{nk}",
+    }
     gradient = Gradient(X, _lhs(X, names), stated, derived, holds)
-    return LayerRule("SoftmaxWithLoss", Y, forward, [gradient], names, {BATCH: n})
+    rule = LayerRule("SoftmaxWithLoss", Y, forward, [gradient], names, {BATCH: n}, (cost, mean))
+    return rule
 
 
 def loss_layer(loss: str, n: int = N, m: int = M) -> LayerRule:
