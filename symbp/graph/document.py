@@ -121,6 +121,15 @@ def _environment(g: Graph, kind: str, tex: TexPrinter, width: float) -> jinja2.E
     return env
 
 
+def check_formats(formats: list[str], option: str = "--format") -> None:
+    """Raise SymbpError unless `formats` is a non-empty list of md and tex."""
+    if not formats:
+        raise SymbpError(f"{option}: no format given (known: {', '.join(FORMATS)})")
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise SymbpError(f"{option}: unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+
+
 def filename(stem: str, fmt: str, lang: str) -> str:
     """`graph.md` for English, `graph.zh.md` for Chinese."""
     return f"{stem}.{fmt}" if lang == "en" else f"{stem}.{lang}.{fmt}"
@@ -132,9 +141,7 @@ def documents(
     """The requested documents of `g` by file name (Markdown comes with its SVG), in memory."""
     if lang not in LANGS:
         raise SymbpError(f"--lang: unknown language {lang!r} (known: {', '.join(LANGS)})")
-    for fmt in formats:
-        if fmt not in FORMATS:
-            raise SymbpError(f"--format: unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+    check_formats(formats)
     drawing = layout(g)
     context = {
         "g": g,

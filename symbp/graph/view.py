@@ -9,7 +9,14 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..errors import SymbpError
-from .document import FORMATS, LANGS, TEXT_WIDTH_CM, TexPrinter, base_environment, filename
+from .document import (
+    LANGS,
+    TEXT_WIDTH_CM,
+    TexPrinter,
+    base_environment,
+    check_formats,
+    filename,
+)
 from .layers import Stage, network_rules
 
 BOX_WIDTH = 130.0  # pixels
@@ -109,9 +116,7 @@ def view_documents(net, formats: list[str], lang: str, tex: TexPrinter) -> dict[
     """`<name>.graph.md` (with its SVG) and `<name>.graph.tex` for a Network, in memory."""
     if lang not in LANGS:
         raise SymbpError(f"--lang: unknown language {lang!r} (known: {', '.join(LANGS)})")
-    for fmt in formats:
-        if fmt not in FORMATS:
-            raise SymbpError(f"--view graph: unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+    check_formats(formats, "--view graph --format")
     stages = network_rules(net)
     drawing = chain(stages)
     stem = f"{net.name}.graph"
