@@ -2,7 +2,7 @@
 
 Mutates valid inputs (delete, duplicate, splice, insert hostile tokens, swap numbers for extremes)
 and requires every outcome to be a result or a SymbpError: never another exception.
-Run for a bounded time:  python -m tests.fuzz --seconds 600
+Run for a bounded time:  python tests/fuzz.py --seconds 600
 """
 
 from __future__ import annotations

@@ -74,9 +74,13 @@ def test_spec_without_example_cannot_be_evaluated(tmp_path, capsys):
     assert code == 2 and out == "" and "has no [example] table" in err
 
 
-def test_module_entry_point_runs():
+def test_module_entry_point_runs(tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "symbp", "examples"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "symbp", "examples"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
     )
     assert done.returncode == 0 and "mazur" in done.stdout
 

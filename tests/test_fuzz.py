@@ -1,8 +1,8 @@
-"""A short, bounded fuzzing run on every test run; longer: python -m tests.fuzz --seconds 600."""
+"""A short, bounded fuzzing run on every test run; longer: python tests/fuzz.py --seconds 600."""
 
 from __future__ import annotations
 
-from tests import fuzz
+import fuzz
 
 
 def test_mutated_specs_give_a_network_or_a_spec_error():

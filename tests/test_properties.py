@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from oracles import mp_central_differences
 
 import symbp
 from symbp import spec
 from symbp.errors import SpecError
 from symbp.network import Example, Layer, Network
-from tests.oracles import mp_central_differences
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "softplus", "identity", "softmax"]
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from oracles import mp_central_differences, mp_cost, torch_gradients
 
 import symbp
 from symbp.network import Example, Layer, Network
-from tests.oracles import mp_central_differences, mp_cost, torch_gradients
 
 ACTIVATIONS = ["sigmoid", "tanh", "relu", "leaky_relu", "softplus", "identity"]
 LOSSES = ["squared_error", "cross_entropy", "binary_cross_entropy"]
