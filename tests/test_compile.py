@@ -7,13 +7,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracles import mp_central_differences, torch_gradients
 
 import symbp
 from symbp.activations import REGISTRY, Tanh
 from symbp.compile import CompileError
 from symbp.errors import SymbpError
-
-from .oracles import mp_central_differences, torch_gradients
 
 ACTIVATIONS = sorted(REGISTRY)
 OUTPUTS = {
