@@ -131,3 +131,10 @@ def test_progress_bar_with_the_loss_goes_to_stderr(capsys):
     captured = capsys.readouterr()
     assert "epoch 20/20 loss" in captured.err and "[" in captured.err
     assert "epoch" not in captured.out.split("after")[0]
+
+
+def test_spec_without_example_needs_data(tmp_path, capsys):
+    spec = tmp_path / "net.toml"
+    spec.write_text('inputs = 2\n[[layers]]\nunits = 1\nactivation = "sigmoid"\n')
+    assert main(["train", str(spec), "--epochs", "1"]) == 2
+    assert "give the samples with --data" in capsys.readouterr().err
