@@ -367,7 +367,12 @@ def _cmd_derive_graph(args: argparse.Namespace) -> int:
     if args.bundled or args.templates:
         raise SymbpError("--view graph: give a SPEC; --bundled and --templates are not supported")
     formats = [f.strip() for f in (args.format or "md,tex").split(",") if f.strip()]
-    docs = view_documents(_spec.load(args.spec or "mazur"), formats, args.lang, tex)
+    net = _spec.load(args.spec or "mazur")
+    worked = None
+    if net.example is not None:
+        w = derive(net).evaluate()
+        worked = (w.params, w.forward)
+    docs = view_documents(net, formats, args.lang, tex, worked)
     for fname, text in docs.items():
         path = os.path.join(args.output, fname)
         _write_atomically(path, text.encode("utf-8"))

@@ -70,38 +70,26 @@ def test_network_rules_of_the_seed_004_network_are_the_books_layers():
 
 
 def _backward_through_rules(net):
-    """dL/dW, dL/db of every layer from the layer rules, at the engine's forward values."""
-    d = derive(net)
-    w = d.evaluate()
+    """dL/dW, dL/db of every layer from the layer rules, at the engine's forward values; the
+    upstream gradient of every Affine node is checked against the engine's delta / N."""
+    w = derive(net).evaluate()
+    stages = network_rules(net)
+    passes = layers.backward_pass(stages, net, w.params, w.forward)
     m = len(net.example.x)
-    acts = {0: np.asarray(net.example.X, dtype=float)}
-    for l in range(1, len(net.layers) + 1):
-        acts[l] = np.asarray(w.forward[f"a{l}"], dtype=float).reshape(m, -1)
-    target = np.asarray(net.example.Y, dtype=float)
-    grads, upstream = {}, None
-    for stage in reversed(network_rules(net)):
-        l, rule = stage.index, stage.rule
-        z = np.asarray(w.forward[f"z{l}"], dtype=float).reshape(m, -1)
-        if rule.name == "Loss":
-            upstream = rule.evaluate({"A": acts[l], "T": target})["A"]
-        elif rule.name == "SoftmaxWithLoss":
-            upstream = rule.evaluate({"Y": acts[l], "T": target})["X"]
-        elif rule.name == "Affine":
-            delta = np.asarray(w.deltas[f"delta{l}"], dtype=float).reshape(m, -1)
-            assert np.allclose(np.array(upstream, dtype=float), delta / m, atol=1e-12)
-            params = np.asarray(w.params[f"W{l}"], dtype=float)
-            out = rule.evaluate({"dL/dY": upstream, "X": acts[l - 1], "W": params.T})
-            grads[f"W{l}"] = np.array(out["W"], dtype=float).T
-            if "b" in out:
-                grads[f"b{l}"] = np.array(out["b"], dtype=float).reshape(-1)
-            upstream = out["X"]
-        else:
-            values = {"dL/dY": upstream, "Y": acts[l], "X": z, "[X > 0]": (z > 0).astype(float)}
-            upstream = rule.evaluate(values)["X"]
+    grads = {}
+    for stage, sent in zip(stages, passes):
+        if stage.rule.name != "Affine":
+            continue
+        l = stage.index
+        delta = np.asarray(w.deltas[f"delta{l}"], dtype=float).reshape(m, -1)
+        np.testing.assert_allclose(np.array(sent["dL/dY"], dtype=float), delta / m, atol=1e-12)
+        grads[f"W{l}"] = np.array(sent["W"], dtype=float).T
+        if "b" in sent:
+            grads[f"b{l}"] = np.array(sent["b"], dtype=float).reshape(-1)
     return grads, w.gradients
 
 
-@pytest.mark.parametrize("name", ["mazur", "xor", "logistic", "softmax"])
+@pytest.mark.parametrize("name", ["mazur", "xor", "logistic", "deep_logistic", "softmax"])
 def test_layer_rules_chained_over_a_network_give_the_engines_gradients(name):
     grads, expected = _backward_through_rules(load(name))
     assert set(grads) == set(expected)
@@ -124,3 +112,34 @@ def test_derive_view_graph_with_a_bad_format_writes_nothing(tmp_path, capsys):
     assert code == 2
     assert "unknown format 'pdf'" in capsys.readouterr().err
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("hidden", "alpha", "loss"),
+    [("tanh", None, "binary_cross_entropy"), ("leaky_relu", 0.1, "squared_error")],
+    ids=["tanh-bce", "leaky-relu-se"],
+)
+def test_other_activations_chain_to_the_engines_gradients_on_a_3_2_4_net(hidden, alpha, loss):
+    from symbp import Example, Layer, Network
+
+    params = {
+        "W1": [[0.3, -0.8, 0.5], [0.9, 0.1, -0.4]],
+        "b1": [0.2, -0.3],
+        "W2": [[0.7, -0.2], [-0.5, 0.6], [0.4, 0.8], [-0.9, 0.3]],
+        "b2": [0.1, -0.1, 0.05, 0.0],
+    }
+    example = Example(
+        x=((0.5, -1.0, 2.0), (-0.3, 0.8, 0.1)),
+        y=((0.0, 1.0, 1.0, 0.0), (1.0, 0.0, 0.2, 0.9)),
+        params={k: np.asarray(v) for k, v in params.items()},
+        single=False,
+    )
+    net = Network(
+        inputs=3,
+        layers=(Layer(2, hidden, alpha=alpha), Layer(4, "sigmoid")),
+        loss=loss,
+        example=example,
+    )
+    grads, expected = _backward_through_rules(net)
+    for key, value in expected.items():
+        np.testing.assert_allclose(grads[key].reshape(np.shape(value)), value, atol=1e-12)

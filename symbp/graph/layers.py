@@ -298,3 +298,46 @@ def network_rules(net) -> list[Stage]:
 def book_layers() -> list[LayerRule]:
     """The four layers of seed 004 (Saito, ch. 5): Affine, ReLU, Sigmoid, SoftmaxWithLoss."""
     return [affine(), elementwise("relu"), elementwise("sigmoid"), softmax_with_loss()]
+
+
+def _matrix(value, rows: int) -> sp.ImmutableMatrix:
+    """An array-like (nested lists, a NumPy array, a number) as a matrix of `rows` rows."""
+    data = value.tolist() if hasattr(value, "tolist") else value
+    flat = sp.flatten([data])
+    return sp.ImmutableMatrix(flat).reshape(rows, len(flat) // rows)
+
+
+def backward_pass(stages: list[Stage], net, params: dict, forward: dict) -> list[dict]:
+    """What each stage receives from upstream and sends back at the worked example, from the
+    stated rules evaluated at numbers: one dict per stage ("dL/dY" and one entry per input, W
+    in the book's orientation). `params` and `forward` ("z1", "a1", ...) as `evaluate` gives."""
+    x = _matrix(net.example.x, len(net.example.x))
+    n = x.rows
+    target = _matrix(net.example.y, n)
+    acts = {0: x}
+    acts.update({l: _matrix(forward[f"a{l}"], n) for l in range(1, len(net.layers) + 1)})
+    u = sp.Symbol("u", real=True)
+    out: list[dict] = []
+    upstream = None
+    for stage in reversed(stages):
+        l, rule = stage.index, stage.rule
+        received = upstream
+        if rule.name == "Loss":
+            sent = rule.evaluate({"A": acts[l], "T": target})
+        elif rule.name == "SoftmaxWithLoss":
+            sent = rule.evaluate({"Y": acts[l], "T": target})
+        elif rule.name == "Affine":
+            w = _matrix(params[f"W{l}"], net.layers[l - 1].units).T
+            sent = rule.evaluate({"dL/dY": upstream, "X": acts[l - 1], "W": w})
+        else:
+            z = _matrix(forward[f"z{l}"], n)
+            layer = net.layers[l - 1]
+            entry = activations.get(layer.activation)
+            args = (u, sp.Rational(str(layer.alpha or 0))) if entry.takes_alpha else (u,)
+            prime = sp.diff(entry.cls(*args), u)
+            slope = z.applyfunc(lambda v: prime.subs(u, v))
+            values = {"dL/dY": upstream, "Y": acts[l], "X": z, "[X > 0]": slope, "f'(X)": slope}
+            sent = rule.evaluate(values)
+        upstream = sent["X" if "X" in sent else "A"]
+        out.append({"dL/dY": received, **sent})
+    return out[::-1]

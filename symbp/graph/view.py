@@ -17,12 +17,13 @@ from .document import (
     check_formats,
     filename,
 )
-from .layers import Stage, network_rules
+from .layers import Stage, backward_pass, network_rules
 
 BOX_WIDTH = 130.0  # pixels
 BOX_HEIGHT = 44.0
 GAP = 90.0  # between boxes, room for the labels of an edge
 MARGIN = 40.0
+DIGITS = 4  # significant digits of the worked example's matrices
 SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
@@ -112,8 +113,29 @@ def _plain(name: str) -> str:
     return base + power.translate(SUPERSCRIPTS)
 
 
-def view_documents(net, formats: list[str], lang: str, tex: TexPrinter) -> dict[str, str]:
-    """`<name>.graph.md` (with its SVG) and `<name>.graph.tex` for a Network, in memory."""
+def _numbers(stages: list[Stage], net, worked) -> list[list[tuple]]:
+    """For each stage, (symbol, matrix rounded to 4 digits) of what it receives and sends."""
+    if worked is None:
+        return [[] for _ in stages]
+    params, forward = worked
+    out = []
+    for stage, sent in zip(stages, backward_pass(stages, net, params, forward)):
+        rule = stage.rule
+        rows = []
+        upstream = next((m for m in rule.names if getattr(m, "name", "") == "dL/dY"), None)
+        if sent["dL/dY"] is not None and upstream is not None:
+            rows.append((upstream, sent["dL/dY"]))
+        rows += [(g.lhs, sent[g.wrt.name]) for g in rule.gradients]
+        out.append([(sym, m.applyfunc(lambda v: sp.Float(v, DIGITS))) for sym, m in rows])
+    return out
+
+
+def view_documents(
+    net, formats: list[str], lang: str, tex: TexPrinter, worked: tuple | None = None
+) -> dict[str, str]:
+    """`<name>.graph.md` (with its SVG) and `<name>.graph.tex` for a Network, in memory; with
+    `worked` = (params, forward values) of its example, the numbers each node receives and sends
+    back, from the stated rules."""
     if lang not in LANGS:
         raise SymbpError(f"--lang: unknown language {lang!r} (known: {', '.join(LANGS)})")
     check_formats(formats, "--view graph --format")
@@ -123,6 +145,7 @@ def view_documents(net, formats: list[str], lang: str, tex: TexPrinter) -> dict[
     context = {
         "net": net,
         "stages": stages,
+        "numbers": _numbers(stages, net, worked),
         "drawing": drawing,
         "lang": lang,
         "svg_name": filename(stem, "svg", lang),
