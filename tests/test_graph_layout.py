@@ -7,13 +7,12 @@ import xml.etree.ElementTree as ET
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_graph import expressions
 
 from symbp.graph import build, parse_at
 from symbp.graph.document import documents
 from symbp.graph.layout import RADIUS, layout
 from symbp.render import tex
-
-from .test_graph import expressions
 
 AT = {"x": parse_at("x=0.3")["x"], "y": parse_at("y=-1.2")["y"], "z": parse_at("z=2")["z"]}
 
