@@ -202,6 +202,12 @@ class Network:
                 f"sigmoid or softmax, not {out.name}",
                 f"layers[{len(layers) - 1}].activation",
             )
+        if loss.name == "binary_cross_entropy" and out.name == "softmax":
+            raise SpecError(
+                "binary_cross_entropy treats each output as its own probability: use sigmoid "
+                "outputs with it, or cross_entropy with softmax",
+                f"layers[{len(layers) - 1}].activation",
+            )
         try:
             notation.Notation(self.notation, self.sizes, self.bias_modes)
         except SpecError as e:

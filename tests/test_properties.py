@@ -22,8 +22,10 @@ def networks(draw, max_depth: int = 3, max_width: int = 3):
     loss = draw(st.sampled_from(["squared_error", "cross_entropy", "binary_cross_entropy"]))
     layers = []
     for i in range(depth):
-        if i == depth - 1 and loss != "squared_error":
+        if i == depth - 1 and loss == "cross_entropy":
             act = draw(st.sampled_from(["sigmoid", "softmax"]))
+        elif i == depth - 1 and loss == "binary_cross_entropy":
+            act = "sigmoid"
         else:
             act = draw(st.sampled_from(HIDDEN))
         if act == "softmax" and widths[i + 1] == 1:

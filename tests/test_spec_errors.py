@@ -31,6 +31,14 @@ BAD = [
         "unknown activation 'sigmod'",
     ),
     (
+        "bce-with-softmax-output",
+        GOOD.replace('"squared_error"', '"binary_cross_entropy"')
+        .replace('units = 1\nactivation = "sigmoid"', 'units = 2\nactivation = "softmax"')
+        .replace("y = [1.0]", "y = [1.0, 0.0]"),
+        "layers[1].activation",
+        "use sigmoid outputs",
+    ),
+    (
         "softmax-single-unit",
         GOOD.replace('units = 1\nactivation = "sigmoid"', 'units = 1\nactivation = "softmax"'),
         "layers[1].units",

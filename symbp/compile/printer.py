@@ -66,14 +66,6 @@ class RowSum(ArrayOp):
     precedence = PRECEDENCE["Atom"]
 
 
-class LogSumExp(sp.Function):
-    """log(sum_k exp(z_k)); with one array argument, per sample over units as an (m, 1) column."""
-
-    @classmethod
-    def definition(cls, *zs: sp.Expr) -> sp.Expr:
-        return sp.log(sp.Add(*[sp.exp(z) for z in zs]))
-
-
 # What each stable helper uses: NumPy names and other helpers (all defined in
 # templates/numpy/module.py.jinja2).
 HELPER_USES = {

@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from ..activations import ActivationBase, Sigmoid, Softmax, Softplus
+from ..activations import ActivationBase, LogSumExp
 from ..derive import Derivation
 from ..errors import SymbpError
 from .printer import (
-    LogSumExp,
     MeanOuter,
     MeanRows,
     MeanTotal,
@@ -62,29 +61,13 @@ def array(name: str) -> sp.Symbol:
 X, Y, M, LR = array("X"), array("Y"), array("m"), array("learning_rate")
 
 
-def stable_log(expr: sp.Expr) -> sp.Expr:
-    """log of an activation rewritten in logits: log sigma(u) = -softplus(-u), and so on.
-
-    Each rule is an identity proven in tests/test_compile_numerics.py.
-    """
-    (arg,) = expr.args
-    if isinstance(arg, Sigmoid):
-        return -Softplus(-arg.args[0])
-    if isinstance(1 - arg, Sigmoid):
-        return -Softplus((1 - arg).args[0])
-    if isinstance(arg, Softmax):
-        k, *zs = arg.args
-        return zs[int(k) - 1] - LogSumExp(*zs)
-    return expr
-
-
 def logit_cost(d: Derivation) -> sp.Expr | None:
-    """The cost with log(act(z)) rewritten by `stable_log`, or None when it has no such log."""
+    """The derivation's `logit_cost` in output symbols, or None when a log of an activation
+    remains (or there is no log)."""
     out = d.layers[-1]
     if not d.cost.has(sp.log):
         return None
-    cost = d.cost.xreplace(dict(zip(out.a, out.a_def)))
-    cost = cost.replace(lambda e: isinstance(e, sp.log), stable_log)
+    cost = d.logit_cost
     if any(
         isinstance(e.args[0], ActivationBase) or e.args[0].has(ActivationBase)
         for e in cost.atoms(sp.log)
