@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 import sympy as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import symbp
 from symbp.errors import ClaimError
@@ -276,3 +278,48 @@ def test_symbp_verify_public_api():
     assert verdict.ok is False
     assert "missing factor" in str(verdict.diagnosis)
     assert symbp.verify("mazur", "dE/dw5", W5).ok is True
+
+
+ALPHABET = [*"0123456789+-*/^_{}() .'", "a^1_1", "x_1", "x_2", "y_1", "w^1_{11}", "b^1_1"] + [
+    r"\sigma",
+    r"\frac",
+    r"\partial",
+    r"\sum_{k=1}^{2}",
+    "x_k",
+    "C",
+    "d",
+    "e",
+    r"\ln",
+    "exp",
+]
+
+
+@settings(deadline=None, max_examples=120, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(ALPHABET), min_size=1, max_size=14).map("".join))
+def test_any_claim_gives_a_verdict_or_a_claim_error(claim):
+    try:
+        verdict = checker("logistic").verify("dC/dw^1_{11}", claim)
+    except ClaimError:
+        return
+    assert verdict.ok in (True, False)
+    if not verdict.ok:
+        assert verdict.diagnosis is not None
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        r"\frac{e^{net_o1}}{1+e^{net_o1}} (1 - out_o1)(out_o1 - target_o1) out_h1",
+        r"\frac{1}{1+\exp(-net_o1)} (1 - out_o1)(out_o1 - target_o1) out_h1",
+    ],
+    ids=["e-over-1-plus-e", "one-over-1-plus-exp"],
+)
+def test_sigmoid_written_with_exp_is_proved(claim):
+    verdict = checker("mazur").verify("dE/dw5", claim)
+    assert verdict.ok and "activations written out" in verdict.method
+
+
+def test_high_powers_are_proved_by_exact_evaluation_in_bounded_time():
+    claim = W5 + " + (out_h1 + i1)^{30} - (out_h1^2 + 2 out_h1 i1 + i1^2)^{15}"
+    verdict = checker("mazur").verify("dE/dw5", claim)
+    assert verdict.ok and verdict.method.startswith("exact rational evaluation")

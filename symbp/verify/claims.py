@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -23,7 +24,7 @@ import sympy as sp
 
 from ..activations import ActivationBase
 from ..derive import Derivation
-from ..derive.proof import prove
+from ..derive.proof import ExactEvaluator, atomize
 from ..errors import ClaimError
 from ..network import Example
 from ..parse import DEFAULT_FUNCTIONS, Node, Reader, index_letters, parse, syntax_tree
@@ -33,7 +34,10 @@ POINTS = 4
 RTOL = 1e-8
 MAX_BINDINGS = 256
 MAX_VARIANTS = 600
-SIMPLIFY_LIMIT = 400
+SYMBOLIC_LIMIT = 3000  # tree nodes above which cancel gives way to exact evaluation
+DEFINITION_LIMIT = 600
+CANCEL_POWER = 8  # integer exponents above which cancel gives way to exact evaluation
+EXACT_POINTS = 3
 
 
 @dataclass(frozen=True)
@@ -284,8 +288,8 @@ class Checker:
         missing = [s for s in expr.free_symbols if s not in vals]
         if missing:
             raise ClaimError(f"no value for {missing[0]} in this network")
-        e = expr.xreplace({s: sp.Float(vals[s], 30) for s in expr.free_symbols})
         try:
+            e = expr.xreplace({s: sp.Float(vals[s], 30) for s in expr.free_symbols})
             v = complex(sp.N(e, 20))
         except (TypeError, ValueError):
             return math.nan
@@ -311,24 +315,56 @@ class Checker:
 
     # ---- proof ---------------------------------------------------------------------------
     def prove_equal(self, truth: sp.Expr, claim: sp.Expr) -> tuple[bool, str]:
-        """Symbolic proof that truth == claim for all inputs, targets and parameters."""
-        lhs, rhs = self.d.expand(truth), self.d.expand(claim)
-        try:
-            result = prove(lhs, rhs, self.fixed, self.cost)
-            if result.ok:
-                return True, result.method
-        except TypeError:
-            pass
-        # claims written with exp() instead of sigma(): rewrite activations by their definitions
-        defined = [
-            e.xreplace(self.fixed).replace(
+        """Symbolic proof that truth == claim for all inputs, targets and parameters.
+
+        Both sides are expanded into inputs, targets and parameters, the identities applied and
+        every activation made a fresh symbol. Small differences without high powers go to
+        `cancel`; the rest to exact rational evaluation at random points (Schwartz-Zippel), so
+        the time stays bounded whatever powers a claim contains.
+        """
+        lhs, rhs = (self.d.expand(e).xreplace(self.fixed) for e in (truth, claim))
+        a, b = atomize([lhs, rhs])
+        diff = a - b
+        if diff == 0:
+            return True, "symbolic (identical)"
+        small = _size(diff, SYMBOLIC_LIMIT) <= SYMBOLIC_LIMIT
+        if small and _max_power(diff) <= CANCEL_POWER:
+            if sp.cancel(sp.together(diff)) == 0:
+                return True, "symbolic (cancel)"
+            return self._prove_by_definitions(lhs, rhs)
+        rng = random.Random(0)
+        for _ in range(EXACT_POINTS):
+            for _attempt in range(5):
+                ev = ExactEvaluator(rng)
+                try:
+                    if ev(a) != ev(b):
+                        return False, ""
+                    break
+                except ZeroDivisionError:
+                    continue
+                except TypeError:  # exp or log written in the claim: not a rational function
+                    return False, ""
+        return True, f"exact rational evaluation at {EXACT_POINTS} random points"
+
+    def _prove_by_definitions(self, lhs: sp.Expr, rhs: sp.Expr) -> tuple[bool, str]:
+        """For claims written with exp() instead of sigma(): activations by their definitions."""
+        if (
+            not (lhs.has(sp.exp) or rhs.has(sp.exp))
+            or lhs.has(sp.Heaviside)
+            or rhs.has(sp.Heaviside)
+        ):
+            return False, ""
+
+        def define(e):
+            return e.replace(
                 lambda f: isinstance(f, ActivationBase), lambda f: f.definition(*f.args)
             )
-            for e in (lhs, rhs)
-        ]
-        diff = defined[0] - defined[1]
-        if sp.count_ops(diff) <= SIMPLIFY_LIMIT and sp.simplify(diff) == 0:
-            return True, "symbolic (activations written out, simplify)"
+
+        diff = define(lhs) - define(rhs)
+        if _size(diff, DEFINITION_LIMIT) > DEFINITION_LIMIT or _max_power(diff) > CANCEL_POWER:
+            return False, ""
+        if sp.cancel(sp.together(sp.powsimp(diff))) == 0:
+            return True, "symbolic (activations written out, cancel)"
         return False, ""
 
     # ---- one claim -----------------------------------------------------------------------
@@ -653,6 +689,22 @@ def _rewrites(raw: Node):
             for new in news:
                 changed = _replace(node, sc, dataclasses.replace(sc, args=(new,)))
                 yield _written(node), _written(changed), node.column, _replace(raw, node, changed)
+
+
+def _size(e: sp.Expr, limit: int) -> int:
+    """The number of nodes of `e`, counted up to limit + 1."""
+    n = 0
+    for _ in sp.preorder_traversal(e):
+        n += 1
+        if n > limit:
+            break
+    return n
+
+
+def _max_power(e: sp.Expr) -> int:
+    """The largest |integer exponent| in `e` (0 when there is none)."""
+    powers = [abs(int(p.exp)) for p in e.atoms(sp.Pow) if p.exp.is_Integer]
+    return max(powers, default=0)
 
 
 def _nice(value: float):
