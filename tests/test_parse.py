@@ -283,3 +283,32 @@ def test_claim_like_text_gives_an_expression_or_a_claim_error(text):
     except ClaimError:
         return
     assert isinstance(result, sp.Basic)
+
+
+def _derived_expressions(d) -> list:
+    out = []
+    for lf, lb in zip(d.layers, d.backward):
+        out += list(lb.delta) + list(lb.dC_da) + list(lb.jacobian) + list(lf.z_def)
+        if lf.activation.elementwise:  # softmax_k(z_1, ..., z_n) has no claim syntax
+            out += list(lf.a_def)
+    return out + list(d.gradients.values())
+
+
+@pytest.mark.parametrize("name", ["mazur", "xor", "deep_logistic", "softmax"])
+def test_latex_printed_by_symbp_parses_back_to_the_same_expression(name):
+    from symbp.render.printer import tex
+    from symbp.verify.claims import Checker
+
+    d = symbp.derive(symbp.load(name))
+    functions = Checker(d, points=0).functions()
+    names = d.names.names()
+    for expr in _derived_expressions(d):
+        text = tex(expr, d.names.tex)
+        assert sp.expand(parse(text, names, functions) - expr) == 0, text
+
+
+def test_operatorname_calls_and_products(xor):
+    z, x = xor["z^1_1"], xor["x_1"]
+    assert parse(r"\operatorname{ReLU}\left(z^{1}_{1}\right)", xor) == symbp.activations.Relu(z)
+    assert parse(r"H\left(z^{1}_{1}\right)", xor) == sp.Heaviside(z, 0)
+    assert parse(r"\mathrm{foo}(x_1)", {"foo": x, "x_1": x}) == x**2

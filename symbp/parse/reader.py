@@ -168,6 +168,12 @@ class _ToNodes(Transformer_NonRecursive):
         name = _FUNC_NAMES.get(str(func), str(func).lstrip("\\"))
         return _raw("call", (arg,), value=name + ("'" if prime else ""), column=_col(func))
 
+    def textcall(self, cmd, name, *rest):
+        """`\\operatorname{ReLU}(z)`: a call when the name is a known function, else a product."""
+        prime = len(rest) == 2
+        fname = _raw("name", value=str(name), column=_col(name))
+        return _raw("textcall", (fname, rest[-1]), value=prime, column=_col(cmd))
+
     def frac(self, tok, num, den):
         return _raw("frac", (num, den), column=_col(tok))
 
@@ -273,6 +279,7 @@ DEFAULT_FUNCTIONS: dict[str, Callable[[sp.Expr], sp.Expr]] = {
     "relu'": lambda z: sp.Heaviside(z, 0),
     "softplus": activations.Softplus,
     "softplus'": activations.Sigmoid,
+    "H": lambda z: sp.Heaviside(z, 0),
     "exp": sp.exp,
     "ln": sp.log,
     "log": sp.log,
@@ -421,6 +428,14 @@ class Reader:
             return self._make("neg", (a,), None, node.column, -a.expr)
         if op == "call":
             return self._call(node, env)
+        if op == "textcall":
+            fname, arg = node.args
+            key = str(fname.value).lower() + ("'" if node.value else "")
+            if key in self.functions:
+                return self._call(Node("call", (arg,), key, node.column), env)
+            if node.value:
+                raise ClaimError(f"unknown function {fname.value!r}", column=node.column)
+            return self._chain(Node("jux", (fname, arg), None, arg.column), env)
         if op == "bigsum":
             return self._sum(node, env)
         if op == "token":
