@@ -323,3 +323,10 @@ def test_high_powers_are_proved_by_exact_evaluation_in_bounded_time():
     claim = W5 + " + (out_h1 + i1)^{30} - (out_h1^2 + 2 out_h1 i1 + i1^2)^{15}"
     verdict = checker("mazur").verify("dE/dw5", claim)
     assert verdict.ok and verdict.method == "exact_evaluation"
+
+
+def test_wrong_index_letter_inside_a_sum_is_named():
+    claim = r"\sum_{k} w^2_{kj} \delta^2_k \sigma'(z^1_k) x_i"
+    verdict = checker("n324").verify("dC/dw^1_{ji}", claim)
+    ((written, meant, _),) = verdict.diagnosis.written
+    assert (written, meant) == ("z^{1}_{k}", "z^{1}_{j}")

@@ -371,7 +371,8 @@ class Checker:
 
     # ---- one claim -----------------------------------------------------------------------
     def check_case(self, quantity, truth: sp.Expr, claim: sp.Expr, indices, rewrites=()) -> Case:
-        """Compare one instance; `rewrites` yields (written, meant, column, claim') variants."""
+        """Compare one instance; `rewrites` yields (written, meant, column, claim', right for
+        every case) variants."""
         tv, cv = self._values(truth), self._values(claim)
         if all(self._close(t, c) for t, c in zip(tv, cv)):
             ok, method = self.prove_equal(truth, claim)
@@ -400,9 +401,9 @@ class Checker:
         found = self._index_slip(truth, claim, tv, self._variants(claim))
         if found is not None:
             return found
-        for written, meant, column, variant in rewrites:
+        for written, meant, column, variant, everywhere in rewrites:
             vv = self._values(variant)
-            if all(self._close(t, v) for t, v in zip(tv, vv)):
+            if all(self._close(t, v) for t, v in zip(tv, vv)) and everywhere():
                 confirmed = self.prove_equal(truth, variant)[0]
                 return Diagnosis("index", written=((written, meant, column),), confirmed=confirmed)
         found = self._factor(truth, claim, tv, cv)
@@ -546,7 +547,7 @@ class Checker:
             except ClaimError as e:
                 raise _located(e, claim) from None
             truth = self.truth(*q)
-            rewrites = self._resolved_rewrites(claim_raw, functions, binding)
+            rewrites = self._resolved_rewrites(claim_raw, functions, binding, bindings)
             case = self.check_case(q, truth, node.expr, binding, rewrites)
             case.derived = truth.xreplace(self.mid)
             case.read = node.expr.xreplace(self.outputs)
@@ -558,14 +559,29 @@ class Checker:
             )
         return Verdict(quantity, claim, cases, skipped)
 
-    def _resolved_rewrites(self, raw: Node, functions, binding):
-        """The claim with one written index changed (l -> l+1, jk -> kj), resolved lazily."""
+    def _resolved_rewrites(self, raw: Node, functions, binding, bindings):
+        """The claim with one written index changed (l -> l+1, jk -> kj, k -> j), resolved
+        lazily; each comes with a test that it is right for every other case too."""
         for written, meant, column, variant in _rewrites(raw):
             try:
                 expr = Reader(self.names, functions, self.truth, binding).resolve(variant).expr
             except ClaimError:
                 continue
-            yield written, meant, column, expr
+
+            def everywhere(variant=variant) -> bool:
+                for other, q in bindings:
+                    try:
+                        e = Reader(self.names, functions, self.truth, other).resolve(variant).expr
+                    except _OutOfRange:
+                        continue
+                    except ClaimError:
+                        return False
+                    tv, vv = self._values(self.truth(*q)), self._values(e)
+                    if not all(self._close(t, v) for t, v in zip(tv, vv)):
+                        return False
+                return True
+
+            yield written, meant, column, expr, everywhere
 
     def _bindings(self, quantity: str, letters: list[str]):
         raw = syntax_tree(quantity)
@@ -675,10 +691,17 @@ def _swapped(arg: Node) -> Node | None:
     return None
 
 
+def _letters(raw: Node) -> list[str]:
+    """Every single index letter the claim writes (free or bound by a sum)."""
+    found = index_letters(raw) | {n.value[0] for n in raw.walk() if n.op == "bigsum"}
+    return sorted(f for f in found if len(f) == 1 and f != "L")
+
+
 def _rewrites(raw: Node):
-    """(as written, meant, column, claim') for each name whose layer is off by one or whose
-    two lower indices are exchanged."""
+    """(as written, meant, column, claim') for each name whose layer is off by one, whose two
+    lower indices are exchanged, or whose one-letter lower index is another letter of the claim."""
     one = Node("token", (), "1")
+    letters = _letters(raw)
     for node in raw.walk():
         if node.op != "scripted" or node.args[0].op != "name":
             continue
@@ -688,6 +711,12 @@ def _rewrites(raw: Node):
                 news = [Node(op, (arg, one)) for op in ("add", "sub")]
             else:
                 news = [n for n in (_swapped(arg),) if n is not None]
+                if arg.op in ("token", "name") and str(arg.value) in letters:
+                    news += [
+                        dataclasses.replace(arg, op="token", value=c)
+                        for c in letters
+                        if c != arg.value
+                    ]
             for new in news:
                 changed = _replace(node, sc, dataclasses.replace(sc, args=(new,)))
                 yield _written(node), _written(changed), node.column, _replace(raw, node, changed)
