@@ -71,6 +71,15 @@ CLAIMS = [
         r"\frac{1}{1+e^{-net_o1}}(1-\sigma(net_o1))(out_o1 - target_o1) out_h1",
         "proved",
     ),
+    (
+        "mazur",
+        r"\frac{\partial E_{\mathrm{total}}}{\partial w_{5}}",
+        r"\frac{\partial E_{total}}{\partial out_{o1}} \cdot "
+        r"\frac{\partial out_{o1}}{\partial net_{o1}} \cdot \frac{\partial net_{o1}}{\partial w_5}",
+        "proved",
+    ),
+    ("mazur", "dE/dw5", "dE/dout_o1 * dout_o1/dnet_o1 * dnet_o1/dw5", "proved"),
+    ("mazur", "dE/dw5", "dE/dout_o1 * dout_o1/dnet_o1 * dnet_o1/dw6", "index"),
     ("mazur", "dnet_o1/dw5", "out_h2", "index"),
     ("mazur", "dE/dw1", "(delta_o1 w5 + delta_o2 w6) out_h1 (1 - out_h1) i1", "index"),
     ("mazur", "dE/dw5", "(out_o1 - target_o1)*out_h1", "missing_factor"),
