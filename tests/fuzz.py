@@ -16,8 +16,9 @@ from importlib import resources
 
 import numpy as np
 
-from symbp import derive, spec
+from symbp import derive, graph, spec
 from symbp.errors import SymbpError
+from symbp.verify.claims import Checker
 
 TOKENS = [
     "0",
@@ -114,12 +115,55 @@ def exercise_spec(text: str) -> None:
                 d.evaluate()
 
 
+CLAIMS = [
+    ("dE/dw5", "(out_o1 - target_o1)*out_o1*(1 - out_o1)*out_h1"),
+    (
+        "dE/dw1",
+        r"(\delta_{o1} w_5 + \delta_{o2} w_7)\,\mathrm{out}_{h1}(1-\mathrm{out}_{h1})\, i_1",
+    ),
+    ("dE/dout_o1", "-(target_o1 - out_o1)"),
+    ("dout_o1/dnet_o1", r"\sigma'(net_{o1})"),
+    ("dE/db2", r"\sum_{k=1}^{2} (out_ok - target_ok) out_ok (1 - out_ok)"),
+    ("dE/dw5", r"\frac{\partial E}{\partial out_{o1}} \cdot \frac{1}{e^{-net_{o1}} + 1}"),
+]
+EXPRESSIONS = [
+    "(x + y)*z",
+    "1/(1 + exp(-(w0*x0 + w1*x1 + w2)))",
+    "x*x + x^3 - tanh(y)/2",
+    r"\frac{x}{y} \cdot \sigma(x - y)",
+    "relu(x - 2*y) + ln(1 + x^2)",
+]
+_CHECKER: Checker | None = None
+
+
+def exercise_claim(text: str) -> None:
+    """Verify a mutated claim against Mazur's network: a verdict or a SymbpError."""
+    global _CHECKER
+    if _CHECKER is None:
+        _CHECKER = Checker(derive(spec.load("mazur")))
+    quantity, _, claim = text.partition(" = ")
+    _CHECKER.verify(quantity, claim)
+
+
+def exercise_graph(text: str) -> None:
+    """Build the graph of a mutated expression at fixed inputs: a graph or a SymbpError."""
+    graph.build(text, graph.parse_at("x=3,y=-2,z=0.5,w0=2,x0=-1,w1=-3,x1=-2,w2=-3")).as_json()
+
+
+def default_targets() -> list[tuple[list[str], Callable[[str], object]]]:
+    return [
+        (seed_specs(), exercise_spec),
+        ([f"{q} = {c}" for q, c in CLAIMS], exercise_claim),
+        (EXPRESSIONS, exercise_graph),
+    ]
+
+
 def run(
     seconds: float, seed: int = 0, targets: list[tuple[list[str], Callable[[str], object]]] = ()
 ) -> tuple[int, list[tuple[str, str]]]:
     """Fuzz each (seeds, function) target for `seconds` in all; return (inputs tried, failures)."""
     rng = random.Random(seed)
-    targets = list(targets) or [(seed_specs(), exercise_spec)]
+    targets = list(targets) or default_targets()
     failures: list[tuple[str, str]] = []
     deadline = time.monotonic() + seconds
     count = 0

@@ -5,8 +5,8 @@ from __future__ import annotations
 import fuzz
 
 
-def test_mutated_specs_give_a_network_or_a_spec_error():
-    count, failures = fuzz.run(seconds=15, seed=1234)
+def test_mutated_specs_claims_and_expressions_give_a_result_or_a_symbp_error():
+    count, failures = fuzz.run(seconds=20, seed=1234)
     assert count > 100
     assert not failures, failures[0][0] + "\n" + failures[0][1]
 

@@ -269,8 +269,17 @@ def test_diagnosis_in_chinese():
         ("w5", "out_h1", "not a quantity"),
         ("dE/di1", "w1", "does not derive"),
         ("dE/dw5", "", "empty claim"),
+        ("d1/dnet_o1", "out_o1", "unknown name '1'"),
     ],
-    ids=["unknown-quantity", "unknown-name", "code", "not-a-derivative", "underived", "empty"],
+    ids=[
+        "unknown-quantity",
+        "unknown-name",
+        "code",
+        "not-a-derivative",
+        "underived",
+        "empty",
+        "fuzz-number-as-numerator",
+    ],
 )
 def test_malformed_claims_raise_claim_error(quantity, claim, match):
     with pytest.raises(ClaimError, match=match):

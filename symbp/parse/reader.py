@@ -537,7 +537,8 @@ class Reader:
                 pass
         if lower is not None:
             spelled += f"_{lower}"
-        stem = re.match(r"[A-Za-z]+", text).group(0)
+        letters = re.match(r"[A-Za-z]+", text)
+        stem = letters.group(0) if letters else text
         numbered = stem != text and text[len(stem) :].isdigit()
         family = [n for n in self.names if re.split(r"[\^_0-9{]", n, maxsplit=1)[0] == stem]
         if family and (lower is not None or uppers or numbered):
