@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import math
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 from . import spec as _spec
 from .derive import derive
@@ -113,80 +117,8 @@ def bundled_documents(
     return out
 
 
-def _write_all(folder: str, files: dict[str, str | bytes]) -> list[str]:
-    """Write every file or none: all go to temporary files first, then each is renamed."""
-    import os
-    import tempfile
-
-    paths = [os.path.join(folder, name) for name in files]
-    for path in paths:
-        if os.path.isdir(path):
-            raise SymbpError(f"{path}: cannot write: is a directory")
-    temps: list[str] = []
-    try:
-        os.makedirs(folder, exist_ok=True)
-        for data in files.values():
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".symbp-", suffix=".tmp")
-            temps.append(tmp)
-            with os.fdopen(fd, "wb") as f:
-                f.write(data.encode("utf-8") if isinstance(data, str) else data)
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-        for tmp, path in zip(temps, paths):
-            os.replace(tmp, path)
-    except OSError as e:
-        for tmp in temps:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-        raise SymbpError(f"{folder}: cannot write: {e.strerror or e}") from None
-    return paths
-
-
-def _cmd_derive(args: argparse.Namespace) -> int:
-    from . import render
-
-    if args.bundled and args.spec is not None:
-        raise SymbpError("derive: give a SPEC or --bundled, not both")
-    if args.bundled:
-        formats = render.parse_formats(args.format or "tex,md")
-        docs = bundled_documents(formats, args.templates)
-    else:
-        formats = render.parse_formats(args.format, args.lang)
-        d = derive(_spec.load(args.spec or "mazur"))
-        docs = render.documents(d, formats, args.lang, args.templates)
-    for path in _write_all(args.output, docs):
-        print(path)
-    return 0
-
-
-def _write_atomically(path: str, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file in the same folder, then rename."""
-    import os
-    import tempfile
-
-    _check_writable(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    tmp = None
-    try:
-        os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".symbp-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except OSError as e:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
-        raise SymbpError(f"{path}: cannot write: {e.strerror or e}") from None
-
-
 def _check_writable(path: str) -> None:
     """Raise SymbpError if `path` is a folder or lies under a file (checked before any work)."""
-    import os
-
     if os.path.isdir(path):
         raise SymbpError(f"{path}: is a folder, not a file name")
     parent = os.path.dirname(os.path.abspath(path))
@@ -196,9 +128,57 @@ def _check_writable(path: str) -> None:
         raise SymbpError(f"{parent}: is not a folder (in the output path {path})")
 
 
-def _cmd_compile(args: argparse.Namespace) -> int:
-    from pathlib import Path
+def _write_files(files: dict[str, str | bytes]) -> list[str]:
+    """Write every file or none: each goes to a temporary file beside it, then all are renamed.
 
+    An error or an interrupt before the renames leaves no file behind.
+    """
+    for path in files:
+        _check_writable(path)
+    temps: list[tuple[str, str]] = []
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        for path, data in files.items():
+            folder = os.path.dirname(os.path.abspath(path))
+            os.makedirs(folder, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".symbp-", suffix=".tmp")
+            temps.append((tmp, path))
+            with os.fdopen(fd, "wb") as f:
+                f.write(data.encode("utf-8") if isinstance(data, str) else data)
+            os.chmod(tmp, 0o666 & ~umask)
+        for tmp, path in temps:
+            os.replace(tmp, path)
+    except OSError as e:
+        where = e.filename if isinstance(e.filename, str) else next(iter(files), "")
+        raise SymbpError(f"{where}: cannot write: {e.strerror or e}") from None
+    finally:
+        for tmp, _ in temps:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+    return list(files)
+
+
+def _cmd_derive(args: argparse.Namespace) -> int:
+    from . import render
+
+    if args.view == "graph":
+        return _cmd_derive_graph(args)
+    if args.bundled and args.spec is not None:
+        raise SymbpError("derive: give a SPEC or --bundled, not both")
+    if args.bundled:
+        formats = render.parse_formats(args.format or "tex,md")
+        docs = bundled_documents(formats, args.templates)
+    else:
+        formats = render.parse_formats(args.format, args.lang)
+        d = derive(_spec.load(args.spec or "mazur"))
+        docs = render.documents(d, formats, args.lang, args.templates)
+    for path in _write_files({os.path.join(args.output, f): data for f, data in docs.items()}):
+        print(path)
+    return 0
+
+
+def _cmd_compile(args: argparse.Namespace) -> int:
     from .compile import compile as compile_model
 
     if args.bundled == (args.spec is not None):
@@ -209,17 +189,14 @@ def _cmd_compile(args: argparse.Namespace) -> int:
             folder / f"{name}.py": compile_model(_spec.load(name)).module_source()
             for name in _spec.bundled()
         }
-        for path in texts:
-            _check_writable(str(path))
-        for path, text in texts.items():
-            _write_atomically(str(path), text.encode("utf-8"))
+        for path in _write_files({str(path): text for path, text in texts.items()}):
             print(path)
         return 0
     if args.output:
         _check_writable(args.output)
     text = compile_model(_spec.load(args.spec)).module_source()
     if args.output:
-        _write_atomically(args.output, text.encode("utf-8"))
+        _write_files({args.output: text})
     else:
         sys.stdout.write(text)
     return 0
@@ -244,8 +221,6 @@ def _train_bar(total: int):
 
 
 def _plot_png(history: list[float], title: str) -> bytes:
-    import io
-
     import matplotlib
 
     matplotlib.use("Agg")
@@ -264,9 +239,6 @@ def _plot_png(history: list[float], title: str) -> bytes:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    import math
-    from pathlib import Path
-
     from .compile import compile as compile_model
     from .compile.train import read_csv, train
 
@@ -314,8 +286,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         files[args.save] = (json.dumps(saved, indent=2) + "\n").encode()
     if args.plot:
         files[args.plot] = _plot_png(history, f"{net.name}: lr {lr}, batch {args.batch_size}")
-    for path, data in files.items():
-        _write_atomically(path, data)
+    _write_files(files)
     final = history[-1]
     print(
         f"{net.name}: loss {final:.6g} after {len(history)} epochs "
@@ -339,10 +310,9 @@ def _cmd_graph(args: argparse.Namespace) -> int:
         docs = documents(g, formats, args.lang, tex, args.name)
     if args.json:
         print(json.dumps(g.as_json(), indent=2, ensure_ascii=False))
-    for fname, text in docs.items():
-        path = os.path.join(args.output, fname)
-        _write_atomically(path, text.encode("utf-8"))
-        if not args.json:
+    written = _write_files({os.path.join(args.output, f): t for f, t in docs.items()})
+    if not args.json:
+        for path in written:
             print(path)
     if args.json or args.output:
         return 0
@@ -373,20 +343,9 @@ def _cmd_derive_graph(args: argparse.Namespace) -> int:
         w = derive(net).evaluate()
         worked = (w.params, w.forward)
     docs = view_documents(net, formats, args.lang, tex, worked)
-    for fname, text in docs.items():
-        path = os.path.join(args.output, fname)
-        _write_atomically(path, text.encode("utf-8"))
+    for path in _write_files({os.path.join(args.output, f): t for f, t in docs.items()}):
         print(path)
     return 0
-
-
-class _DeriveView(argparse.Action):
-    """`derive --view graph` writes the layer-graph view instead of the derivation document."""
-
-    def __call__(self, parser, namespace, value, option_string=None):
-        setattr(namespace, self.dest, value)
-        if value == "graph":
-            namespace.func = _cmd_derive_graph
 
 
 def _positive_int(text: str) -> int:
@@ -410,8 +369,6 @@ def _seed(text: str) -> int:
 
 
 def _learning_rate(text: str) -> float:
-    import math
-
     try:
         value = float(text)
     except ValueError:
@@ -431,6 +388,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         raise SymbpError("give --quantity Q and --claim EXPR, or --claims FILE.toml")
     if args.report and not args.claims:
         raise SymbpError("--report needs --claims FILE.toml")
+    if args.report:
+        _check_writable(args.report)
     pairs = read_claims(args.claims) if args.claims else [(args.quantity, args.claim)]
     d = derive(_spec.load(args.spec))
     checker = Checker(d, seed=args.seed)
@@ -456,7 +415,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(report.text(verdicts, args.lang))
     if markdown is not None:
-        _write_atomically(args.report, markdown.encode("utf-8"))
+        _write_files({args.report: markdown})
     return 0 if all(v.ok for v in verdicts) else 1
 
 
@@ -546,7 +505,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--view",
         choices=("derivation", "graph"),
         default="derivation",
-        action=_DeriveView,
         help="graph: the layers as computational-graph nodes (Affine, ReLU, Sigmoid, "
         "SoftmaxWithLoss) with their derived backward rules, as NAME.graph.md/.svg/.tex",
     )

@@ -343,7 +343,7 @@ def test_derive_bad_input_exits_2_and_writes_nothing(argv, message, tmp_path, ca
 def test_derive_writes_all_documents_or_none(tmp_path, capsys):
     (tmp_path / "mazur.md").mkdir()
     assert cli.main(["derive", "-o", str(tmp_path), "--format", "tex,md"]) == 2
-    assert "is a directory" in capsys.readouterr().err
+    assert "mazur.md: is a folder, not a file name" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mazur.md"]
 
 
