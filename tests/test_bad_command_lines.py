@@ -150,3 +150,28 @@ def test_bad_command_line_exits_2_with_one_line_and_writes_nothing(
     assert "Traceback" not in err
     assert fragment.replace("{tmp}", str(tmp_path)) in err
     assert sorted(os.listdir(tmp_path)) == before
+
+
+def test_interrupt_while_rendering_leaves_no_file(tmp_path, monkeypatch, capsys):
+    from symbp import render
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(render, "documents", interrupted)
+    assert main(["derive", "mazur", "-o", str(tmp_path / "out")]) == 130
+    assert "interrupted; nothing was written" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_interrupt_while_writing_leaves_no_file_and_no_temporary(tmp_path, monkeypatch, capsys):
+    real_replace = os.replace
+
+    def interrupted(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    out = tmp_path / "out"
+    assert main(["derive", "mazur", "-o", str(out), "--format", "tex,md"]) == 130
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert list(out.iterdir()) == []
