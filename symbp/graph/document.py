@@ -7,16 +7,15 @@ passes in (symbp's one printer), so this package does not print math itself.
 
 from __future__ import annotations
 
-import importlib.resources
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
 import jinja2
 import sympy as sp
 
+from .. import templating
 from ..errors import SymbpError
 from .circuit import Graph
 from .layout import layout
@@ -85,26 +84,9 @@ def tex_names(g: Graph) -> dict[sp.Symbol, str]:
     }
 
 
-def template_root() -> Path:
-    return Path(str(importlib.resources.files("symbp.templates")))
-
-
 def base_environment() -> jinja2.Environment:
     """symbp's template directory with the delimiters of its other documents."""
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(template_root())),
-        block_start_string="<%",
-        block_end_string="%>",
-        variable_start_string="<<",
-        variable_end_string=">>",
-        comment_start_string="<#",
-        comment_end_string="#>",
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-    )
+    return templating.environment(jinja2.FileSystemLoader(str(templating.template_root())))
 
 
 def _environment(g: Graph, kind: str, tex: TexPrinter, width: float) -> jinja2.Environment:

@@ -8,7 +8,6 @@ replaces through the `default/` prefix: `<% extends "default/tex/derivation.tex.
 
 from __future__ import annotations
 
-import importlib.resources
 from dataclasses import dataclass, field
 from numbers import Real
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import jinja2
 from sympy.printing.latex import latex_escape
 
+from .. import templating
 from ..errors import SymbpError
 from .printer import number, tex
 
@@ -28,11 +28,6 @@ class At:
     expr: object
     values: dict = field(default_factory=dict)
     ordered: bool = False
-
-
-def template_root() -> Path:
-    """The directory of symbp's own templates (package symbp.templates)."""
-    return Path(str(importlib.resources.files("symbp.templates")))
 
 
 def tex_escape(text: str) -> str:
@@ -52,22 +47,9 @@ def environment(names: dict, kind: str, templates: Path | None = None) -> jinja2
         if not Path(templates).is_dir():
             raise SymbpError(f"--templates: {templates}: not a directory")
         loaders.append(jinja2.FileSystemLoader(str(templates)))
-    own = jinja2.FileSystemLoader(str(template_root()))
+    own = jinja2.FileSystemLoader(str(templating.template_root()))
     loaders += [own, jinja2.PrefixLoader({"default": own})]
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        block_start_string="<%",
-        block_end_string="%>",
-        variable_start_string="<<",
-        variable_end_string=">>",
-        comment_start_string="<#",
-        comment_end_string="#>",
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-    )
+    env = templating.environment(jinja2.ChoiceLoader(loaders))
 
     def math(item) -> str:
         if isinstance(item, At):

@@ -7,7 +7,6 @@ optional `math` filter from its caller (the CLI passes the LaTeX printer) for di
 
 from __future__ import annotations
 
-import importlib.resources
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import jinja2
 import sympy as sp
 
+from .. import templating
 from ..errors import SymbpError
 from .claims import Diagnosis, Verdict
 
@@ -38,27 +38,14 @@ def md_escape(text: str) -> str:
 
 
 def _root() -> Path:
-    return Path(str(importlib.resources.files("symbp.templates"))) / "verify"
+    return templating.template_root() / "verify"
 
 
 def environment(lang: str, math: Callable | None = None) -> jinja2.Environment:
     """The environment for one language; `math` (expr -> LaTeX) enables display math."""
     if lang not in LANGS:
         raise SymbpError(f"unknown language {lang!r} (known: {', '.join(LANGS)})")
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(_root() / lang)),
-        block_start_string="<%",
-        block_end_string="%>",
-        variable_start_string="<<",
-        variable_end_string=">>",
-        comment_start_string="<#",
-        comment_end_string="#>",
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-    )
+    env = templating.environment(jinja2.FileSystemLoader(str(_root() / lang)))
     env.filters["plain"] = plain
     env.filters["num"] = number
     env.filters["md"] = md_escape
