@@ -43,7 +43,8 @@ def atomize(exprs: list[sp.Expr]) -> list[sp.Expr]:
     return [e.xreplace(table) for e in exprs]
 
 
-def _size(e: sp.Expr, limit: int) -> int:
+def tree_size(e: sp.Expr, limit: int) -> int:
+    """The number of nodes of `e`, counted up to limit + 1."""
     n = 0
     for _ in sp.preorder_traversal(e):
         n += 1
@@ -102,7 +103,7 @@ def prove(
     """Compare `direct` and `bp` after substituting `fixed` (identities such as y_n = 1 - ...)."""
     lhs, rhs = atomize([direct.xreplace(fixed), bp.xreplace(fixed)])
     diff = lhs - rhs
-    if _size(diff, SYMBOLIC_LIMIT) <= SYMBOLIC_LIMIT:
+    if tree_size(diff, SYMBOLIC_LIMIT) <= SYMBOLIC_LIMIT:
         return ParameterProof(param, sp.cancel(sp.together(diff)) == 0, "symbolic (cancel)")
     rng = random.Random(seed)
     for _ in range(POINTS):

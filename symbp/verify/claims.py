@@ -24,7 +24,7 @@ import sympy as sp
 
 from ..activations import ActivationBase
 from ..derive import Derivation
-from ..derive.proof import ExactEvaluator, atomize
+from ..derive.proof import ExactEvaluator, atomize, tree_size
 from ..errors import ClaimError
 from ..network import Example
 from ..parse import DEFAULT_FUNCTIONS, Node, Reader, index_letters, parse, syntax_tree
@@ -329,7 +329,7 @@ class Checker:
         diff = a - b
         if diff == 0:
             return True, "identical"
-        small = _size(diff, SYMBOLIC_LIMIT) <= SYMBOLIC_LIMIT
+        small = tree_size(diff, SYMBOLIC_LIMIT) <= SYMBOLIC_LIMIT
         if small and _max_power(diff) <= CANCEL_POWER:
             if sp.cancel(sp.together(diff)) == 0:
                 return True, "cancel"
@@ -363,7 +363,7 @@ class Checker:
             )
 
         diff = define(lhs) - define(rhs)
-        if _size(diff, DEFINITION_LIMIT) > DEFINITION_LIMIT or _max_power(diff) > CANCEL_POWER:
+        if tree_size(diff, DEFINITION_LIMIT) > DEFINITION_LIMIT or _max_power(diff) > CANCEL_POWER:
             return False, ""
         if sp.cancel(sp.together(sp.powsimp(diff))) == 0:
             return True, "definitions"
@@ -720,16 +720,6 @@ def _rewrites(raw: Node):
             for new in news:
                 changed = _replace(node, sc, dataclasses.replace(sc, args=(new,)))
                 yield _written(node), _written(changed), node.column, _replace(raw, node, changed)
-
-
-def _size(e: sp.Expr, limit: int) -> int:
-    """The number of nodes of `e`, counted up to limit + 1."""
-    n = 0
-    for _ in sp.preorder_traversal(e):
-        n += 1
-        if n > limit:
-            break
-    return n
 
 
 def _max_power(e: sp.Expr) -> int:
