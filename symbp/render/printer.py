@@ -38,6 +38,16 @@ class SymbpLatexPrinter(LatexPrinter):
             return rf"\left({value}\right)" if value.startswith("-") and not bare else value
         return super()._print_Symbol(expr, style)
 
+    def _as_ordered_terms(self, expr, order=None):
+        """sympy's term order, then positive terms first: target - out, not -out + target."""
+        terms = super()._as_ordered_terms(expr, order=order)
+        if (order or self._settings.get("order")) == "none":
+            return terms
+        positive = [t for t in terms if not t.could_extract_minus_sign()]
+        if not positive:
+            return terms
+        return positive + [t for t in terms if t.could_extract_minus_sign()]
+
     def _print_Add(self, expr, order=None):
         first = self._as_ordered_terms(expr, order=order)[0]
         if self._bare is expr:
