@@ -88,7 +88,7 @@ def settle(value: sp.Expr, node: Node | None = None) -> sp.Expr:
     """An exact rational when the value is one, else a float of PRECISION digits; raises
     ClaimError (naming the node's column) when the value is not a finite real number or its
     size is beyond 10^MAX_MAGNITUDE."""
-    value = _definitions(sp.sympify(value))
+    value = _definitions(sp.sympify(value, strict=True))  # numbers only, never text
     if value.is_Rational and max(abs(value.p), value.q).bit_length() <= MAX_BITS:
         return value
     try:
