@@ -214,3 +214,52 @@ def test_general_bp2_instance_detects_a_wrong_hidden_delta():
     d.backward[0].delta[0] = d.backward[0].delta[0] * 2
     bad = [p for p in general.prove_instances(d) if not p.ok]
     assert [(p.equation, p.layer) for p in bad] == [("BP2", 1)]
+
+
+class Swish(activations.ActivationBase):
+    """z * sigmoid(z): an activation the registry does not ship, added by one entry."""
+
+    nargs = 1
+
+    @classmethod
+    def definition(cls, z):
+        return z / (1 + sp.exp(-z))
+
+    def fdiff(self, argindex=1):
+        z = self.args[0]
+        s = activations.Sigmoid(z)
+        return s + z * s * (1 - s)
+
+
+@pytest.fixture
+def swish_registered():
+    def numeric(z):
+        return np.asarray(z) * activations.REGISTRY["sigmoid"].numeric(z)
+
+    activations.register("swish", Swish, r"\operatorname{swish}", "_swish", numeric)
+    yield activations.get("swish")
+    del activations.REGISTRY["swish"]
+
+
+def test_adding_an_activation_is_one_registry_entry(swish_registered):
+    assert activations.prove_derivative(swish_registered).ok
+    net = Network(3, (Layer(2, "swish"), Layer(2, "sigmoid")), "squared_error")
+    d = symbp.derive(net)
+    assert d.check().ok
+    rng = np.random.default_rng(5)
+    params = {k: rng.normal(size=s) for k, s in net.parameter_shapes().items()}
+    ex = symbp.Example(((0.3, -1.2, 0.8),), ((0.2, 0.9),), params, 0.1)
+    grads = d.evaluate(ex).gradients
+
+    def cost(p):
+        return d.evaluate(symbp.Example(ex.x, ex.y, p, 0.1)).loss
+
+    h = 1e-6
+    for key, value in params.items():
+        for idx in np.ndindex(value.shape):
+            up = {k: v.copy() for k, v in params.items()}
+            down = {k: v.copy() for k, v in params.items()}
+            up[key][idx] += h
+            down[key][idx] -= h
+            fd = (cost(up) - cost(down)) / (2 * h)
+            assert grads[key][idx] == pytest.approx(fd, rel=1e-6, abs=1e-9), (key, idx)
