@@ -67,5 +67,8 @@ def compile_pdf(tex: str, name: str, lang: str = "en") -> bytes:
             if done.returncode != 0:
                 log = Path(tmp) / f"{name}.log"
                 text = log.read_text(errors="replace") if log.exists() else ""
-                raise SymbpError(f"{name}.tex: LaTeX failed: {_first_error(text)}")
+                error = _first_error(text)
+                if "capacity exceeded" in error:
+                    error += " (too large a network for one PDF: use --format tex,md)"
+                raise SymbpError(f"{name}.tex: LaTeX failed: {error}")
         return (Path(tmp) / f"{name}.pdf").read_bytes()
