@@ -263,3 +263,9 @@ def test_adding_an_activation_is_one_registry_entry(swish_registered):
             down[key][idx] -= h
             fd = (cost(up) - cost(down)) / (2 * h)
             assert grads[key][idx] == pytest.approx(fd, rel=1e-6, abs=1e-9), (key, idx)
+
+
+def test_general_bp1_for_sigmoid_and_squared_error_reads_a_minus_y_times_sigma_prime():
+    eq = general.output_delta(symbp.losses.get("squared_error"), activations.get("sigmoid"))
+    a, y = general.a[general.L, general.j], general.y[general.j]
+    assert eq.rhs == (a - y) * a * (1 - a)

@@ -67,6 +67,17 @@ def _in_outputs(e: sp.Expr, layer: sp.Expr) -> sp.Expr:
     return e.xreplace({d: keep}).xreplace({sigma(z[layer, j]): a[layer, j]}).xreplace({keep: d})
 
 
+def _sign_absorbed(e: sp.Expr, target: sp.Expr) -> sp.Expr:
+    """-(y - a) * rest written as (a - y) * rest: the minus taken into the sum that holds the
+    target (the output error), else into the first sum."""
+    coeff, factors = e.as_coeff_mul()
+    sums = [i for i, f in enumerate(factors) if f.is_Add]
+    if coeff != -1 or not sums:
+        return e
+    i = next((i for i in sums if factors[i].has(target)), sums[0])
+    return sp.Mul(*factors[:i], -factors[i], *factors[i + 1 :])
+
+
 def _shortest(*forms: sp.Expr) -> sp.Expr:
     return min(forms, key=lambda f: sp.count_ops(f))
 
@@ -81,7 +92,12 @@ def output_delta(loss: losses.Loss, activation) -> Equation | None:
     raw = sp.diff(cost_term, zz)
     aj = sp.Symbol("a_j_out")
     rewritten = raw.xreplace({act(zz): aj} if act(zz) != zz else {zz: aj})
-    best = _shortest(rewritten, sp.factor_terms(rewritten), sp.factor(sp.cancel(rewritten)))
+    best = _shortest(
+        rewritten,
+        _sign_absorbed(rewritten, y[j]),
+        sp.factor_terms(rewritten),
+        sp.factor(sp.cancel(rewritten)),
+    )
     if best.has(zz):
         return None
     return Equation(delta[L, j], best.xreplace({aj: a[L, j]}), (rewritten,))
