@@ -133,6 +133,13 @@ class LogSumExp(sp.Function):
         return self.definition(*self.args).evalf(prec)
 
 
+def defined(expr: sp.Expr) -> sp.Expr:
+    """`expr` with every activation and LogSumExp replaced by its defining expression."""
+    return expr.replace(
+        lambda e: isinstance(e, (ActivationBase, LogSumExp)), lambda e: e.definition(*e.args)
+    )
+
+
 def logit_form(expr: sp.Expr) -> sp.Expr:
     """Rewrite log(sigmoid(z)), log(1 - sigmoid(z)) and log(softmax_k(z)) through softplus and
     log-sum-exp, which stay finite for any z; each rule is proven by `prove_logit_rules`."""
@@ -161,14 +168,8 @@ def prove_logit_rules() -> bool:
         rewritten = logit_form(case)
         if rewritten == case:
             return False
-        defined = [
-            c.replace(
-                lambda e: isinstance(e, (ActivationBase, LogSumExp)),
-                lambda e: e.definition(*e.args),
-            )
-            for c in (case, rewritten)
-        ]
-        if sp.simplify(sp.expand_log(defined[0] - defined[1], force=True)) != 0:
+        definitions = [defined(c) for c in (case, rewritten)]
+        if sp.simplify(sp.expand_log(definitions[0] - definitions[1], force=True)) != 0:
             return False
     return True
 
@@ -301,9 +302,7 @@ def prove_derivative(entry: Activation) -> DerivativeProof:
         textbook = sp.diff(f, z) if f != z else sp.Integer(1)
         direct = sp.diff(entry.cls.definition(*([z, alpha] if entry.takes_alpha else [z])), z)
         expanded = textbook.rewrite(sp.exp) if isinstance(textbook, sp.Expr) else textbook
-        expanded = expanded.replace(
-            lambda e: isinstance(e, ActivationBase), lambda e: e.definition(*e.args)
-        )
+        expanded = defined(expanded)
         if direct.has(sp.Piecewise) or expanded.has(sp.Heaviside):
             return _prove_piecewise(entry.name, textbook, direct, expanded, z)
         ok = sp.simplify(direct - expanded) == 0
@@ -314,9 +313,7 @@ def prove_derivative(entry: Activation) -> DerivativeProof:
     for k in range(1, 4):
         for i in range(3):
             tb = sp.diff(entry.cls(sp.Integer(k), *zs), zs[i])
-            tb = tb.replace(
-                lambda e: isinstance(e, ActivationBase), lambda e: e.definition(*e.args)
-            )
+            tb = defined(tb)
             dr = sp.diff(entry.cls.definition(k, *zs), zs[i])
             ok = ok and sp.simplify(tb - dr) == 0
     direct = sp.diff(entry.cls.definition(1, *zs), zs[0])

@@ -82,10 +82,7 @@ def _vjp(y: sp.Matrix, g: sp.Matrix, x: sp.Matrix) -> sp.ImmutableMatrix:
 
 def _plain(e: sp.Expr) -> sp.Expr:
     """Activations replaced by their definitions, Heaviside by a Piecewise."""
-    e = e.replace(
-        lambda f: isinstance(f, activations.ActivationBase),
-        lambda f: type(f).definition(*f.args),
-    )
+    e = activations.defined(e)
     return sp.piecewise_fold(e.rewrite(sp.Piecewise))
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
+from ..activations import defined
 from ..errors import ClaimError
 
 U = sp.symbols("u0 u1", real=True)  # a node's inputs, as they appear in its operation
@@ -76,19 +77,11 @@ class Node:
             return tuple(d.xreplace(names) for d in derivatives)
 
 
-def _definitions(expr: sp.Expr) -> sp.Expr:
-    """Functions that carry a `definition` (symbp's activations) replaced by it."""
-    return expr.replace(
-        lambda f: isinstance(f, sp.Function) and hasattr(type(f), "definition"),
-        lambda f: type(f).definition(*f.args),
-    )
-
-
 def settle(value: sp.Expr, node: Node | None = None) -> sp.Expr:
     """An exact rational when the value is one, else a float of PRECISION digits; raises
     ClaimError (naming the node's column) when the value is not a finite real number or its
     size is beyond 10^MAX_MAGNITUDE."""
-    value = _definitions(sp.sympify(value, strict=True))  # numbers only, never text
+    value = defined(sp.sympify(value, strict=True))  # numbers only, never text
     if value.is_Rational and max(abs(value.p), value.q).bit_length() <= MAX_BITS:
         return value
     try:

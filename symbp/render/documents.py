@@ -110,9 +110,7 @@ def _activation_steps(entry: activations.Activation, alpha: sp.Expr | None) -> d
         args = [z, alpha] if entry.takes_alpha else [z]
         direct = sp.diff(entry.cls.definition(*args), z)
         textbook = sp.diff(f, z)
-        mid = textbook.replace(
-            lambda e: isinstance(e, activations.ActivationBase), lambda e: e.definition(*e.args)
-        )
+        mid = activations.defined(textbook)
         steps = [direct]
         if mid not in (direct, textbook):
             steps.append(mid)

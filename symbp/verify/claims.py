@@ -22,7 +22,7 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
-from ..activations import ActivationBase
+from ..activations import defined
 from ..derive import Derivation
 from ..derive.proof import ExactEvaluator, atomize, tree_size
 from ..errors import ClaimError
@@ -357,12 +357,7 @@ class Checker:
         ):
             return False, ""
 
-        def define(e):
-            return e.replace(
-                lambda f: isinstance(f, ActivationBase), lambda f: f.definition(*f.args)
-            )
-
-        diff = define(lhs) - define(rhs)
+        diff = defined(lhs) - defined(rhs)
         if tree_size(diff, DEFINITION_LIMIT) > DEFINITION_LIMIT or _max_power(diff) > CANCEL_POWER:
             return False, ""
         if sp.cancel(sp.together(sp.powsimp(diff))) == 0:
