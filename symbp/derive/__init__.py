@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import sympy as sp
@@ -18,7 +18,14 @@ from . import proof as _proof
 from .bp import LayerBackward, backward
 from .chain import Chain, chains
 from .forward import LayerForward, build_layers, expansion
-from .general import GeneralForm, InstanceProof, general_form, output_delta, prove_instances
+from .general import (
+    Equation,
+    GeneralForm,
+    InstanceProof,
+    general_form,
+    output_delta,
+    prove_instances,
+)
 
 __all__ = ["Derivation", "derive", "CheckReport"]
 
@@ -61,8 +68,7 @@ class Derivation:
     param_index: dict[sp.Symbol, tuple[str, tuple[int, ...]]]
     chains: dict[sp.Symbol, Chain]
     general: GeneralForm
-    output_delta_general: object = None
-    _full: dict[sp.Symbol, sp.Expr] = field(default=None, repr=False)
+    output_delta_general: Equation | None = None
 
     @property
     def loss(self) -> losses.Loss:
