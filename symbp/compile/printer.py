@@ -67,7 +67,7 @@ class RowSum(ArrayOp):
 
 
 # What each stable helper uses: NumPy names and other helpers (all defined in
-# templates/numpy/module.py.jinja2).
+# symbp/templates/numpy/module.py.jinja2).
 HELPER_USES = {
     "_exp_or_zero": ("numpy.exp", "numpy.maximum"),
     "_sigmoid": ("numpy.multiply", "numpy.tanh"),

@@ -1,6 +1,6 @@
 """A graph's documents: Markdown with an SVG drawing, LaTeX with a TikZ drawing, en and zh.
 
-Templates live in templates/graph/ and use the delimiters of symbp's other documents
+Templates live in symbp/templates/graph/ and use the delimiters of symbp's other documents
 (`<< >>`, `<% %>`, `<# #>`). The LaTeX of formulas comes from the `tex` callable the caller
 passes in (symbp's one printer), so this package does not print math itself.
 """

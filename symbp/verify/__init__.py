@@ -2,5 +2,5 @@
 
 `claims.Checker(d).verify(quantity, claim)` -> Verdict (`.ok`, `.diagnosis`, `.counterexample`);
 `code.check_gradients(d, fn)` -> CodeReport (`.ok`, `.wrong`); `report` renders both through
-`templates/verify/<lang>/`.
+`symbp/templates/verify/<lang>/`.
 """

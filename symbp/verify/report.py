@@ -1,6 +1,6 @@
 """Verdicts as data for templates, and their text, Markdown and JSON forms.
 
-Prose comes from `templates/verify/<lang>/`; expressions are written in claim spelling
+Prose comes from `symbp/templates/verify/<lang>/`; expressions are written in claim spelling
 (`out_h1*(out_o1 - target_o1)`), the notation a claim is typed in. The Markdown report takes an
 optional `math` filter from its caller (the CLI passes the LaTeX printer) for display math.
 """
