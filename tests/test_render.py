@@ -17,6 +17,7 @@ from symbp.activations import LeakyRelu, Relu, Sigmoid, Softmax
 from symbp.derive import general as G
 from symbp.render import pdf
 from symbp.render.documents import vector_forms
+from symbp.render.env import tex_escape
 from symbp.render.printer import Updated, number, tex
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -275,7 +276,7 @@ def test_tex_compiles_without_overfull_lines(name, lang, tmp_path):
 
 LEAKY = """
 name = "my_net%"
-description = "user text with _ & $ # ^ { }"
+description = 'user text with _ & $ # ^ { } ~ < > \\input{x} \\\\ \\'
 inputs = 3
 loss = "squared_error"
 [[layers]]
@@ -289,6 +290,12 @@ activation = "softplus"
 x = [0.5, -1.0, 2.0]
 y = [1, 0.5]
 """
+
+
+def test_backslash_and_word_commands_keep_their_braces_in_tex():
+    text = r"a\input{x} ~b ^c 50% <d>"
+    expected = r"a\textbackslash{}input\{x\} \textasciitilde{}b \textasciicircum{}c 50\% $<$d$>$"
+    assert tex_escape(text) == expected
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")

@@ -13,7 +13,6 @@ from numbers import Real
 from pathlib import Path
 
 import jinja2
-from sympy.printing.latex import latex_escape
 
 from .. import templating
 from ..errors import SymbpError
@@ -30,9 +29,23 @@ class At:
     ordered: bool = False
 
 
+# Every character LaTeX treats specially, as text; the word commands keep their braces so that a
+# following letter cannot extend them (`\textbackslash{}input`, never `\textbackslashinput`).
+_TEX_TEXT = str.maketrans(
+    {
+        "\\": r"\textbackslash{}",
+        "~": r"\textasciitilde{}",
+        "^": r"\textasciicircum{}",
+        **{c: "\\" + c for c in "&%$#_{}"},
+        "<": "$<$",
+        ">": "$>$",
+    }
+)
+
+
 def tex_escape(text: str) -> str:
-    """User text made inert in LaTeX (sympy's latex_escape, plus < and > for the OT1 fonts)."""
-    return latex_escape(str(text)).replace("<", "$<$").replace(">", "$>$")
+    """User text made inert in LaTeX (< and > in math, as the OT1 fonts lack them)."""
+    return str(text).translate(_TEX_TEXT)
 
 
 def md_escape(text: str) -> str:
