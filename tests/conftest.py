@@ -1,10 +1,18 @@
-"""Shared fixtures and the --update-golden option for golden-file tests."""
+"""Shared fixtures, the --update-golden option for golden-file tests, and hypothesis profiles."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# CI (CI=true) draws the same examples every run, so a red build is reproducible; locally each run
+# explores new ones.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI") == "true":
+    settings.load_profile("ci")
 
 GOLDEN = Path(__file__).parent / "golden"
 

@@ -116,3 +116,19 @@ def torch_gradients(net, params: dict, X: np.ndarray, Y: np.ndarray):
     loss = per.mean()
     loss.backward()
     return float(loss.detach()), {k: v.grad.numpy() for k, v in tp.items()}
+
+
+ORACLES = ("torch", "mpmath")
+
+
+def oracle_gradients(oracle: str, net, params: dict, X: np.ndarray, Y: np.ndarray):
+    """(loss, grads) from PyTorch autograd (the test skips without torch) or, always available,
+    central differences of the mpmath forward pass at 40 digits."""
+    if oracle == "torch":
+        import pytest
+
+        pytest.importorskip("torch")
+        return torch_gradients(net, params, X, Y)
+    with mpmath.workdps(40):
+        loss = float(mp_cost(net, params, X, Y))
+    return loss, mp_central_differences(net, params, X, Y)
