@@ -1,13 +1,22 @@
-"""The one way symbp's document templates are loaded: package data `symbp.templates`, and
-LaTeX-safe delimiters (`<< expr >>`, `<% statement %>`, `<# comment #>`) so that TeX braces and
-`{#` never clash with jinja2. Used by render, verify and graph alike."""
+"""The one jinja2 environment every symbp document is rendered in: derivations, verify reports,
+graph documents and the compiled NumPy module.
+
+One delimiter dialect, safe in LaTeX (where `{#` and `{{` occur) and in Python: `<< expr >>`,
+`<% statement %>`, `<# comment #>`. One search path, as pdoc's: the user's template folder first,
+then symbp's own templates (package data), which are also reachable under the `default/` prefix, so
+that a user template can extend the one it replaces and change one block:
+`<% extends "default/tex/derivation.tex.jinja2" %><% block worked %>...<% endblock %>`.
+"""
 
 from __future__ import annotations
 
 import importlib.resources
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import jinja2
+
+from .errors import SymbpError
 
 
 def template_root() -> Path:
@@ -15,10 +24,22 @@ def template_root() -> Path:
     return Path(str(importlib.resources.files("symbp.templates")))
 
 
-def environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
-    """A jinja2 environment with symbp's delimiters and strict undefined names."""
-    return jinja2.Environment(
-        loader=loader,
+def environment(
+    templates: Path | str | None = None,
+    filters: Mapping[str, Callable] | None = None,
+    globals: Mapping[str, object] | None = None,
+) -> jinja2.Environment:
+    """A fresh environment searching `templates` (a user's folder) before symbp's own, with
+    strict undefined names and the given filters and globals; SymbpError if the folder is none."""
+    loaders: list[jinja2.BaseLoader] = []
+    if templates is not None:
+        if not Path(templates).is_dir():
+            raise SymbpError(f"template folder {templates}: not a directory")
+        loaders.append(jinja2.FileSystemLoader(str(templates)))
+    own = jinja2.FileSystemLoader(str(template_root()))
+    loaders += [own, jinja2.PrefixLoader({"default": own})]
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
         block_start_string="<%",
         block_end_string="%>",
         variable_start_string="<<",
@@ -31,3 +52,6 @@ def environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         autoescape=False,
     )
+    env.filters.update(filters or {})
+    env.globals.update(globals or {})
+    return env

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass
-from importlib import resources
 
-import jinja2
 import sympy as sp
 
+from .. import templating
 from ..derive import Derivation
 from .printer import CodePrinter
 from .program import M, Program, Step, X, Y, build
@@ -137,14 +136,6 @@ def _dict_text(shapes: dict[str, tuple[int, ...]]) -> str:
     return "{" + ", ".join(f'"{k}": {v!r}' for k, v in shapes.items()) + "}"
 
 
-def _template() -> jinja2.Template:
-    text = resources.files("symbp.templates").joinpath("numpy/module.py.jinja2").read_text("utf-8")
-    env = jinja2.Environment(
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False
-    )
-    return env.from_string(text)
-
-
 def trained_keys(d: Derivation, train_bias: bool) -> list[str]:
     """The parameter keys sgd_step updates: all, or the weights alone when biases are frozen."""
     return [k for k in d.net.parameter_shapes() if train_bias or not k.startswith("b")]
@@ -163,16 +154,20 @@ def source(d: Derivation, train_bias: bool = True, header: bool = True) -> str:
         for text in (f"network: {net.name}", net.description):
             for line in text.splitlines():
                 comment += textwrap.wrap(line, 96, break_on_hyphens=False) or [""]
-    return _template().render(
-        comment=comment,
-        inputs=net.inputs,
-        layers=layers,
-        loss=net.loss,
-        logits=program.logits,
-        general=general,
-        imports=printer.import_lines(),
-        helpers=printer.helpers,
-        functions=funcs,
-        shapes=_dict_text(net.parameter_shapes()),
-        trained=_tuple_text(trained_keys(d, train_bias)),
+    return (
+        templating.environment()
+        .get_template("numpy/module.py.jinja2")
+        .render(
+            comment=comment,
+            inputs=net.inputs,
+            layers=layers,
+            loss=net.loss,
+            logits=program.logits,
+            general=general,
+            imports=printer.import_lines(),
+            helpers=printer.helpers,
+            functions=funcs,
+            shapes=_dict_text(net.parameter_shapes()),
+            trained=_tuple_text(trained_keys(d, train_bias)),
+        )
     )

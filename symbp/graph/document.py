@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
 import jinja2
@@ -84,23 +85,20 @@ def tex_names(g: Graph) -> dict[sp.Symbol, str]:
     }
 
 
-def base_environment() -> jinja2.Environment:
-    """symbp's template directory with the delimiters of its other documents."""
-    return templating.environment(jinja2.FileSystemLoader(str(templating.template_root())))
-
-
-def _environment(g: Graph, kind: str, tex: TexPrinter, width: float) -> jinja2.Environment:
-    env = base_environment()
+def _environment(
+    g: Graph, kind: str, tex: TexPrinter, width: float, templates: Path | None
+) -> jinja2.Environment:
     names = tex_names(g)
-    env.filters["math"] = lambda expr: tex(expr, names, mul_symbol="dot", order="none")
-    env.filters["xml"] = xml_escape
-    env.filters["tokens"] = lambda label: re.findall(r"[A-Za-z]+|[^A-Za-z]", label)
-    env.filters["px"] = lambda v: f"{v:.1f}"
     across = min(1 / 50, TEXT_WIDTH_CM / width)  # cm per pixel: the drawing fits the text width
-    env.filters["cmx"] = lambda v: f"{v * across:.2f}"
-    env.filters["cmy"] = lambda v: f"{v / 50:.2f}"
-    env.globals["kind"] = kind
-    return env
+    filters = {
+        "math": lambda expr: tex(expr, names, mul_symbol="dot", order="none"),
+        "xml": xml_escape,
+        "tokens": lambda label: re.findall(r"[A-Za-z]+|[^A-Za-z]", label),
+        "px": lambda v: f"{v:.1f}",
+        "cmx": lambda v: f"{v * across:.2f}",
+        "cmy": lambda v: f"{v / 50:.2f}",
+    }
+    return templating.environment(templates, filters, {"kind": kind})
 
 
 def check_formats(formats: list[str], option: str = "--format") -> None:
@@ -118,7 +116,12 @@ def filename(stem: str, fmt: str, lang: str) -> str:
 
 
 def documents(
-    g: Graph, formats: list[str], lang: str, tex: TexPrinter, stem: str = "graph"
+    g: Graph,
+    formats: list[str],
+    lang: str,
+    tex: TexPrinter,
+    stem: str = "graph",
+    templates: Path | None = None,
 ) -> dict[str, str]:
     """The requested documents of `g` by file name (Markdown comes with its SVG), in memory."""
     if lang not in LANGS:
@@ -137,7 +140,7 @@ def documents(
     }
     out: dict[str, str] = {}
     for fmt in formats:
-        env = _environment(g, fmt, tex, drawing.width)
+        env = _environment(g, fmt, tex, drawing.width, templates)
         if fmt == "md":
             svg = env.get_template("graph/drawing.svg.jinja2").render(context)
             out[filename(stem, "svg", lang)] = svg

@@ -5,15 +5,16 @@ the chain with the forward quantity above each edge and the gradient it carries 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import sympy as sp
 
+from .. import templating
 from ..errors import SymbpError
 from .document import (
     LANGS,
     TEXT_WIDTH_CM,
     TexPrinter,
-    base_environment,
     check_formats,
     filename,
 )
@@ -131,7 +132,12 @@ def _numbers(stages: list[Stage], net, worked) -> list[list[tuple]]:
 
 
 def view_documents(
-    net, formats: list[str], lang: str, tex: TexPrinter, worked: tuple | None = None
+    net,
+    formats: list[str],
+    lang: str,
+    tex: TexPrinter,
+    worked: tuple | None = None,
+    templates: Path | None = None,
 ) -> dict[str, str]:
     """`<name>.graph.md` (with its SVG) and `<name>.graph.tex` for a Network, in memory; with
     `worked` = (params, forward values) of its example, the numbers each node receives and sends
@@ -153,13 +159,13 @@ def view_documents(
     }
     out: dict[str, str] = {}
     for fmt in formats:
-        env = base_environment()
-        env.filters["px"] = lambda v: f"{v:.1f}"
-        env.filters["cmx"] = lambda v: f"{v / 50:.2f}"
-        env.filters["cmy"] = lambda v: f"{v / 50:.2f}"
-        env.filters["math"] = lambda expr, names=None: tex(
-            expr, names or {}, mul_symbol=None, order="none"
-        )
+        filters = {
+            "px": lambda v: f"{v:.1f}",
+            "cmx": lambda v: f"{v / 50:.2f}",
+            "cmy": lambda v: f"{v / 50:.2f}",
+            "math": lambda expr, names=None: tex(expr, names or {}, mul_symbol=None, order="none"),
+        }
+        env = templating.environment(templates, filters)
         if fmt == "md":
             svg = env.get_template("graph/layers.svg.jinja2").render(context)
             out[filename(stem, "svg", lang)] = svg

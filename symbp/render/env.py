@@ -1,9 +1,6 @@
-"""The jinja2 environment: the user's template directory first, then symbp's own templates.
+"""The filters of the derivation documents, on symbp's one environment (`symbp.templating`).
 
 Math goes through the `tex` filter (the one printer), numbers too (9 significant digits).
-One set of delimiters for every format, chosen to be safe in LaTeX (where `{#` and `{{` occur):
-`<< expr >>`, `<% statement %>`, `<# comment #>`. A user template can extend the template it
-replaces through the `default/` prefix: `<% extends "default/tex/derivation.tex.jinja2" %>`.
 """
 
 from __future__ import annotations
@@ -15,7 +12,6 @@ from pathlib import Path
 import jinja2
 
 from .. import templating
-from ..errors import SymbpError
 from .printer import number, tex
 
 
@@ -54,15 +50,8 @@ def md_escape(text: str) -> str:
 
 
 def environment(names: dict, kind: str, templates: Path | None = None) -> jinja2.Environment:
-    """A fresh environment for one document format ("tex" or "md") and one notation table."""
-    loaders: list[jinja2.BaseLoader] = []
-    if templates is not None:
-        if not Path(templates).is_dir():
-            raise SymbpError(f"--templates: {templates}: not a directory")
-        loaders.append(jinja2.FileSystemLoader(str(templates)))
-    own = jinja2.FileSystemLoader(str(templating.template_root()))
-    loaders += [own, jinja2.PrefixLoader({"default": own})]
-    env = templating.environment(jinja2.ChoiceLoader(loaders))
+    """symbp's environment with the filters of one document format ("tex" or "md") and one
+    notation table."""
 
     def math(item) -> str:
         if isinstance(item, At):
@@ -71,8 +60,5 @@ def environment(names: dict, kind: str, templates: Path | None = None) -> jinja2
             return number(item)
         return tex(item, names)
 
-    env.filters["tex"] = math
-    env.filters["num"] = number
-    env.filters["escape"] = tex_escape if kind == "tex" else md_escape
-    env.globals["kind"] = kind
-    return env
+    filters = {"tex": math, "num": number, "escape": tex_escape if kind == "tex" else md_escape}
+    return templating.environment(templates, filters, {"kind": kind})

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from pathlib import Path
 
 import jinja2
 import sympy as sp
@@ -37,25 +36,19 @@ def md_escape(text: str) -> str:
     return "".join("\\" + c if c in "\\`*_[]<>#|$" else c for c in str(text))
 
 
-def _root() -> Path:
-    return templating.template_root() / "verify"
-
-
-def environment(lang: str, math: Callable | None = None) -> jinja2.Environment:
-    """The environment for one language; `math` (expr -> LaTeX) enables display math."""
+def template(name: str, lang: str, math: Callable | None = None) -> jinja2.Template:
+    """verify/<lang>/<name> from symbp's environment; `math` (expr -> LaTeX) enables display
+    math."""
     if lang not in LANGS:
         raise SymbpError(f"unknown language {lang!r} (known: {', '.join(LANGS)})")
-    env = templating.environment(jinja2.FileSystemLoader(str(_root() / lang)))
-    env.filters["plain"] = plain
-    env.filters["num"] = number
-    env.filters["md"] = md_escape
-    env.globals["math"] = math
-    return env
+    filters = {"plain": plain, "num": number, "md": md_escape}
+    env = templating.environment(None, filters, {"math": math})
+    return env.get_template(f"verify/{lang}/{name}")
 
 
 def describe(diagnosis: Diagnosis, lang: str = "en") -> str:
     """One line naming the mistake."""
-    module = environment(lang).get_template("diagnosis.txt.jinja2").module
+    module = template("diagnosis.txt.jinja2", lang).module
     return str(module.line(diagnosis)).strip()
 
 
@@ -79,17 +72,17 @@ def view(v: Verdict) -> dict:
 
 def text(verdicts: list[Verdict], lang: str = "en") -> str:
     """The plain-text report printed by `symbp verify`."""
-    template = environment(lang).get_template("report.txt.jinja2")
-    return template.render(verdicts=[view(v) for v in verdicts])
+    tpl = template("report.txt.jinja2", lang)
+    return tpl.render(verdicts=[view(v) for v in verdicts])
 
 
 def markdown(
     verdicts: list[Verdict], title: str, lang: str = "en", math: Callable | None = None
 ) -> str:
     """The Markdown report of a claims file."""
-    template = environment(lang, math).get_template("report.md.jinja2")
+    tpl = template("report.md.jinja2", lang, math)
     ok = sum(v.ok for v in verdicts)
-    return template.render(verdicts=[view(v) for v in verdicts], title=title, proved=ok)
+    return tpl.render(verdicts=[view(v) for v in verdicts], title=title, proved=ok)
 
 
 def _factor_json(f) -> dict:
@@ -135,8 +128,8 @@ def as_json(v: Verdict, lang: str = "en") -> dict:
 
 def code_text(report, name: str, net: str, lang: str = "en") -> str:
     """The plain-text result of `symbp verify-code`."""
-    template = environment(lang).get_template("code.txt.jinja2")
-    return template.render(r=report, name=name, net=net)
+    tpl = template("code.txt.jinja2", lang)
+    return tpl.render(r=report, name=name, net=net)
 
 
 def _finite(x: float) -> float | None:
