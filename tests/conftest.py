@@ -15,6 +15,7 @@ if os.environ.get("CI") == "true":
     settings.load_profile("ci")
 
 GOLDEN = Path(__file__).parent / "golden"
+UPDATE = "run `pytest --update-golden` if the change is intended"
 
 
 def pytest_addoption(parser):
@@ -34,11 +35,38 @@ def golden(request):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
             return
-        assert path.exists(), f"missing golden file {path}; run `pytest --update-golden`"
+        assert path.exists(), f"missing golden file {path}; {UPDATE}"
         expected = path.read_text(encoding="utf-8")
         assert text == expected, (
-            f"{name} differs from its golden file; review the diff and run "
-            "`pytest --update-golden` if the change is intended"
+            f"{name} differs from its golden file; review the diff and {UPDATE}"
+        )
+
+    return check
+
+
+@pytest.fixture
+def golden_folder(request):
+    """golden_folder(folder, files, suffixes): the files of `folder` with these suffixes are
+    exactly `files` (name -> text), or are rewritten to be."""
+    update = request.config.getoption("--update-golden")
+
+    def check(folder: Path, files: dict[str, str], suffixes: tuple[str, ...]) -> None:
+        present = {p.name for p in folder.glob("*") if p.suffix in suffixes}
+        extra = sorted(present - set(files))
+        if update:
+            folder.mkdir(parents=True, exist_ok=True)
+            for name in extra:
+                (folder / name).unlink()
+            for name, text in files.items():
+                (folder / name).write_text(text, encoding="utf-8")
+            return
+        missing = sorted(set(files) - present)
+        stale = sorted(
+            n for n in set(files) & present if (folder / n).read_text(encoding="utf-8") != files[n]
+        )
+        assert not (missing or stale or extra), (
+            f"{folder.name}/ differs from what symbp generates (missing: {missing}, stale: {stale},"
+            f" not generated: {extra}); review the diff and {UPDATE}"
         )
 
     return check

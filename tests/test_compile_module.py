@@ -14,7 +14,6 @@ import symbp
 from symbp.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-OUTPUT = ROOT / "output"
 BUNDLED = sorted(symbp.list_examples())
 
 GOLDEN_NETS = {
@@ -39,20 +38,6 @@ GOLDEN_NETS = {
 @pytest.mark.parametrize("name", sorted(GOLDEN_NETS))
 def test_generated_module_matches_golden(name, golden):
     golden(f"compile/{name}.py", symbp.compile(GOLDEN_NETS[name]).module_source())
-
-
-@pytest.mark.parametrize("name", BUNDLED)
-def test_output_module_is_current(name, request):
-    text = symbp.compile(symbp.load(name)).module_source()
-    path = OUTPUT / f"{name}.py"
-    if request.config.getoption("--update-golden"):
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        return
-    assert path.exists(), f"missing {path}; run: symbp compile --bundled"
-    assert path.read_text(encoding="utf-8") == text, (
-        f"output/{name}.py is stale; run: symbp compile --bundled (or pytest --update-golden)"
-    )
 
 
 def test_generated_modules_pass_ruff(tmp_path):

@@ -6,7 +6,6 @@ import re
 import shutil
 import subprocess
 from functools import lru_cache
-from pathlib import Path
 
 import pytest
 import sympy as sp
@@ -20,8 +19,6 @@ from symbp.render.documents import vector_forms
 from symbp.render.env import tex_escape
 from symbp.render.printer import Updated, number, tex
 
-ROOT = Path(__file__).resolve().parent.parent
-OUTPUT = ROOT / "output"
 EXAMPLES = sorted(symbp.list_examples())
 
 # --- the printer: tiny goldens beside the input, as sympy's test_latex.py does ---------------
@@ -179,35 +176,6 @@ def test_vector_bp4_is_the_outer_product_of_delta_and_previous_outputs(non_squar
 @lru_cache(maxsize=None)
 def bundled() -> dict[str, str]:
     return cli.bundled_documents()
-
-
-@pytest.mark.parametrize(
-    "fname",
-    [
-        render.filename(n, f, lang)
-        for n in EXAMPLES
-        for lang in render.LANGS
-        for f in render.FORMATS
-    ],
-)
-def test_document_matches_its_golden_file(fname, golden):
-    golden(f"render/{fname}", bundled()[fname])
-
-
-def test_output_folder_is_up_to_date():
-    docs = bundled()
-    stale = [
-        f
-        for f, text in docs.items()
-        if not (OUTPUT / f).exists() or (OUTPUT / f).read_text(encoding="utf-8") != text
-    ]
-    extra = sorted(
-        p.name for p in OUTPUT.glob("*") if p.suffix in (".tex", ".md") and p.name not in docs
-    )
-    assert not stale and not extra, (
-        f"output/ is stale ({', '.join(stale + extra)}); regenerate it with "
-        "`symbp derive --bundled` from the repository root"
-    )
 
 
 def test_rendering_is_deterministic():
