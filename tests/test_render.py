@@ -15,9 +15,9 @@ from symbp import cli, render
 from symbp.activations import LeakyRelu, Relu, Sigmoid, Softmax
 from symbp.derive import general as G
 from symbp.render import pdf
-from symbp.render.documents import vector_forms
 from symbp.render.env import tex_escape
 from symbp.render.printer import Updated, number, tex
+from symbp.render.vector import vector_forms
 
 EXAMPLES = sorted(symbp.list_examples())
 
@@ -79,7 +79,7 @@ def test_printer_values_leading_negative_number_needs_no_brackets():
 
 
 def test_hadamard_product_prints_as_odot():
-    bp2 = vector_forms()["bp2"][1]
+    bp2 = vector_forms().bp2[1]
     assert r"\odot" in tex(bp2) and r"^{T}" in tex(bp2)
 
 
@@ -137,10 +137,10 @@ def _explicit(expr, table):
 def test_vector_bp1_and_bp2_rows_equal_the_layer_deltas(non_square):
     d = non_square
     v = vector_forms()
-    s = v["symbols"]
+    s = v.symbols
     (_, o), (bh, bo) = d.layers, d.backward
     bp1 = _explicit(
-        v["bp1"][1],
+        v.bp1[1],
         {
             s["grad_a C"]: sp.Matrix(bo.dC_da),
             s["sigma'(z^L)"]: sp.Matrix([bo.jacobian[i, i] for i in range(4)]),
@@ -148,7 +148,7 @@ def test_vector_bp1_and_bp2_rows_equal_the_layer_deltas(non_square):
     )
     assert sp.expand(bp1 - sp.Matrix(bo.delta)) == sp.zeros(4, 1)
     bp2 = _explicit(
-        v["bp2"][1],
+        v.bp2[1],
         {
             s["w^l+1"]: sp.Matrix(o.weights),
             s["delta^l+1"]: sp.Matrix(d.delta_symbols[1]),
@@ -161,9 +161,9 @@ def test_vector_bp1_and_bp2_rows_equal_the_layer_deltas(non_square):
 def test_vector_bp4_is_the_outer_product_of_delta_and_previous_outputs(non_square):
     d = non_square
     v = vector_forms()
-    s = v["symbols"]
+    s = v.symbols
     grad = _explicit(
-        v["bp4"][1],
+        v.bp4[1],
         {s["delta^l"]: sp.Matrix(d.delta_symbols[1]), s["a^l-1"]: sp.Matrix(d.layers[0].a)},
     )
     assert grad == sp.Matrix(d.backward[1].grad_w)

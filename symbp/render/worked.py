@@ -1,0 +1,173 @@
+"""The worked example as numbers the templates show: each equation with the example's values
+substituted (one sample) or tables of per-sample values (a batch), and the chain rules."""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from ..derive import Derivation
+from ..derive.example import evaluate_exprs
+from .env import At, number
+from .model import Chain, Line, Update, Worked
+from .printer import Updated
+
+
+def _d(num, den) -> sp.Derivative:
+    return sp.Derivative(num, den, evaluate=False)
+
+
+def values_of(d: Derivation, worked, sample: int) -> dict:
+    """Symbol -> its value in the worked example as a 9-digit string, for one sample."""
+    out = {}
+    for s, v in worked.values.items():
+        arr = np.asarray(v, dtype=float)
+        out[s] = number(arr.reshape(-1)[sample] if arr.ndim else arr)
+    out[sp.Symbol("eta")] = number(worked.learning_rate)
+    return out
+
+
+def _per_output_cost(d: Derivation) -> list[sp.Expr]:
+    """The cost's terms grouped by output unit (E_o1, E_o2 for Mazur)."""
+    terms = sp.Add.make_args(d.cost)
+    return [sp.Add(*[t for t in terms if t.has(a)]) for a in d.layers[-1].a]
+
+
+def _eval(d: Derivation, worked, expr: sp.Expr) -> np.ndarray:
+    """The value of a derived expression on every sample of the worked example."""
+    return evaluate_exprs([expr], worked.values, worked_samples(worked))[0]
+
+
+def worked_samples(worked) -> int:
+    return max(np.asarray(v).size for v in worked.values.values())
+
+
+def _instantiated(d: Derivation, worked, expr: sp.Expr, values: dict) -> list:
+    """expr at the example's numbers; for a sum of products, each term's number; the value."""
+    parts: list = [At(expr, values)]
+    terms = sp.Add.make_args(expr)
+    if len(terms) > 1 and not all(t.is_Atom or (-t).is_Atom for t in terms):
+        syms = [sp.Symbol(f"_t{i:04d}") for i in range(len(terms))]
+        nums = {s: number(_eval(d, worked, t)[0]) for s, t in zip(syms, terms)}
+        parts.append(At(sp.Add(*syms, evaluate=False), nums))
+    parts.append(float(_eval(d, worked, expr)[0]))
+    return parts
+
+
+def chain(d: Derivation, param: sp.Symbol, worked, values: dict | None) -> Chain:
+    """The chain rule for `param` as factors, with each factor's number for a single sample."""
+    (term,) = d.chains[param].terms
+    C = d.cost_symbol
+    factors = []
+    for f in term:
+        parts: list = [f.value]
+        if values is not None and not f.value.is_Symbol:
+            parts += _instantiated(d, worked, f.value, values)
+        elif values is not None:
+            parts.append(float(_eval(d, worked, f.value)[0]))
+        factors.append(Line(_d(f.num, f.den), parts))
+    syms = [sp.Symbol(f"_f{i:04d}") for i in range(len(term))]
+    product: list = [At(sp.Mul(*[f.value for f in term], evaluate=False), ordered=True)]
+    if values is not None:
+        nums = {s: number(_eval(d, worked, f.value)[0]) for s, f in zip(syms, term)}
+        product.append(At(sp.Mul(*syms, evaluate=False), nums, ordered=True))
+    if worked is not None:
+        product.append(float(worked.param_gradients[param]))
+    symbols = At(sp.Mul(*[_d(f.num, f.den) for f in term], evaluate=False), ordered=True)
+    return Chain(param, symbols, factors, Line(_d(C, param), product))
+
+
+def _numeral(value: float) -> sp.Number:
+    """A sympy number printed with 9 significant digits (an Integer when it is whole)."""
+    text = f"{value:.9g}"
+    return sp.Integer(int(float(text))) if float(text).is_integer() else sp.Float(text)
+
+
+def _param_blocks(d: Derivation, values: dict) -> list[Line]:
+    """Each layer's weight matrix and biases, as symbols = numbers."""
+    out = []
+    for lf in d.layers:
+        W = sp.Matrix(lf.weights)
+        out.append(Line(W, [W.applyfunc(lambda s: _numeral(values[s]))]))
+        if lf.bias_mode == "shared":
+            out.append(Line(lf.biases[0], [values[lf.biases[0]]]))
+        elif lf.biases:
+            b = sp.Matrix(lf.biases)
+            out.append(Line(b, [b.applyfunc(lambda s: _numeral(values[s]))]))
+    return out
+
+
+def worked_example(d: Derivation, worked) -> Worked:
+    """Every number of one forward pass, backward pass and SGD step of `worked` (d.evaluate()).
+
+    One sample: each quantity as an equation with the numbers substituted (as Mazur's post does).
+    A batch: tables of per-sample values.
+    """
+    m = worked_samples(worked)
+    single = m == 1
+    values = values_of(d, worked, 0) if single else None
+
+    def rows(symbols, exprs):
+        if single:
+            return [
+                Line(s, [e] + _instantiated(d, worked, e, values)) for s, e in zip(symbols, exprs)
+            ]
+        return [(s, [float(x) for x in _eval(d, worked, s)]) for s in symbols]
+
+    eta = sp.Symbol("eta")
+    C = d.cost_symbol
+    ex = d.net.example
+    params = [(p, float(worked.values[p])) for p in d.gradients]
+    updates = []
+    g = sp.Symbol("grad")  # sorts after eta: the step prints as eta * gradient
+    for p, value in params:
+        frozen = d.param_index[p][0].startswith("b") and not ex.train_bias
+        nums = {
+            p: number(value),
+            eta: number(worked.learning_rate),
+            g: number(worked.param_gradients[p]),
+        }
+        new = value - worked.learning_rate * worked.param_gradients[p]
+        rule = At(sp.Add(p, -eta * _d(C, p), evaluate=False), ordered=True)
+        step = At(sp.Add(p, -eta * g, evaluate=False), nums, ordered=True)
+        parts = [value] if frozen else [rule, step, new]
+        updates.append(Update(frozen, Line(Updated(p), parts)))
+    cost_terms = []
+    if len(d.targets) > 1:
+        for term in _per_output_cost(d):
+            if single:
+                cost_terms.append(Line(term, _instantiated(d, worked, term, values)))
+            else:
+                cost_terms.append((term, [float(x) for x in _eval(d, worked, term)]))
+    theta = sp.Symbol("theta")
+    cost_values = [float(x) for x in _eval(d, worked, d.cost)]
+    return Worked(
+        m=m,
+        single=single,
+        learning_rate=worked.learning_rate,
+        train_bias=ex.train_bias,
+        params=_param_blocks(d, dict(params)),
+        inputs=[(s, [float(x) for x in _eval(d, worked, s)]) for s in d.inputs + d.targets],
+        layers=[rows(lf.z, lf.z_def) + rows(lf.a, lf.a_def) for lf in d.layers],
+        cost_terms=cost_terms,
+        cost=Line(C, [d.cost] + _instantiated(d, worked, d.cost, values))
+        if single
+        else (C, cost_values),
+        loss=worked.loss,
+        deltas=[rows(ds, lb.delta) for ds, lb in zip(d.delta_symbols, d.backward)],
+        gradients=[Line(_d(C, p), [worked.param_gradients[p]]) for p in d.gradients],
+        updates=updates,
+        rule=Line(
+            Updated(theta), [At(sp.Add(theta, -eta * _d(C, theta), evaluate=False), ordered=True)]
+        ),
+    )
+
+
+def shown_weight(d: Derivation, pos: int, worked) -> sp.Symbol:
+    """The layer's first weight whose gradient in the example is not zero (else its first)."""
+    weights = [w for row in d.layers[pos].weights for w in row]
+    if worked is not None:
+        for w in weights:
+            if worked.param_gradients[w] != 0:
+                return w
+    return weights[0]
