@@ -307,7 +307,7 @@ def _cmd_graph(args: argparse.Namespace) -> int:
     docs = {}
     if args.output:
         formats = [f.strip() for f in (args.format or "md,tex").split(",") if f.strip()]
-        docs = documents(g, formats, args.lang, tex, args.name)
+        docs = documents(g, formats, args.lang, tex, args.name, args.templates)
     if args.json:
         print(json.dumps(g.as_json(), indent=2, ensure_ascii=False))
     written = _write_files({os.path.join(args.output, f): t for f, t in docs.items()})
@@ -334,15 +334,15 @@ def _cmd_derive_graph(args: argparse.Namespace) -> int:
     from .graph.view import view_documents
     from .render import tex
 
-    if args.bundled or args.templates:
-        raise SymbpError("--view graph: give a SPEC; --bundled and --templates are not supported")
+    if args.bundled:
+        raise SymbpError("--view graph: give a SPEC; --bundled is not supported")
     formats = [f.strip() for f in (args.format or "md,tex").split(",") if f.strip()]
     net = _spec.load(args.spec or "mazur")
     worked = None
     if net.example is not None:
         w = derive(net).evaluate()
         worked = (w.params, w.forward)
-    docs = view_documents(net, formats, args.lang, tex, worked)
+    docs = view_documents(net, formats, args.lang, tex, worked, args.templates)
     for path in _write_files({os.path.join(args.output, f): t for f, t in docs.items()}):
         print(path)
     return 0
@@ -598,6 +598,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", metavar="FORMATS", help="comma-separated md, tex (default: md,tex)")
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the prose")
     p.add_argument("--name", default="graph", help="file stem of the documents (default: graph)")
+    p.add_argument(
+        "--templates", metavar="DIR", help="your template directory, searched before symbp's"
+    )
     p.set_defaults(func=_cmd_graph)
     return parser
 

@@ -55,3 +55,16 @@ def environment(
     env.filters.update(filters or {})
     env.globals.update(globals or {})
     return env
+
+
+def render(env: jinja2.Environment, name: str, context: Mapping[str, object]) -> str:
+    """Template `name` rendered with `context`; SymbpError naming the template (and the line of
+    a syntax error) if it is broken."""
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as e:
+        raise SymbpError(
+            f"{e.filename or e.name}:{e.lineno}: template error: {e.message}"
+        ) from None
+    except jinja2.TemplateError as e:
+        raise SymbpError(f"{name}: template error: {e}") from None

@@ -142,8 +142,8 @@ def documents(
     for fmt in formats:
         env = _environment(g, fmt, tex, drawing.width, templates)
         if fmt == "md":
-            svg = env.get_template("graph/drawing.svg.jinja2").render(context)
+            svg = templating.render(env, "graph/drawing.svg.jinja2", context)
             out[filename(stem, "svg", lang)] = svg
-        text = env.get_template(f"graph/graph.{fmt}.jinja2").render(context)
+        text = templating.render(env, f"graph/graph.{fmt}.jinja2", context)
         out[filename(stem, fmt, lang)] = text
     return out

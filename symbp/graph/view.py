@@ -167,9 +167,9 @@ def view_documents(
         }
         env = templating.environment(templates, filters)
         if fmt == "md":
-            svg = env.get_template("graph/layers.svg.jinja2").render(context)
+            svg = templating.render(env, "graph/layers.svg.jinja2", context)
             out[filename(stem, "svg", lang)] = svg
-        out[filename(stem, fmt, lang)] = env.get_template(f"graph/layers.{fmt}.jinja2").render(
-            context
+        out[filename(stem, fmt, lang)] = templating.render(
+            env, f"graph/layers.{fmt}.jinja2", context
         )
     return out

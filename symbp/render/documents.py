@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import jinja2
 import sympy as sp
 
-from .. import activations
+from .. import activations, templating
 from ..derive import Derivation
 from ..derive import general as G
 from ..errors import SymbpError
@@ -140,11 +139,4 @@ def document(d: Derivation, fmt: str, lang: str = "en", templates: Path | None =
         raise SymbpError(f"--format: unknown format {fmt!r} (known: {', '.join(FORMATS)}, pdf)")
     doc = model(d, lang)
     env = environment({**d.names.tex, **doc.vector.names}, fmt, templates)
-    try:
-        return env.get_template(f"{fmt}/derivation.{fmt}.jinja2").render(vars(doc))
-    except jinja2.TemplateSyntaxError as e:
-        raise SymbpError(
-            f"{e.filename or e.name}:{e.lineno}: template error: {e.message}"
-        ) from None
-    except jinja2.TemplateError as e:
-        raise SymbpError(f"{fmt}/derivation.{fmt}.jinja2: template error: {e}") from None
+    return templating.render(env, f"{fmt}/derivation.{fmt}.jinja2", vars(doc))
