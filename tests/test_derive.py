@@ -11,6 +11,7 @@ import sympy as sp
 import symbp
 from symbp import activations
 from symbp.derive import general, proof
+from symbp.kernels import _sigmoid
 from symbp.network import Layer, Network
 
 
@@ -24,7 +25,7 @@ def test_a_wrong_textbook_derivative_is_not_proved():
         def fdiff(self, argindex=1):
             return WrongSigmoid(self.args[0]) * (1 + WrongSigmoid(self.args[0]))
 
-    wrong = activations.Activation("wrong", WrongSigmoid, "s", "_s", None)
+    wrong = activations.Activation("wrong", WrongSigmoid, "s", None)
     assert not activations.prove_derivative(wrong).ok
 
 
@@ -231,12 +232,14 @@ class Swish(activations.ActivationBase):
         return s + z * s * (1 - s)
 
 
+def _swish(z):
+    """z sigmoid(z)."""
+    return z * _sigmoid(z)
+
+
 @pytest.fixture
 def swish_registered():
-    def numeric(z):
-        return np.asarray(z) * activations.REGISTRY["sigmoid"].numeric(z)
-
-    activations.register("swish", Swish, r"\operatorname{swish}", "_swish", numeric)
+    activations.register(activations.Activation("swish", Swish, r"\operatorname{swish}", _swish))
     yield activations.get("swish")
     del activations.REGISTRY["swish"]
 

@@ -25,6 +25,7 @@ from lark.exceptions import (
     UnexpectedInput,
     VisitError,
 )
+from lark.lexer import PatternRE
 
 from .. import activations
 from ..errors import ClaimError
@@ -45,9 +46,21 @@ def _parser() -> Lark:
     global _LARK
     if _LARK is None:
         _LARK = Lark.open_from_package(
-            "symbp.parse", "grammar.lark", ("",), parser="lalr", propagate_positions=True
+            "symbp.parse",
+            "grammar.lark",
+            ("",),
+            parser="lalr",
+            propagate_positions=True,
+            edit_terminals=_with_activations,
         )
     return _LARK
+
+
+def _with_activations(terminal) -> None:
+    """FUNC also matches every spelling of every registered activation."""
+    if terminal.name == "FUNC":
+        pattern = f"{activations.spelling_pattern()}|{terminal.pattern.value}"
+        terminal.pattern = PatternRE(pattern, terminal.pattern.flags)
 
 
 @dataclass(frozen=True, eq=False)
@@ -264,21 +277,8 @@ def syntax_tree(text: str) -> Node:
     return node
 
 
-def _sigmoid_prime(z):
-    return activations.Sigmoid(z) * (1 - activations.Sigmoid(z))
-
-
 DEFAULT_FUNCTIONS: dict[str, Callable[[sp.Expr], sp.Expr]] = {
-    "sigma": activations.Sigmoid,
-    "sigma'": _sigmoid_prime,
-    "sigmoid": activations.Sigmoid,
-    "sigmoid'": _sigmoid_prime,
-    "tanh": activations.Tanh,
-    "tanh'": lambda z: 1 - activations.Tanh(z) ** 2,
-    "relu": activations.Relu,
-    "relu'": lambda z: sp.Heaviside(z, 0),
-    "softplus": activations.Softplus,
-    "softplus'": activations.Sigmoid,
+    **activations.claim_functions(),
     "H": lambda z: sp.Heaviside(z, 0),
     "exp": sp.exp,
     "ln": sp.log,
