@@ -126,14 +126,14 @@ class NormalPdf(SpecialBase):
 
 
 class NormalCdf(SpecialBase):
-    """Phi(z), the standard normal distribution function, as erfc(-z / sqrt 2) / 2: kept
-    unevaluated, since sympy turns erfc(-x) into 2 - erfc(x), which cancels for z << 0."""
+    """Phi(z), the standard normal distribution function: kept unevaluated so its kernel can
+    compute erfc(-z / sqrt 2) / 2 (sympy would print 1 + erf, which cancels for z << 0)."""
 
     nargs = 1
 
     @classmethod
     def definition(cls, z):
-        return sp.erfc(-z / sp.sqrt(2)) / 2
+        return (1 + sp.erf(z / sp.sqrt(2))) / 2
 
     def fdiff(self, argindex=1):
         return NormalPdf(self.args[0])
@@ -502,7 +502,7 @@ def prove_derivative(entry: Activation) -> DerivativeProof:
     expanded = defined(expanded)
     if direct.has(sp.Piecewise) or expanded.has(sp.Heaviside):
         return _prove_piecewise(entry.name, textbook, direct, expanded, z)
-    ok = sp.simplify((direct - expanded).rewrite(sp.erf)) == 0
+    ok = sp.simplify(direct - expanded) == 0
     return DerivativeProof(entry.name, textbook, direct, "symbolic simplification", ok)
 
 
