@@ -48,10 +48,12 @@ def _softmax(z):
 
 
 def _log_softmax(z):
-    """log softmax over the last axis as (z - top) - log(sum exp(z - top)), top its maximum:
-    the difference z_k - top is exact, so confident samples keep their accuracy."""
+    """log softmax over the last axis as (z - top) - log1p(the other terms), top its maximum:
+    z_k - top is exact and log1p keeps the small sum, so confident samples keep accuracy."""
     shifted = z - numpy.max(z, axis=-1, keepdims=True)
-    return shifted - numpy.log(numpy.sum(_exp_or_zero(shifted), axis=-1, keepdims=True))
+    ties = numpy.sum(shifted == 0, axis=-1, keepdims=True) - 1.0
+    others = numpy.sum(_exp_or_zero(shifted) * (shifted < 0), axis=-1, keepdims=True)
+    return shifted - numpy.log1p(others + ties)
 
 
 def forward(params, X):
