@@ -208,11 +208,12 @@ class LogSoftmax(SpecialBase):
 
 
 def defined(expr: sp.Expr) -> sp.Expr:
-    """`expr` with every activation and special function replaced by its definition."""
-    return expr.replace(
-        lambda e: isinstance(e, (ActivationBase, SpecialBase)),
-        lambda e: e.definition(*e.args),
-    )
+    """`expr` with every activation and special function replaced by its definition (again
+    while a definition brings in more: a spec's swish is z sigmoid(z))."""
+    kinds = (ActivationBase, SpecialBase)
+    while isinstance(expr, sp.Basic) and expr.has(*kinds):
+        expr = expr.replace(lambda e: isinstance(e, kinds), lambda e: e.definition(*e.args))
+    return expr
 
 
 def logit_form(expr: sp.Expr) -> sp.Expr:
@@ -333,8 +334,9 @@ class Activation:
         """(subscripts, arguments) of an applied instance, as printed: LReLU_{alpha}(z)."""
         return args[1:], args[:1]
 
-    def numeric(self):
-        """The NumPy function evaluate calls for the sympy class (the kernel itself)."""
+    def numeric(self, namespace: dict[str, object]):
+        """The NumPy function evaluate calls for the sympy class (the kernel itself); the
+        `namespace` holds the functions of the entries registered before this one."""
         return self.kernel
 
 
@@ -351,7 +353,7 @@ class VectorActivation(Activation):
     def split_args(self, args: tuple) -> tuple[tuple, tuple]:
         return args[:1], args[1:]
 
-    def numeric(self):
+    def numeric(self, namespace: dict[str, object]):
         return lambda k, *zs: self.kernel(_rows(zs))[..., int(k) - 1]
 
 
@@ -469,11 +471,16 @@ def by_class(cls: type) -> Activation:
 
 def numeric_namespace() -> dict[str, object]:
     """Return the class-name -> NumPy function table used to evaluate derived expressions."""
-    table = {e.cls.__name__: e.numeric() for e in REGISTRY.values() if e.kernel}
-    table["Heaviside"] = lambda z, h0=0: np.heaviside(z, h0)
-    table["NormalCdf"] = kernels._normal_cdf
-    table["NormalPdf"] = kernels._normal_pdf
-    table["LogSoftmax"] = lambda k, *zs: kernels._log_softmax(_rows(zs))[..., int(k) - 1]
+    table: dict[str, object] = {
+        "Heaviside": lambda z, h0=0: np.heaviside(z, h0),
+        "NormalCdf": kernels._normal_cdf,
+        "NormalPdf": kernels._normal_pdf,
+        "LogSoftmax": lambda k, *zs: kernels._log_softmax(_rows(zs))[..., int(k) - 1],
+    }
+    for entry in REGISTRY.values():  # an entry's form may use those registered before it
+        f = entry.numeric(table)
+        if f is not None:
+            table[entry.cls.__name__] = f
     return table
 
 
@@ -497,7 +504,7 @@ def prove_derivative(entry: Activation) -> DerivativeProof:
     params = [sp.Symbol(p.name, positive=True) for p in entry.params]
     f = entry.apply(z, *params)
     textbook = sp.diff(f, z) if f != z else sp.Integer(1)
-    direct = sp.diff(entry.cls.definition(z, *params), z)
+    direct = defined(sp.diff(entry.cls.definition(z, *params), z))
     expanded = textbook.rewrite(sp.exp) if isinstance(textbook, sp.Expr) else textbook
     expanded = defined(expanded)
     if direct.has(sp.Piecewise) or expanded.has(sp.Heaviside):

@@ -18,7 +18,6 @@ from .. import activations, losses
 from ..errors import SpecError
 
 N, D, M = 2, 3, 4  # batch, input and output widths of the proofs (all different)
-LAYER_NAMES = {e.name: e.layer_name for e in activations.entries() if e.elementwise}
 
 
 def explicit(name: str, rows: int, cols: int) -> sp.ImmutableMatrix:
@@ -188,7 +187,7 @@ def elementwise(activation: str, alpha: float | None = None, n: int = N, m: int 
         derivative = x.applyfunc(lambda e: sp.diff(entry.cls.definition(e, *f(e).args[1:]), e))
         explicit_stated = g.multiply_elementwise(derivative)
     holds = _equal(derived, explicit_stated)
-    name = LAYER_NAMES[activation]
+    name = entry.layer_name
     forward = sp.MatrixSymbol(f"{name}(X)", n, m)
     names[forward] = rf"{entry.latex}(X)"
     constants = {ones: sp.ones(n, m)} if activation == "sigmoid" else {}
