@@ -20,7 +20,7 @@ General form, of which the code below is the batched instance:
     Derivative(C, w[l, j, k]) = a[l - 1, k]*delta[l, j]
 
 The cost is computed from the output pre-activations: log sigma(z) = -softplus(-z),
-log(1 - sigma(z)) = -softplus(z) and log softmax_k(z) = z_k - logsumexp(z).
+log(1 - sigma(z)) = -softplus(z) and log softmax_k(z) = (z_k - max z) - log sum exp(z - max z).
 """
 
 # network: deep_logistic
@@ -39,12 +39,9 @@ def _exp_or_zero(d):
 
 
 def _sigmoid(z):
-    """1 / (1 + exp(-z)) computed as (1 + tanh(z / 2)) / 2, which never overflows."""
-    t = numpy.multiply(z, 0.5)
-    numpy.tanh(t, out=t)
-    t *= 0.5
-    t += 0.5
-    return t
+    """1 / (1 + exp(-z)) through e = exp(-|z|) <= 1: full relative accuracy, never overflows."""
+    e = _exp_or_zero(-numpy.abs(z))
+    return numpy.where(z >= 0, 1.0, e) / (1.0 + e)
 
 
 def _softplus(z):

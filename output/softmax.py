@@ -19,7 +19,7 @@ General form, of which the code below is the batched instance:
     Derivative(C, w[l, j, k]) = a[l - 1, k]*delta[l, j]
 
 The cost is computed from the output pre-activations: log sigma(z) = -softplus(-z),
-log(1 - sigma(z)) = -softplus(z) and log softmax_k(z) = z_k - logsumexp(z).
+log(1 - sigma(z)) = -softplus(z) and log softmax_k(z) = (z_k - max z) - log sum exp(z - max z).
 """
 
 # network: softmax
@@ -42,15 +42,18 @@ def _relu(z):
 
 
 def _softmax(z):
-    """Softmax over each row, after subtracting the row's maximum (no overflow)."""
-    e = _exp_or_zero(z - numpy.max(z, axis=1, keepdims=True))
-    return e / numpy.sum(e, axis=1, keepdims=True)
+    """Softmax over the last axis, after subtracting its maximum (no overflow)."""
+    e = _exp_or_zero(z - numpy.max(z, axis=-1, keepdims=True))
+    return e / numpy.sum(e, axis=-1, keepdims=True)
 
 
-def _logsumexp(z):
-    """log(sum_k exp(z_k)) for each row, as an (m, 1) column, shifted by the row's maximum."""
-    top = numpy.max(z, axis=1, keepdims=True)
-    return top + numpy.log(numpy.sum(_exp_or_zero(z - top), axis=1, keepdims=True))
+def _log_softmax(z):
+    """log softmax over the last axis as (z - top) - log1p(the other terms), top its maximum:
+    z_k - top is exact and log1p keeps the small sum, so confident samples keep accuracy."""
+    shifted = z - numpy.max(z, axis=-1, keepdims=True)
+    ties = numpy.sum(shifted == 0, axis=-1, keepdims=True) - 1.0
+    others = numpy.sum(_exp_or_zero(shifted) * (shifted < 0), axis=-1, keepdims=True)
+    return shifted - numpy.log1p(others + ties)
 
 
 def forward(params, X):
@@ -81,8 +84,8 @@ def loss(params, X, Y):
     a^1_1 = Relu(z^1_1)
     z^2_1 = a^1_1*w^2_{11} + a^1_2*w^2_{12} + a^1_3*w^2_{13} + a^1_4*w^2_{14} +
         a^1_5*w^2_{15} + b^2_1
-    C = -y_1*(z^2_1 - LogSumExp(z^2_1, z^2_2, z^2_3)) - y_2*(z^2_2 - LogSumExp(z^2_1, z^2_2,
-        z^2_3)) - y_3*(z^2_3 - LogSumExp(z^2_1, z^2_2, z^2_3))
+    C = -y_1*LogSoftmax(1, z^2_1, z^2_2, z^2_3) - y_2*LogSoftmax(2, z^2_1, z^2_2, z^2_3) -
+        y_3*LogSoftmax(3, z^2_1, z^2_2, z^2_3)
     """
     W1 = params["W1"]
     b1 = params["b1"]
@@ -92,7 +95,7 @@ def loss(params, X, Y):
     Z1 = X @ W1.T + b1
     A1 = _relu(Z1)
     Z2 = A1 @ W2.T + b2
-    cost = numpy.sum(-Y*(Z2 - _logsumexp(Z2))) / m
+    cost = numpy.sum(-Y*_log_softmax(Z2)) / m
     return cost
 
 

@@ -44,7 +44,7 @@ class Layer:
             entry = activations.get(self.activation)
         except SpecError as e:
             raise e.located(prefix="activation") from None
-        if not entry.elementwise and self.units < 2:
+        if self.units < entry.min_units:
             raise SpecError(
                 f"{self.activation} over a single unit is the constant 1; use sigmoid or give "
                 "it 2 or more units",
@@ -54,13 +54,17 @@ class Layer:
             raise SpecError(
                 f"unknown bias mode {self.bias!r} (known: {', '.join(BIAS_MODES)})", "bias"
             )
-        if entry.takes_alpha:
-            alpha = 0.01 if self.alpha is None else self.alpha
-            if not _is_number(alpha) or not math.isfinite(alpha) or not 0 <= alpha < 1:
-                raise SpecError(f"alpha must be a number in [0, 1), got {alpha!r}", "alpha")
-            object.__setattr__(self, "alpha", float(alpha))
+        if entry.params:
+            (param,) = entry.params
+            object.__setattr__(self, "alpha", param.check(self.alpha))
         elif self.alpha is not None:
-            raise SpecError(f"alpha only applies to leaky_relu, not {self.activation}", "alpha")
+            takes = ", ".join(e.name for e in activations.entries() if e.params)
+            raise SpecError(f"alpha only applies to {takes}, not {self.activation}", "alpha")
+
+    @property
+    def params(self) -> tuple[float, ...]:
+        """The activation's parameter values (leaky ReLU's alpha), in the order it takes them."""
+        return () if self.alpha is None else (self.alpha,)
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,11 @@ import tomllib
 from importlib import resources
 from pathlib import Path
 
+from . import userdef
 from .errors import SpecError
 from .network import Layer, Network
 
-TOP_KEYS = ("name", "notation", "loss", "inputs", "layers", "example", "description")
+TOP_KEYS = ("name", "notation", "loss", "inputs", "layers", "activations", "example", "description")
 LAYER_KEYS = ("units", "activation", "bias", "alpha")
 MAX_SPEC_BYTES = 1_000_000
 
@@ -76,6 +77,11 @@ def from_dict(data: dict, default_name: str = "network") -> Network:
     for key in ("name", "notation", "loss", "description"):
         if key in data and not isinstance(data[key], str):
             raise SpecError(f"must be a string, got {data[key]!r}", key)
+    defined = data.get("activations", {})
+    if not isinstance(defined, dict):
+        raise SpecError("must be [activations.NAME] tables", "activations")
+    for name, table in defined.items():
+        userdef.define(name, table)
     raw_layers = data["layers"]
     if not isinstance(raw_layers, list) or not raw_layers:
         raise SpecError("must be one or more [[layers]] tables", "layers")

@@ -18,6 +18,10 @@ def _act(name: str, zs: list, alpha: float | None) -> list:
         return [z if z > 0 else mpmath.mpf(alpha) * z for z in zs]
     if name == "softplus":
         return [mpmath.log(1 + mpmath.exp(z)) for z in zs]
+    if name == "elu":
+        return [z if z > 0 else mpmath.mpf(alpha) * mpmath.expm1(z) for z in zs]
+    if name == "gelu":
+        return [z * mpmath.ncdf(z) for z in zs]
     if name == "identity":
         return list(zs)
     if name == "softmax":
@@ -25,7 +29,7 @@ def _act(name: str, zs: list, alpha: float | None) -> list:
         e = [mpmath.exp(z - top) for z in zs]
         s = sum(e)
         return [v / s for v in e]
-    raise KeyError(name)
+    raise KeyError(f"the mpmath oracle does not know the activation {name!r}")
 
 
 def mp_cost(net, params: dict, X: np.ndarray, Y: np.ndarray) -> mpmath.mpf:
@@ -104,8 +108,14 @@ def torch_gradients(net, params: dict, X: np.ndarray, Y: np.ndarray):
             a = torch.nn.functional.softplus(z)
         elif name == "identity":
             a = z
+        elif name == "elu":
+            a = torch.nn.functional.elu(z, layer.alpha)
+        elif name == "gelu":
+            a = torch.nn.functional.gelu(z)
         elif name == "softmax":
             a = torch.softmax(z, dim=1)
+        else:
+            raise KeyError(f"the torch oracle does not know the activation {name!r}")
     Yt = torch.tensor(Y, dtype=torch.float64)
     if net.loss == "squared_error":
         per = 0.5 * ((Yt - a) ** 2).sum(dim=1)

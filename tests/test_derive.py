@@ -11,6 +11,9 @@ import sympy as sp
 import symbp
 from symbp import activations
 from symbp.derive import general, proof
+from symbp.graph import build, parse_at
+from symbp.graph.layers import network_rules
+from symbp.kernels import _sigmoid
 from symbp.network import Layer, Network
 
 
@@ -24,7 +27,7 @@ def test_a_wrong_textbook_derivative_is_not_proved():
         def fdiff(self, argindex=1):
             return WrongSigmoid(self.args[0]) * (1 + WrongSigmoid(self.args[0]))
 
-    wrong = activations.Activation("wrong", WrongSigmoid, "s", "_s", None)
+    wrong = activations.Activation("wrong", WrongSigmoid, "s", None)
     assert not activations.prove_derivative(wrong).ok
 
 
@@ -231,19 +234,24 @@ class Swish(activations.ActivationBase):
         return s + z * s * (1 - s)
 
 
+def _swish(z):
+    """z sigmoid(z)."""
+    return z * _sigmoid(z)
+
+
 @pytest.fixture
 def swish_registered():
-    def numeric(z):
-        return np.asarray(z) * activations.REGISTRY["sigmoid"].numeric(z)
-
-    activations.register("swish", Swish, r"\operatorname{swish}", "_swish", numeric)
-    yield activations.get("swish")
-    del activations.REGISTRY["swish"]
+    entry = activations.Activation(
+        "silu", Swish, r"\operatorname{SiLU}", _swish, spellings=("silu",), layer_name="SiLU"
+    )
+    activations.register(entry)
+    yield entry
+    del activations.REGISTRY["silu"]
 
 
 def test_adding_an_activation_is_one_registry_entry(swish_registered):
     assert activations.prove_derivative(swish_registered).ok
-    net = Network(3, (Layer(2, "swish"), Layer(2, "sigmoid")), "squared_error")
+    net = Network(3, (Layer(2, "silu"), Layer(2, "sigmoid")), "squared_error")
     d = symbp.derive(net)
     assert d.check().ok
     rng = np.random.default_rng(5)
@@ -263,6 +271,20 @@ def test_adding_an_activation_is_one_registry_entry(swish_registered):
             down[key][idx] -= h
             fd = (cost(up) - cost(down)) / (2 * h)
             assert grads[key][idx] == pytest.approx(fd, rel=1e-6, abs=1e-9), (key, idx)
+    # the same entry reaches the compiled model, its exported source, claims and graphs
+    model = symbp.compile(net)
+    compiled = model.gradients(params, ex.X, ex.Y)
+    for key in params:
+        np.testing.assert_allclose(compiled[key], grads[key], rtol=1e-12)
+    assert "def _swish(z):" in model.module_source()
+    net_ex = net.with_example(x=[0.3, -1.2, 0.8], y=[0.2, 0.9])
+    claim = "(a^2_1 - y_1) a^2_1 (1 - a^2_1) w^2_{11} silu'(z^1_1)"
+    claim += " + (a^2_2 - y_2) a^2_2 (1 - a^2_2) w^2_{21} silu'(z^1_1)"
+    assert symbp.verify(net_ex, "delta^1_1", claim).ok
+    g = build("silu(x)", parse_at("x=1/2"))
+    s = 1 / (1 + np.exp(-0.5))
+    assert float(g.gradients()["x"]) == pytest.approx(s + 0.5 * s * (1 - s), rel=1e-14)
+    assert [s.rule.name for s in network_rules(net_ex)][:2] == ["Affine", "SiLU"]
 
 
 def test_general_bp1_for_sigmoid_and_squared_error_reads_a_minus_y_times_sigma_prime():

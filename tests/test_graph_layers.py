@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from symbp import derive, load
+from symbp import activations, derive, load
 from symbp.cli import main
 from symbp.graph import layers
 from symbp.graph.layers import affine, elementwise, loss_layer, network_rules, softmax_with_loss
@@ -40,7 +40,7 @@ def test_affine_rules_hold_for_other_bias_modes(bias):
 
 @pytest.mark.parametrize(
     ("activation", "alpha"),
-    [("tanh", None), ("softplus", None), ("leaky_relu", 0.1), ("identity", None)],
+    [(e.name, 0.1 if e.params else None) for e in activations.entries() if e.elementwise],
 )
 def test_elementwise_rules_hold_for_every_elementwise_activation(activation, alpha):
     assert elementwise(activation, alpha).holds

@@ -8,11 +8,11 @@ from hypothesis import strategies as st
 from oracles import mp_central_differences
 
 import symbp
-from symbp import spec
+from symbp import activations, spec
 from symbp.errors import SpecError
 from symbp.network import Example, Layer, Network
 
-HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "softplus", "identity", "softmax"]
+HIDDEN = [e.name for e in activations.entries()]
 
 
 @st.composite
@@ -31,7 +31,8 @@ def networks(draw, max_depth: int = 3, max_width: int = 3):
         if act == "softmax" and widths[i + 1] == 1:
             act = "sigmoid"
         bias = draw(st.sampled_from(["per_unit", "shared", "none"]))
-        layers.append(Layer(widths[i + 1], act, bias, 0.1 if act == "leaky_relu" else None))
+        alpha = 0.1 if activations.get(act).params else None
+        layers.append(Layer(widths[i + 1], act, bias, alpha))
     return Network(widths[0], tuple(layers), loss)
 
 

@@ -11,7 +11,7 @@ from oracles import mp_central_differences, mp_cost, torch_gradients
 import symbp
 from symbp.network import Example, Layer, Network
 
-ACTIVATIONS = ["sigmoid", "tanh", "relu", "leaky_relu", "softplus", "identity"]
+ACTIVATIONS = [e.name for e in symbp.activations.entries() if e.elementwise]
 LOSSES = ["squared_error", "cross_entropy", "binary_cross_entropy"]
 BIASES = ["per_unit", "shared", "none"]
 
@@ -28,7 +28,7 @@ def random_case(seed: int) -> tuple[Network, Example]:
             act = "softmax" if loss == "cross_entropy" and widths[-1] > 1 else "sigmoid"
         elif i == depth - 1 and seed % 7 == 0 and widths[-1] > 1:
             act = "softmax"
-        alpha = 0.05 if act == "leaky_relu" else None
+        alpha = 0.05 if symbp.activations.get(act).params else None
         layers.append(Layer(widths[i + 1], act, BIASES[(seed // 2 + i) % 3], alpha))
     net = Network(widths[0], tuple(layers), loss)
     m = 1 if seed % 2 else int(rng.integers(2, 4))
@@ -81,7 +81,7 @@ def test_random_cases_cover_every_activation_loss_and_bias_mode():
         seen |= {("act", layer.activation) for layer in net.layers}
         seen |= {("bias", layer.bias) for layer in net.layers}
         seen |= {("loss", net.loss), ("batch", len(ex.x) > 1), ("depth", len(net.layers))}
-    want = {("act", a) for a in [*ACTIVATIONS, "softmax"]}
+    want = {("act", e.name) for e in symbp.activations.entries()}
     want |= {("bias", b) for b in BIASES} | {("loss", lo) for lo in LOSSES}
     want |= {("batch", True), ("batch", False)} | {("depth", d) for d in (1, 2, 3)}
     assert want <= seen

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .. import templating
+from .. import kernels, templating
 from ..derive import Derivation
 from .printer import CodePrinter
 from .program import M, Program, Step, X, Y, build
@@ -165,7 +165,7 @@ def source(d: Derivation, train_bias: bool = True, header: bool = True) -> str:
             logits=program.logits,
             general=general,
             imports=printer.import_lines(),
-            helpers=printer.helpers,
+            helpers=[kernels.source(f) for f in kernels.order(printer.helpers)],
             functions=funcs,
             shapes=_dict_text(net.parameter_shapes()),
             trained=_tuple_text(trained_keys(d, train_bias)),

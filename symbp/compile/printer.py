@@ -7,11 +7,13 @@ units are the sympy Functions below, each printed by one `_print_<Name>` method.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import PRECEDENCE
 
-from .. import activations
+from .. import activations, kernels
 
 
 class ArrayOp(sp.Function):
@@ -66,20 +68,6 @@ class RowSum(ArrayOp):
     precedence = PRECEDENCE["Atom"]
 
 
-# What each stable helper uses: NumPy names and other helpers (all defined in
-# symbp/templates/numpy/module.py.jinja2).
-HELPER_USES = {
-    "_exp_or_zero": ("numpy.exp", "numpy.maximum"),
-    "_sigmoid": ("numpy.multiply", "numpy.tanh"),
-    "_tanh": ("numpy.tanh",),
-    "_relu": ("numpy.maximum",),
-    "_leaky_relu": ("numpy.where",),
-    "_softplus": ("numpy.maximum", "numpy.abs", "numpy.log1p", "_exp_or_zero"),
-    "_softmax": ("numpy.max", "numpy.sum", "_exp_or_zero"),
-    "_logsumexp": ("numpy.log", "numpy.max", "numpy.sum", "_exp_or_zero"),
-}
-
-
 class CodePrinter(NumPyPrinter):
     """NumPyPrinter that prints activations as the stable helpers and the batched array ops."""
 
@@ -88,25 +76,34 @@ class CodePrinter(NumPyPrinter):
 
     def __init__(self, settings=None):
         super().__init__(settings)
-        self.helpers: set[str] = set()
+        self.helpers: set[Callable] = set()
 
-    def _helper(self, name: str) -> str:
-        self.helpers.add(name)
-        for used in HELPER_USES[name]:
-            if used.startswith("numpy."):
-                self._module_format(used)
-            else:
+    def _helper(self, kernel: Callable) -> str:
+        """Record the kernel (and the modules and kernels it uses) for the module; its name."""
+        self.helpers.add(kernel)
+        for used in kernels.uses(kernel):
+            if callable(used):
                 self._helper(used)
-        return name
+            else:
+                self._module_format(used)
+        return kernel.__name__
 
     def _print_ActivationBase(self, expr):
         entry = activations.by_class(type(expr))
+        if entry.kernel is None:  # defined in a spec: printed through its definition
+            return f"({self._print(entry.cls.definition(*expr.args))})"
         args = ", ".join(self._print(a) for a in expr.args)
-        return f"{self._helper(entry.helper)}({args})"
+        return f"{self._helper(entry.kernel)}({args})"
 
-    def _print_LogSumExp(self, expr):
+    def _print_LogSoftmax(self, expr):
         args = ", ".join(self._print(a) for a in expr.args)
-        return f"{self._helper('_logsumexp')}({args})"
+        return f"{self._helper(kernels._log_softmax)}({args})"
+
+    def _print_NormalPdf(self, expr):
+        return f"{self._helper(kernels._normal_pdf)}({self._print(expr.args[0])})"
+
+    def _print_NormalCdf(self, expr):
+        return f"{self._helper(kernels._normal_cdf)}({self._print(expr.args[0])})"
 
     def _print_Heaviside(self, expr):
         z, h0 = expr.args

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from ..activations import ActivationBase, LogSumExp
+from ..activations import ActivationBase, LogSoftmax
 from ..derive import Derivation
 from ..errors import SymbpError
 from .printer import (
@@ -97,7 +97,7 @@ class _Layer:
                 m[d.targets[j]] = Y
             if not lf.activation.elementwise:
                 m[lf.a_def[j]] = lf.activation.cls(self.Z)
-                m[LogSumExp(*lf.z)] = LogSumExp(self.Z)
+                m[LogSoftmax(sp.Integer(j + 1), *lf.z)] = LogSoftmax(self.Z)
             self.maps.append(m)
         self.arrays = {self.Z, self.A, self.D, X, Y} | ({self.b} if self.b is not None else set())
 

@@ -42,7 +42,8 @@ def build_layers(net: Network, names: Notation) -> list[LayerForward]:
     for l, layer in enumerate(net.layers, start=1):
         n = layer.units
         entry = activations.get(layer.activation)
-        alpha = sp.nsimplify(layer.alpha) if layer.alpha is not None else None
+        params = entry.layer_params(layer.params)
+        alpha = params[0] if params else None
         weights = [[names.w(l, j, k) for k in range(1, len(prev) + 1)] for j in range(1, n + 1)]
         if layer.bias == "per_unit":
             biases = [names.b(l, j) for j in range(1, n + 1)]
@@ -65,7 +66,7 @@ def build_layers(net: Network, names: Notation) -> list[LayerForward]:
         lf.z_def = [
             sp.Add(*[w * a for w, a in zip(weights[j], prev)]) + lf.bias_of(j) for j in range(n)
         ]
-        lf.a_def = entry.apply_layer(lf.z, alpha)
+        lf.a_def = entry.apply_layer(lf.z, params)
         out.append(lf)
         prev = lf.a
     return out

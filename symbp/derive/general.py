@@ -84,7 +84,7 @@ def _shortest(*forms: sp.Expr) -> sp.Expr:
 
 def output_delta(loss: losses.Loss, activation) -> Equation | None:
     """BP1 for this loss with an elementwise output activation's own derivative substituted."""
-    if not activation.elementwise or activation.takes_alpha:
+    if not activation.elementwise or activation.params:
         return None
     zz = sp.Symbol("zeta")
     act = activation.cls

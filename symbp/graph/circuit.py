@@ -19,7 +19,6 @@ NAME = r"[A-Za-z][A-Za-z0-9]*(?:_(?:[A-Za-z0-9]|\{[A-Za-z0-9]+\}))?"
 VALUE = r"[-+]?(?:[0-9]+/[0-9]+|(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)"
 _NAME = re.compile(rf"\s*({NAME})\s*=\s*")
 _VALUE = re.compile(rf"({VALUE})\s*(,|$)")
-RESERVED = {"sum", *(name.rstrip("'") for name in DEFAULT_FUNCTIONS)}
 MAX_INPUT_DIGITS = 40
 
 
@@ -38,7 +37,7 @@ def parse_at(text: str) -> dict[str, sp.Rational]:
             expected = f"{name}: expected a number (2, -1.5, 1e-3, 1/3), then a comma or the end"
             raise _at_error(expected, text, m.end())
         value = v.group(1)
-        if name in RESERVED:
+        if name == "sum" or name in DEFAULT_FUNCTIONS:
             raise _at_error(f"{name!r} is a function name", text, start)
         if name in values:
             raise _at_error(f"{name!r} is given twice", text, start)

@@ -18,14 +18,6 @@ from .. import activations, losses
 from ..errors import SpecError
 
 N, D, M = 2, 3, 4  # batch, input and output widths of the proofs (all different)
-LAYER_NAMES = {
-    "sigmoid": "Sigmoid",
-    "relu": "ReLU",
-    "leaky_relu": "LeakyReLU",
-    "tanh": "Tanh",
-    "softplus": "Softplus",
-    "identity": "Identity",
-}
 
 
 def explicit(name: str, rows: int, cols: int) -> sp.ImmutableMatrix:
@@ -170,7 +162,7 @@ def elementwise(activation: str, alpha: float | None = None, n: int = N, m: int 
     x, yv = explicit("x", n, m), explicit("y", n, m)
 
     def f(z):
-        return entry.cls(z, sp.Rational(str(alpha or 0))) if entry.takes_alpha else entry.cls(z)
+        return entry.apply(z, *entry.layer_params(() if alpha is None else (alpha,)))
 
     y = x.applyfunc(f)
     derived = _vjp(y, g, x)
@@ -190,14 +182,14 @@ def elementwise(activation: str, alpha: float | None = None, n: int = N, m: int 
         explicit_stated = g.multiply_elementwise(ones)
     else:
         prime = sp.MatrixSymbol("f'(X)", n, m)
-        names[prime] = rf"{entry.tex}'(X)"
+        names[prime] = rf"{entry.latex}'(X)"
         stated = sp.HadamardProduct(G, prime)
         derivative = x.applyfunc(lambda e: sp.diff(entry.cls.definition(e, *f(e).args[1:]), e))
         explicit_stated = g.multiply_elementwise(derivative)
     holds = _equal(derived, explicit_stated)
-    name = LAYER_NAMES[activation]
+    name = entry.layer_name
     forward = sp.MatrixSymbol(f"{name}(X)", n, m)
-    names[forward] = rf"{entry.tex}(X)"
+    names[forward] = rf"{entry.latex}(X)"
     constants = {ones: sp.ones(n, m)} if activation == "sigmoid" else {}
     gradient = Gradient(X, _lhs(X, names), stated, derived, holds)
     return LayerRule(name, Y, forward, [gradient], names, constants)
@@ -330,8 +322,7 @@ def backward_pass(stages: list[Stage], net, params: dict, forward: dict) -> list
             z = _matrix(forward[f"z{l}"], n)
             layer = net.layers[l - 1]
             entry = activations.get(layer.activation)
-            args = (u, sp.Rational(str(layer.alpha or 0))) if entry.takes_alpha else (u,)
-            prime = sp.diff(entry.cls(*args), u)
+            prime = sp.diff(entry.apply(u, *entry.layer_params(layer.params)), u)
             slope = z.applyfunc(lambda v: prime.subs(u, v))
             values = {"dL/dY": upstream, "Y": acts[l], "X": z, "[X > 0]": slope, "f'(X)": slope}
             sent = rule.evaluate(values)

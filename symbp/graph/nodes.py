@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
+from .. import activations
 from ..activations import defined
 from ..errors import ClaimError
 
@@ -30,7 +31,7 @@ BINARY = {
     "pow": U[0] ** U[1],
 }
 SIGNS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "^", "neg": "−"}
-FUNCTION_LABELS = {"sigma": "σ", "sigmoid": "σ", "relu": "ReLU"}
+FUNCTION_LABELS = activations.claim_labels()
 
 
 @dataclass(eq=False)

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cache, partial
 
 import sympy as sp
 from lark import Lark, Token, Transformer_NonRecursive, v_args
@@ -25,6 +26,7 @@ from lark.exceptions import (
     UnexpectedInput,
     VisitError,
 )
+from lark.lexer import PatternRE
 
 from .. import activations
 from ..errors import ClaimError
@@ -38,16 +40,30 @@ MAX_DIGITS = 2000  # digits of an exact numeric result
 MAX_NUMBER_DIGITS = 40  # digits of one written number
 MAX_INDEX = 4096  # largest index value a sum may reach
 
-_LARK: Lark | None = None
-
 
 def _parser() -> Lark:
-    global _LARK
-    if _LARK is None:
-        _LARK = Lark.open_from_package(
-            "symbp.parse", "grammar.lark", ("",), parser="lalr", propagate_positions=True
-        )
-    return _LARK
+    return _parser_for(activations.spelling_pattern())
+
+
+@cache
+def _parser_for(spellings: str) -> Lark:
+    """The parser whose FUNC terminal also matches `spellings` (rebuilt when the registry's
+    spellings change, e.g. after a spec defines an activation)."""
+    return Lark.open_from_package(
+        "symbp.parse",
+        "grammar.lark",
+        ("",),
+        parser="lalr",
+        propagate_positions=True,
+        edit_terminals=partial(_with_activations, spellings),
+    )
+
+
+def _with_activations(spellings: str, terminal) -> None:
+    """FUNC also matches every spelling of every registered activation."""
+    if terminal.name == "FUNC":
+        pattern = f"{spellings}|{terminal.pattern.value}"
+        terminal.pattern = PatternRE(pattern, terminal.pattern.flags)
 
 
 @dataclass(frozen=True, eq=False)
@@ -264,26 +280,32 @@ def syntax_tree(text: str) -> Node:
     return node
 
 
-def _sigmoid_prime(z):
-    return activations.Sigmoid(z) * (1 - activations.Sigmoid(z))
-
-
-DEFAULT_FUNCTIONS: dict[str, Callable[[sp.Expr], sp.Expr]] = {
-    "sigma": activations.Sigmoid,
-    "sigma'": _sigmoid_prime,
-    "sigmoid": activations.Sigmoid,
-    "sigmoid'": _sigmoid_prime,
-    "tanh": activations.Tanh,
-    "tanh'": lambda z: 1 - activations.Tanh(z) ** 2,
-    "relu": activations.Relu,
-    "relu'": lambda z: sp.Heaviside(z, 0),
-    "softplus": activations.Softplus,
-    "softplus'": activations.Sigmoid,
+_BASE_FUNCTIONS: dict[str, Callable[[sp.Expr], sp.Expr]] = {
     "H": lambda z: sp.Heaviside(z, 0),
     "exp": sp.exp,
     "ln": sp.log,
     "log": sp.log,
 }
+
+
+class _Functions(Mapping):
+    """The default function table: every registered activation's spellings (read when used,
+    so an activation a spec defines is callable too), then H, exp, ln and log."""
+
+    def _table(self) -> dict[str, Callable[[sp.Expr], sp.Expr]]:
+        return {**activations.claim_functions(), **_BASE_FUNCTIONS}
+
+    def __getitem__(self, key: str) -> Callable[[sp.Expr], sp.Expr]:
+        return self._table()[key]
+
+    def __iter__(self):
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+
+DEFAULT_FUNCTIONS: Mapping[str, Callable[[sp.Expr], sp.Expr]] = _Functions()
 
 Quantities = Callable[[sp.Symbol, sp.Symbol], sp.Expr]
 _COST_ALIASES = ("loss", "Loss", "J", "E_total", "Etotal")

@@ -36,8 +36,8 @@ def _activation_steps(entry: activations.Activation, alpha: sp.Expr | None) -> A
     proof = activations.prove_derivative(entry)
     if entry.elementwise:
         z = sp.Symbol("z", real=True)
-        f = entry.apply(z, alpha)
-        args = [z, alpha] if entry.takes_alpha else [z]
+        args = [z] if alpha is None else [z, alpha]
+        f = entry.apply(*args)
         direct = sp.diff(entry.cls.definition(*args), z)
         textbook = sp.diff(f, z)
         mid = activations.defined(textbook)

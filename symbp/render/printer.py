@@ -56,14 +56,10 @@ class SymbpLatexPrinter(LatexPrinter):
 
     def _print_ActivationBase(self, expr, exp=None):
         entry = activations.by_class(type(expr))
-        args = expr.args
-        name = entry.tex
-        if not entry.elementwise:
-            name = rf"{name}_{{{self._print(args[0])}}}"
-            args = args[1:]
-        elif entry.takes_alpha:
-            name = rf"{name}_{{{self._print(args[1])}}}"
-            args = args[:1]
+        subscripts, args = entry.split_args(expr.args)
+        name = entry.latex
+        if subscripts:
+            name = rf"{name}_{{{', '.join(self._print(s) for s in subscripts)}}}"
         inner = ", ".join(self._print(a) for a in args)
         head = name if exp is None else rf"{name}^{{{exp}}}"
         return rf"{head}\left({inner}\right)"
@@ -71,6 +67,14 @@ class SymbpLatexPrinter(LatexPrinter):
     def _print_AppliedUndef(self, expr, exp=None):
         head = self._print(expr.func) if exp is None else rf"{self._print(expr.func)}^{{{exp}}}"
         return rf"{head}\left({', '.join(self._print(a) for a in expr.args)}\right)"
+
+    def _print_NormalCdf(self, expr, exp=None):
+        head = r"\Phi" if exp is None else rf"\Phi^{{{exp}}}"
+        return rf"{head}\left({self._print(expr.args[0])}\right)"
+
+    def _print_NormalPdf(self, expr, exp=None):
+        head = r"\varphi" if exp is None else rf"\varphi^{{{exp}}}"
+        return rf"{head}\left({self._print(expr.args[0])}\right)"
 
     def _print_Heaviside(self, expr, exp=None):
         head = "H" if exp is None else rf"H^{{{exp}}}"

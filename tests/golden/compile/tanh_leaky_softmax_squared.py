@@ -44,9 +44,9 @@ def _leaky_relu(z, alpha):
 
 
 def _softmax(z):
-    """Softmax over each row, after subtracting the row's maximum (no overflow)."""
-    e = _exp_or_zero(z - numpy.max(z, axis=1, keepdims=True))
-    return e / numpy.sum(e, axis=1, keepdims=True)
+    """Softmax over the last axis, after subtracting its maximum (no overflow)."""
+    e = _exp_or_zero(z - numpy.max(z, axis=-1, keepdims=True))
+    return e / numpy.sum(e, axis=-1, keepdims=True)
 
 
 def forward(params, X):

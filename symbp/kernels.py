@@ -1,0 +1,124 @@
+"""The NumPy kernels: the one implementation of each activation and cost helper.
+
+`evaluate` calls these functions; the generated module includes the source text of each one
+it calls (`source`), so both run the same code. Each kernel is written for arrays of any shape
+(a scalar, a column of samples, or an (m, n) batch) and stays finite and warning-free at +-1000.
+Kernels use only `numpy`, `math` and each other, so the generated module imports NumPy alone.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import math
+import textwrap
+from collections.abc import Callable
+from functools import cache
+
+import numpy
+
+
+def _exp_or_zero(d):
+    """exp(d) for d <= 0, taken as exactly 0 below exp(-600) so no subnormal numbers arise."""
+    return numpy.exp(numpy.maximum(d, -600.0)) * (d > -600.0)
+
+
+def _sigmoid(z):
+    """1 / (1 + exp(-z)) through e = exp(-|z|) <= 1: full relative accuracy, never overflows."""
+    e = _exp_or_zero(-numpy.abs(z))
+    return numpy.where(z >= 0, 1.0, e) / (1.0 + e)
+
+
+def _tanh(z):
+    """tanh(z)."""
+    return numpy.tanh(z)
+
+
+def _relu(z):
+    """max(z, 0)."""
+    return numpy.maximum(z, 0.0)
+
+
+def _leaky_relu(z, alpha):
+    """z for z > 0, alpha z otherwise."""
+    return numpy.where(z > 0, z, alpha * z)
+
+
+def _elu(z, alpha):
+    """z for z > 0, alpha (exp(z) - 1) otherwise (expm1 of min(z, 0): no overflow)."""
+    return numpy.where(z > 0, z, alpha * numpy.expm1(numpy.minimum(z, 0.0)))
+
+
+def _erfc(x):
+    """The complementary error function, entry by entry (libm's erfc: full float64 accuracy),
+    taken as exactly 0 above x = 26 (erfc(26) < 1e-295) so no subnormal numbers arise."""
+    return numpy.vectorize(math.erfc, otypes=[float])(numpy.minimum(x, 26.0)) * (x < 26.0)
+
+
+def _normal_cdf(z):
+    """Phi(z) = erfc(-z / sqrt 2) / 2: erfc keeps full relative accuracy for z < 0."""
+    return 0.5 * _erfc(-z * 0.7071067811865476)
+
+
+def _normal_pdf(z):
+    """phi(z) = exp(-z^2 / 2) / sqrt(2 pi)."""
+    return 0.3989422804014327 * _exp_or_zero(-0.5 * z * z)
+
+
+def _gelu(z):
+    """z Phi(z), the exact GELU."""
+    return z * _normal_cdf(z)
+
+
+def _softplus(z):
+    """log(1 + exp(z)) computed as max(z, 0) + log(1 + exp(-|z|)), which never overflows."""
+    return numpy.maximum(z, 0.0) + numpy.log1p(_exp_or_zero(-numpy.abs(z)))
+
+
+def _softmax(z):
+    """Softmax over the last axis, after subtracting its maximum (no overflow)."""
+    e = _exp_or_zero(z - numpy.max(z, axis=-1, keepdims=True))
+    return e / numpy.sum(e, axis=-1, keepdims=True)
+
+
+def _log_softmax(z):
+    """log softmax over the last axis as (z - top) - log1p(the other terms), top its maximum:
+    z_k - top is exact and log1p keeps the small sum, so confident samples keep accuracy."""
+    shifted = z - numpy.max(z, axis=-1, keepdims=True)
+    ties = numpy.sum(shifted == 0, axis=-1, keepdims=True) - 1.0
+    others = numpy.sum(_exp_or_zero(shifted) * (shifted < 0), axis=-1, keepdims=True)
+    return shifted - numpy.log1p(others + ties)
+
+
+KERNELS = {
+    name: f
+    for name, f in list(globals().items())
+    if name.startswith("_") and inspect.isfunction(f) and f.__module__ == __name__
+}
+
+
+def source(kernel: Callable) -> str:
+    """The kernel's source text, as the generated module defines it."""
+    return textwrap.dedent(inspect.getsource(kernel))
+
+
+@cache
+def uses(kernel: Callable) -> tuple[str | Callable, ...]:
+    """The module names (`numpy.exp`, `math.erfc`) and the other kernels (functions, found
+    through the kernel's own globals) that its body uses."""
+    found: list[str | Callable] = []
+    for node in ast.walk(ast.parse(source(kernel))):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            if node.value.id in ("numpy", "math"):
+                found.append(f"{node.value.id}.{node.attr}")
+        elif isinstance(node, ast.Name) and node.id != kernel.__name__:
+            used = kernel.__globals__.get(node.id)
+            if inspect.isfunction(used):
+                found.append(used)
+    return tuple(dict.fromkeys(found))
+
+
+def order(helpers: set[Callable]) -> list[Callable]:
+    """`helpers` in the order the kernels are defined here, then any others by name."""
+    rank = {f: i for i, f in enumerate(KERNELS.values())}
+    return sorted(helpers, key=lambda f: (rank.get(f, len(rank)), f.__name__))
