@@ -15,7 +15,7 @@ from ..parse import Node as ParseNode
 from .backward import backward
 from .nodes import Node, constant, decimal, gate, leaf, settle
 
-NAME = r"[A-Za-z][A-Za-z0-9]*(?:_(?:[A-Za-z0-9]|\{[A-Za-z0-9]+\}))?"
+NAME = r"[A-Za-z][A-Za-z0-9]*(?:_(?:[A-Za-z0-9]+|\{[A-Za-z0-9]+\}))?"
 VALUE = r"[-+]?(?:[0-9]+/[0-9]+|(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)"
 _NAME = re.compile(rf"\s*({NAME})\s*=\s*")
 _VALUE = re.compile(rf"({VALUE})\s*(,|$)")
@@ -58,8 +58,8 @@ def parse_at(text: str) -> dict[str, sp.Rational]:
 
 
 def _at_error(message: str, text: str, pos: int) -> ClaimError:
-    """An error in the --at text; the column is named in the message (it is not EXPR's)."""
-    return ClaimError(f"--at, column {pos + 1}: {message}", text, None, f"{text}\n{' ' * pos}^")
+    """An error at 0-based `pos` of the name=value text; the caller names its source."""
+    return ClaimError(message, text, pos + 1, f"{text}\n{' ' * pos}^")
 
 
 @dataclass

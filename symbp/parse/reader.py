@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -34,8 +35,10 @@ MAX_NESTING = 40  # open brackets at once
 MAX_DEPTH = 150  # depth of the syntax tree (long operator chains count)
 MAX_NODES = 20000  # resolved nodes, after sums are unrolled
 MAX_EXPONENT = 64  # |n| for a numeric exponent
+MAX_TOWER = 2  # levels of symbolic exponents (e^{e^x}, x^x); x^{x^x} and e^{e^{e^x}} are refused
 MAX_DIGITS = 2000  # digits of an exact numeric result
 MAX_NUMBER_DIGITS = 40  # digits of one written number
+MAX_DECIMAL_EXPONENT = 300  # |n| in a written 2e-3 or 1.5E+n
 MAX_INDEX = 4096  # largest index value a sum may reach
 
 _LARK: Lark | None = None
@@ -103,9 +106,14 @@ class _ToNodes(Transformer_NonRecursive):
     """lark tree -> raw Nodes (names unresolved), keeping each node's column."""
 
     def number(self, tok: Token):
-        digits = sum(c.isdigit() for c in tok)
-        if digits > MAX_NUMBER_DIGITS:
+        mantissa, _, exponent = str(tok).lower().partition("e")
+        if sum(c.isdigit() for c in mantissa) > MAX_NUMBER_DIGITS:
             raise ClaimError(f"number with more than {MAX_NUMBER_DIGITS} digits", column=_col(tok))
+        if exponent and abs(int(exponent)) > MAX_DECIMAL_EXPONENT:
+            raise ClaimError(
+                f"number {str(tok)!r} has an exponent beyond ±{MAX_DECIMAL_EXPONENT}",
+                column=_col(tok),
+            )
         f = Fraction(str(tok))
         return _raw("number", value=sp.Rational(f.numerator, f.denominator), column=_col(tok))
 
@@ -225,11 +233,21 @@ def _prescan(text: str) -> None:
             depth -= 1
 
 
+def _unexpected_character(c: str) -> str:
+    """Name a non-ASCII character by its code point, so a look-alike (Cyrillic о) is visible."""
+    if c.isascii():
+        return f"unexpected character {c!r}"
+    name = unicodedata.name(c, "unnamed character")
+    plain = unicodedata.normalize("NFKC", c)
+    hint = f"; write {plain!r}" if plain.isascii() and plain.isprintable() else ""
+    return f"unexpected character {c!r} (U+{ord(c):04X} {name}){hint}"
+
+
 def _describe(e: UnexpectedInput, text: str) -> str:
     if isinstance(e, UnexpectedEOF):
         return "unexpected end of claim"
     if isinstance(e, UnexpectedCharacters):
-        return f"unexpected character {text[e.pos_in_stream]!r}"
+        return _unexpected_character(text[e.pos_in_stream])
     tok = getattr(e, "token", None)
     if tok is not None and tok.type == "$END":
         return "unexpected end of claim"
@@ -289,6 +307,15 @@ Quantities = Callable[[sp.Symbol, sp.Symbol], sp.Expr]
 _COST_ALIASES = ("loss", "Loss", "J", "E_total", "Etotal")
 _INDEX_RE = re.compile(r"[A-Za-z]|[0-9]")
 _INDEX_WORD = re.compile(r"[ijklmnpqrs]{2,3}|[ijklmnpqrs][0-9]+|[0-9]+[ijklmnpqrs]")
+
+
+def _tower(expr: sp.Expr) -> int:
+    """Height of the tallest tower of symbolic exponents: e^x is 1, x^x 2, e^{e^{e^x}} 3."""
+    if isinstance(expr, sp.exp):
+        return 1 + _tower(expr.args[0])
+    if isinstance(expr, sp.Pow) and expr.exp.free_symbols:
+        return max(_tower(expr.base), (1 if expr.base.free_symbols else 0) + 1 + _tower(expr.exp))
+    return max((_tower(a) for a in expr.args), default=0)
 
 
 class _OutOfRange(ClaimError):
@@ -457,7 +484,12 @@ class Reader:
                 f"function {name!r} is not allowed here (known: {known})", column=node.column
             )
         arg = self._resolve(node.args[0], env)
-        return self._make("call", (arg,), name, node.column, fn(arg.expr))
+        if fn is sp.log and arg.expr == 0:
+            raise ClaimError(f"{name}(0): the logarithm of zero is not finite", column=node.column)
+        out = fn(arg.expr)
+        if _tower(out) > MAX_TOWER:
+            raise ClaimError(f"exponent tower higher than {MAX_TOWER} levels", column=node.column)
+        return self._make("call", (arg,), name, node.column, out)
 
     def _sum(self, node: Node, env) -> Node:
         var, bounded = node.value
@@ -590,7 +622,13 @@ class Reader:
                     raise ClaimError(f"number with more than {MAX_DIGITS} digits", column=e.column)
         elif bv.is_Number and not ev.free_symbols:
             raise ClaimError("exponent must be a number or contain symbols", column=e.column)
-        return self._make("pow", (b, e), None, b.column, bv**ev)
+        out = bv**ev
+        for p in out.atoms(sp.Pow):
+            if p.exp.is_Number and abs(p.exp) > MAX_EXPONENT**2:
+                raise ClaimError(f"power {p.exp} beyond ±{MAX_EXPONENT**2}", column=e.column)
+        if _tower(out) > MAX_TOWER:
+            raise ClaimError(f"exponent tower higher than {MAX_TOWER} levels", column=e.column)
+        return self._make("pow", (b, e), None, b.column, out)
 
     # ---- derivatives ---------------------------------------------------------------------
     def _differential(self, node: Node, env) -> sp.Symbol | None:

@@ -293,7 +293,7 @@ class Checker:
         try:
             e = expr.xreplace({s: sp.Float(vals[s], 30) for s in expr.free_symbols})
             v = complex(sp.N(e, 20))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return math.nan
         return v.real if abs(v.imag) <= 1e-12 * max(1.0, abs(v.real)) else math.nan
 
