@@ -10,8 +10,8 @@ from fractions import Fraction
 import sympy as sp
 
 from ..errors import ClaimError
-from ..parse import DEFAULT_FUNCTIONS, parse_nodes
 from ..parse import Node as ParseNode
+from ..parse import function_table, parse_nodes
 from .backward import backward
 from .nodes import Node, constant, decimal, gate, leaf, settle
 
@@ -19,7 +19,7 @@ NAME = r"[A-Za-z][A-Za-z0-9]*(?:_(?:[A-Za-z0-9]+|\{[A-Za-z0-9]+\}))?"
 VALUE = r"[-+]?(?:[0-9]+/[0-9]+|(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)"
 _NAME = re.compile(rf"\s*({NAME})\s*=\s*")
 _VALUE = re.compile(rf"({VALUE})\s*(,|$)")
-RESERVED = {"sum", *(name.rstrip("'") for name in DEFAULT_FUNCTIONS)}
+RESERVED = {"sum", *(name.rstrip("'") for name in function_table())}
 MAX_INPUT_DIGITS = 40
 
 
@@ -118,7 +118,7 @@ def json_number(value: sp.Expr) -> int | float | str:
 def build(text: str, at: dict[str, sp.Rational]) -> Graph:
     """The graph of `text` over the names in `at`, run forward and backward; raises ClaimError."""
     symbols = {name: sp.Symbol(name, real=True) for name in at}
-    tree = parse_nodes(text, symbols, functions=DEFAULT_FUNCTIONS)
+    tree = parse_nodes(text, symbols, functions=function_table())
     inputs: dict[sp.Symbol, Node] = {}
     built: dict[int, Node] = {}
     try:
@@ -146,7 +146,7 @@ def _node(p: ParseNode, built: dict, inputs: dict, at: dict) -> Node:
         return constant(p.expr, p.column)
     args = [built[id(a)] for a in p.args]
     if p.op == "call":
-        return gate("call", args, p.column, DEFAULT_FUNCTIONS[p.value], p.value)
+        return gate("call", args, p.column, function_table()[p.value], p.value)
     return gate(p.op, args, p.column)
 
 

@@ -27,8 +27,16 @@ from ..derive import Derivation
 from ..derive.proof import ExactEvaluator, atomize, tree_size
 from ..errors import ClaimError
 from ..network import Example
-from ..parse import DEFAULT_FUNCTIONS, Node, Reader, index_letters, parse, syntax_tree
-from ..parse.reader import _located, _OutOfRange
+from ..parse import (
+    Node,
+    OutOfRange,
+    Reader,
+    function_table,
+    index_letters,
+    located,
+    parse,
+    syntax_tree,
+)
 
 POINTS = 4
 RTOL = 1e-8
@@ -261,7 +269,7 @@ class Checker:
 
     def functions(self) -> dict[str, Callable]:
         """The function table for claims: sigma and sigma' follow the layer of their argument."""
-        table = dict(DEFAULT_FUNCTIONS)
+        table = dict(function_table())
         table["sigma"] = self._sigma
         table["sigma'"] = self._sigma_prime
         return table
@@ -270,7 +278,7 @@ class Checker:
         if arg in self.z_layer:
             pos, j = self.z_layer[arg]
             return self.d.layers[pos].a_def[j]
-        return DEFAULT_FUNCTIONS["sigma"](arg)
+        return function_table()["sigma"](arg)
 
     def _sigma_prime(self, arg: sp.Expr) -> sp.Expr:
         if arg in self.z_layer:
@@ -282,7 +290,7 @@ class Checker:
                     f"not one number: write its entries, e.g. da^{lf.index}_i/dz^{lf.index}_j"
                 )
             return sp.diff(lf.a_def[j], arg)
-        return DEFAULT_FUNCTIONS["sigma'"](arg)
+        return function_table()["sigma'"](arg)
 
     # ---- numbers -------------------------------------------------------------------------
     def _eval(self, expr: sp.Expr, i: int) -> float:
@@ -534,13 +542,13 @@ class Checker:
             reader = Reader(self.names, functions, self.truth, binding)
             try:
                 node = reader.resolve(claim_raw)
-            except _OutOfRange as e:
+            except OutOfRange as e:
                 if len(bindings) > 1:
                     skipped.append(binding)
                     continue
-                raise _located(e, claim) from None
+                raise located(e, claim) from None
             except ClaimError as e:
-                raise _located(e, claim) from None
+                raise located(e, claim) from None
             truth = self.truth(*q)
             rewrites = self._resolved_rewrites(claim_raw, functions, binding, bindings)
             case = self.check_case(q, truth, node.expr, binding, rewrites)
@@ -567,7 +575,7 @@ class Checker:
                 for other, q in bindings:
                     try:
                         e = Reader(self.names, functions, self.truth, other).resolve(variant).expr
-                    except _OutOfRange:
+                    except OutOfRange:
                         continue
                     except ClaimError:
                         return False
@@ -585,7 +593,7 @@ class Checker:
             try:
                 q = reader.quantity(raw)
             except ClaimError as e:
-                raise _located(e, quantity) from None
+                raise located(e, quantity) from None
             self.truth(*q)
             return [({}, q)]
         top = max(self.d.net.sizes + (len(self.d.layers),))
