@@ -13,7 +13,7 @@ import sympy as sp
 from symbp.cli import main
 from symbp.errors import ClaimError
 from symbp.graph import build, parse_at
-from symbp.parse import parse
+from symbp.parse import function_table, parse, parse_nodes
 
 X = {"x": sp.Symbol("x", real=True)}
 
@@ -153,3 +153,34 @@ def test_at_error_is_prefixed_with_the_flag_by_the_cli_only(capsys):
     with pytest.raises(ClaimError) as info:
         parse_at("x=1,y")
     assert str(info.value) == "column 5: expected name=value"
+
+
+@pytest.mark.parametrize(
+    ("text", "column", "message"),
+    [
+        ("x)", 2, "unexpected ')': no bracket is open here"),
+        ("((x+1)*2", 9, "unexpected end of claim: a bracket is not closed"),
+        ("x + * y", 5, "unexpected '*': an operator needs something on both sides"),
+        ("x ^", 4, "unexpected end of claim: an operator needs something after it"),
+        ("x ,", 3, "unexpected ','"),
+    ],
+    ids=["unopened-bracket", "unclosed-bracket", "two-operators", "dangling-power", "comma"],
+)
+def test_typical_syntax_mistakes_are_named(text, column, message):
+    with pytest.raises(ClaimError) as info:
+        parse(text, X)
+    assert str(info.value) == f"column {column}: {message}"
+    assert info.value.context.splitlines() == [text, " " * (column - 1) + "^"]
+
+
+@pytest.mark.parametrize("name", sorted({k.rstrip("'") for k in function_table()}))
+def test_every_name_of_the_function_table_is_callable_in_the_grammar(name):
+    node = parse_nodes(f"{name}(x)", X)
+    assert (node.op, node.value) == ("call", name)
+    assert node.expr == function_table()[name](X["x"])
+
+
+def test_a_bounded_function_between_exponentials_is_no_tower():
+    expr = parse("exp(tanh(exp(tanh(exp(x)))))", X)
+    want = mpmath.exp(mpmath.tanh(mpmath.exp(mpmath.tanh(1))))
+    assert float(expr.subs(X["x"], 0).evalf(30)) == pytest.approx(float(want), rel=1e-14)

@@ -9,16 +9,21 @@ from collections.abc import Mapping
 
 import sympy as sp
 
+from .. import activations
 from ..errors import ClaimError
 from .limits import MAX_DIGITS, MAX_EXPONENT, MAX_TOWER
 from .nodes import Node
 
+_BOUNDED = (activations.Sigmoid, activations.Tanh, sp.Heaviside, sp.tanh)
 _COST_ALIASES = ("loss", "Loss", "J", "E_total", "Etotal")
 _INDEX_RE = re.compile(r"[A-Za-z]|[0-9]")
 
 
 def tower(expr: sp.Expr) -> int:
-    """Height of the tallest tower of symbolic exponents: e^x is 1, x^x 2, e^{e^{e^x}} 3."""
+    """Height of the tallest tower of symbolic exponents: e^x is 1, x^x 2, e^{e^{e^x}} 3; a bounded
+    function (sigma, tanh, H) starts afresh: exp(tanh(exp(x))) is 1."""
+    if isinstance(expr, _BOUNDED):
+        return 0
     if isinstance(expr, sp.exp):
         return 1 + tower(expr.args[0])
     if isinstance(expr, sp.Pow) and expr.exp.free_symbols:

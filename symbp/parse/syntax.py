@@ -171,15 +171,35 @@ def _unexpected_character(c: str) -> str:
     return f"unexpected character {c!r} (U+{ord(c):04X} {name}){hint}"
 
 
+# Typical mistakes, named by lark's match_examples (examples/advanced/error_reporting_lalr.py):
+# label -> (examples, the unexpected tokens it may name; "" is the end of the text).
+MISTAKES = {
+    "no bracket is open here": (["x)", "(x))", "x]", "x}"], {")", "]", "}"}),
+    "a bracket is not closed": (["(x", "((x)", "[x", "{x", "f(x"], {""}),
+    "an operator needs something on both sides": (
+        ["x + * y", "x * / y", "* x", "x / / y", "x ^ * y"],
+        {"*", "/", "^", "**", "\\cdot", "\\times", "·", "×", "÷"},
+    ),
+    "an operator needs something after it": (["x +", "x *", "x /", "x ^", "-"], {""}),
+}
+
+
 def _describe(e: UnexpectedInput, text: str) -> str:
-    if isinstance(e, UnexpectedEOF):
-        return "unexpected end of claim"
     if isinstance(e, UnexpectedCharacters):
         return _unexpected_character(text[e.pos_in_stream])
     tok = getattr(e, "token", None)
-    if tok is not None and tok.type == "$END":
-        return "unexpected end of claim"
-    return f"unexpected {str(tok)!r}" if tok is not None else "cannot parse here"
+    at_end = isinstance(e, UnexpectedEOF) or (tok is not None and tok.type == "$END")
+    if at_end:
+        what, written = "unexpected end of claim", ""
+    elif tok is None:
+        return "cannot parse here"
+    else:
+        what, written = f"unexpected {str(tok)!r}", str(tok)
+    examples = {label: ex for label, (ex, _) in MISTAKES.items()}
+    mistake = e.match_examples(parser().parse, examples, use_accepts=True)
+    if mistake and written in MISTAKES[mistake][1]:
+        return f"{what}: {mistake}"
+    return what
 
 
 def syntax_tree(text: str) -> Node:
