@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import spec as _spec
 from .derive import derive
-from .errors import CheckCostError, SymbpError
+from .errors import CheckCostError, ClaimError, SymbpError
 
 SPEC_HELP = "a spec file (TOML) or a bundled example's name (see `symbp examples`)"
 
@@ -303,7 +303,11 @@ def _cmd_graph(args: argparse.Namespace) -> int:
     from .graph.document import documents
     from .render import tex
 
-    g = graph.build(args.expr, graph.parse_at(args.at))
+    try:
+        at = graph.parse_at(args.at)
+    except ClaimError as e:
+        raise SymbpError(f"--at, {e}") from None
+    g = graph.build(args.expr, at)
     docs = {}
     if args.output:
         formats = [f.strip() for f in (args.format or "md,tex").split(",") if f.strip()]

@@ -10,12 +10,13 @@ from fractions import Fraction
 import sympy as sp
 
 from ..errors import ClaimError
-from ..parse import DEFAULT_FUNCTIONS, parse_nodes
 from ..parse import Node as ParseNode
+from ..parse import function_table, parse_nodes
+from ..parse.functions import reserved
 from .backward import backward
 from .nodes import Node, constant, decimal, gate, leaf, settle
 
-NAME = r"[A-Za-z][A-Za-z0-9]*(?:_(?:[A-Za-z0-9]|\{[A-Za-z0-9]+\}))?"
+NAME = r"[A-Za-z][A-Za-z0-9]*(?:_(?:[A-Za-z0-9]+|\{[A-Za-z0-9]+\}))?"
 VALUE = r"[-+]?(?:[0-9]+/[0-9]+|(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)"
 _NAME = re.compile(rf"\s*({NAME})\s*=\s*")
 _VALUE = re.compile(rf"({VALUE})\s*(,|$)")
@@ -37,7 +38,7 @@ def parse_at(text: str) -> dict[str, sp.Rational]:
             expected = f"{name}: expected a number (2, -1.5, 1e-3, 1/3), then a comma or the end"
             raise _at_error(expected, text, m.end())
         value = v.group(1)
-        if name == "sum" or name in DEFAULT_FUNCTIONS:
+        if name in reserved():
             raise _at_error(f"{name!r} is a function name", text, start)
         if name in values:
             raise _at_error(f"{name!r} is given twice", text, start)
@@ -57,8 +58,8 @@ def parse_at(text: str) -> dict[str, sp.Rational]:
 
 
 def _at_error(message: str, text: str, pos: int) -> ClaimError:
-    """An error in the --at text; the column is named in the message (it is not EXPR's)."""
-    return ClaimError(f"--at, column {pos + 1}: {message}", text, None, f"{text}\n{' ' * pos}^")
+    """An error at 0-based `pos` of the name=value text; the caller names its source."""
+    return ClaimError(message, text, pos + 1, f"{text}\n{' ' * pos}^")
 
 
 @dataclass
@@ -117,7 +118,7 @@ def json_number(value: sp.Expr) -> int | float | str:
 def build(text: str, at: dict[str, sp.Rational]) -> Graph:
     """The graph of `text` over the names in `at`, run forward and backward; raises ClaimError."""
     symbols = {name: sp.Symbol(name, real=True) for name in at}
-    tree = parse_nodes(text, symbols, functions=DEFAULT_FUNCTIONS)
+    tree = parse_nodes(text, symbols, functions=function_table())
     inputs: dict[sp.Symbol, Node] = {}
     built: dict[int, Node] = {}
     try:
@@ -145,7 +146,7 @@ def _node(p: ParseNode, built: dict, inputs: dict, at: dict) -> Node:
         return constant(p.expr, p.column)
     args = [built[id(a)] for a in p.args]
     if p.op == "call":
-        return gate("call", args, p.column, DEFAULT_FUNCTIONS[p.value], p.value)
+        return gate("call", args, p.column, function_table()[p.value], p.value)
     return gate(p.op, args, p.column)
 
 

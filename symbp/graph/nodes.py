@@ -55,6 +55,9 @@ class Node:
     def forward(self) -> None:
         """Compute `value` and `local` from the inputs' values."""
         at = {u: n.value for u, n in zip(U, self.inputs)}
+        if isinstance(self.operation, sp.log) and self.operation.args[0].xreplace(at) == 0:
+            message = f"{self.label}(0): the logarithm of zero is not finite"
+            raise ClaimError(message, column=self.column)
         self.value = settle(self.operation.xreplace(at), self)
         self.local = tuple(
             settle(sp.diff(self.operation, u).xreplace(at), self) for u in U[: len(self.inputs)]
@@ -86,7 +89,8 @@ def settle(value: sp.Expr, node: Node | None = None) -> sp.Expr:
     if value.is_Rational and max(abs(value.p), value.q).bit_length() <= MAX_BITS:
         return value
     try:
-        number = value.evalf(PRECISION)
+        # maxn lets evalf work past cancellation (1 - sigma(1000) is 5.08e-435, not 0.e-141)
+        number = value.evalf(PRECISION, maxn=MAX_MAGNITUDE + 2 * PRECISION)
     except OverflowError:
         number = sp.oo
     where = f"{node.label!r} " if node is not None else ""

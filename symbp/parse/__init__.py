@@ -6,7 +6,7 @@ API (stable; the graph mode builds on it):
   `allowed_names` maps each claim spelling (`"a^2_1"`, `"w^2_{12}"`, `"out_h1"`, `"w5"`) to its
   Symbol, e.g. `derive(net).names.names()`. `functions` maps names written as calls (`"sigma"`,
   `"sigma'"`, `"exp"`, `"ln"`, `"log"`, `"tanh"`, `"relu"`, ...; a prime is part of the key) to a
-  callable taking and returning a sympy expression; default `DEFAULT_FUNCTIONS`; pass `{}` to
+  callable taking and returning a sympy expression; default `function_table()`; pass `{}` to
   allow none. `quantities(num, den) -> Expr` gives the value of a written derivative `dC/dz^2_1`
   or `\\frac{\\partial C}{\\partial z^2_1}`; without it a derivative is a ClaimError. `indices`
   binds free index letters (`{"j": 1}` makes `a^2_j` mean `a^2_1`).
@@ -24,36 +24,36 @@ API (stable; the graph mode builds on it):
 
 Every failure is a `symbp.errors.ClaimError` with `.column` and `.context` (the text and a caret
 line); lark's errors (and VisitError) never escape. Input is refused beyond `MAX_LENGTH`
-characters, `MAX_NESTING` open brackets, `MAX_DEPTH` tree levels, `MAX_NODES` resolved nodes or
-numeric exponents above `MAX_EXPONENT`, so any text is answered in bounded time.
+characters, `MAX_NESTING` open brackets, `MAX_DEPTH` tree levels, `MAX_NODES` resolved nodes,
+numeric exponents above `MAX_EXPONENT` or towers of symbolic exponents above `MAX_TOWER`, so any
+text is answered in bounded time.
+
+Modules, along the pipeline: grammar.lark (syntax) -> syntax.py (lark parser and Transformer ->
+raw Nodes) -> reader.py (Reader: one method per operation; names.py for names and indices,
+derivatives.py for dX/dY) -> sympy. functions.py holds the one table of callable names, which
+also generates the grammar's FUNC terminal; limits.py the bounds; nodes.py the Node.
 """
 
-from .reader import (
-    DEFAULT_FUNCTIONS,
-    MAX_DEPTH,
-    MAX_EXPONENT,
-    MAX_LENGTH,
-    MAX_NESTING,
-    MAX_NODES,
-    Node,
-    Reader,
-    index_letters,
-    parse,
-    parse_nodes,
-    parse_quantity,
-    syntax_tree,
-)
+from .functions import function_table
+from .limits import MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH, MAX_NESTING, MAX_NODES, MAX_TOWER
+from .names import OutOfRange
+from .nodes import Node, index_letters, located
+from .reader import Reader, parse, parse_nodes, parse_quantity
+from .syntax import syntax_tree
 
 __all__ = [
-    "DEFAULT_FUNCTIONS",
     "MAX_DEPTH",
     "MAX_EXPONENT",
     "MAX_LENGTH",
     "MAX_NESTING",
     "MAX_NODES",
+    "MAX_TOWER",
     "Node",
+    "OutOfRange",
     "Reader",
+    "function_table",
     "index_letters",
+    "located",
     "parse",
     "parse_nodes",
     "parse_quantity",

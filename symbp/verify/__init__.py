@@ -3,4 +3,8 @@
 `claims.Checker(d).verify(quantity, claim)` -> Verdict (`.ok`, `.diagnosis`, `.counterexample`);
 `code.check_gradients(d, fn)` -> CodeReport (`.ok`, `.wrong`); `report` renders both through
 `symbp/templates/verify/<lang>/`.
+
+A claim's pipeline: truth.py (what the quantity equals per the derivation), points.py (check
+points), proof.py (symbolic proof), diagnose.py (an ordered list of diagnosers), verdict.py (the
+result types); claims.py connects them.
 """

@@ -1,0 +1,113 @@
+"""What verifying a claim returns: the verdict, its cases, a diagnosis and a counterexample."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+
+class Kind(enum.StrEnum):
+    """A diagnosis' kind; compares equal to its name ("sign", "constant", ...)."""
+
+    SIGN = "sign"
+    CONSTANT = "constant"
+    INDEX = "index"
+    MISSING_FACTOR = "missing_factor"
+    EXTRA_FACTOR = "extra_factor"
+    FACTORS = "factors"
+    ZERO = "zero"
+    NOT_EQUAL = "not_equal"
+    UNPROVED = "unproved"
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A factor of the derivation shown in a diagnosis: its expression and what it is."""
+
+    expr: sp.Expr
+    kind: str  # activation_derivative, activation, weight, input, delta, loss_derivative
+    symbol: sp.Symbol | None = None  # the unit's a, z, w or delta the factor belongs to
+    activation: str | None = None  # the layer's activation, for an activation derivative
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """Why a claim is wrong. kind: sign, constant, index, missing_factor, extra_factor, factors,
+    zero, not_equal, or unproved (equal at every check point, yet no symbolic proof found).
+    `constant` is c in claim = c * truth; `swaps` (written, meant) Symbol pairs, or `written`
+    (as written, meant, column) texts when an index letter of the claim is wrong;
+    `missing`/`extra` the factors; `confirmed` when the explanation was proved symbolically."""
+
+    kind: str
+    constant: sp.Rational | float | None = None
+    swaps: tuple[tuple[sp.Symbol, sp.Symbol], ...] = ()
+    missing: tuple[Factor, ...] = ()
+    extra: tuple[Factor, ...] = ()
+    confirmed: bool = False
+    written: tuple[tuple[str, str, int | None], ...] = ()  # (as written, meant, column)
+
+    def __str__(self) -> str:
+        from .report import describe
+
+        return describe(self)
+
+
+@dataclass(frozen=True)
+class Point:
+    """A numeric point: inputs, targets and parameters by claim spelling, and both values."""
+
+    values: dict[str, float]
+    claim: float
+    truth: float
+
+
+@dataclass
+class Case:
+    """One instance of a claim (one value of each free index letter)."""
+
+    indices: dict[str, int]
+    quantity: tuple[sp.Symbol, sp.Symbol | None]
+    truth: sp.Expr
+    claim: sp.Expr
+    ok: bool
+    method: str  # see Verdict.method
+    diagnosis: Diagnosis | None = None
+    counterexample: Point | None = None
+    derived: sp.Expr | None = None  # the truth with every delta written out
+    read: sp.Expr | None = None  # the claim as read, activations shown as the units' outputs
+
+
+@dataclass
+class Verdict:
+    """The result of one claim: `.ok`, `.diagnosis` (first failing case), every case checked."""
+
+    quantity: str
+    claim: str
+    cases: list[Case]
+    skipped: list[dict[str, int]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.cases)
+
+    @property
+    def failing(self) -> Case | None:
+        return next((c for c in self.cases if not c.ok), None)
+
+    @property
+    def diagnosis(self) -> Diagnosis | None:
+        case = self.failing
+        return case.diagnosis if case else None
+
+    @property
+    def counterexample(self) -> Point | None:
+        case = self.failing
+        return case.counterexample if case else None
+
+    @property
+    def method(self) -> str:
+        """How the cases were decided: identical, cancel, definitions, exact_evaluation (proofs),
+        numbers (a counterexample) or unproved; several joined by "+"."""
+        return "+".join(sorted({c.method for c in self.cases}))
