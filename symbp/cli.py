@@ -406,13 +406,13 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
         title = d.net.name
         math = lambda expr: tex(expr, d.names.tex)  # noqa: E731
-        markdown = report.markdown(verdicts, title, args.lang, math)
+        markdown = report.markdown(verdicts, title, args.lang, math, args.templates)
     if args.json:
         data = [report.as_json(v, args.lang) for v in verdicts]
         ok = all(v.ok for v in verdicts)
         print(json.dumps(data[0] if not args.claims else {"ok": ok, "claims": data}, indent=2))
     else:
-        sys.stdout.write(report.text(verdicts, args.lang))
+        sys.stdout.write(report.text(verdicts, args.lang, args.templates))
     if markdown is not None:
         _write_files({args.report: markdown})
     return 0 if all(v.ok for v in verdicts) else 1
@@ -564,6 +564,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the verdicts as JSON")
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the prose")
     p.add_argument("--seed", type=_seed, default=0, help="seed of the random check points")
+    p.add_argument(
+        "--templates", metavar="DIR", help="your template directory, searched before symbp's"
+    )
     p.set_defaults(func=_cmd_verify)
 
     p = sub.add_parser(
