@@ -186,7 +186,7 @@ def _cmd_compile(args: argparse.Namespace) -> int:
     if args.bundled:
         folder = Path(args.output or "output")
         texts = {
-            folder / f"{name}.py": compile_model(_spec.load(name)).module_source()
+            folder / f"{name}.py": compile_model(_spec.load(name)).module_source(args.templates)
             for name in _spec.bundled()
         }
         for path in _write_files({str(path): text for path, text in texts.items()}):
@@ -194,7 +194,7 @@ def _cmd_compile(args: argparse.Namespace) -> int:
         return 0
     if args.output:
         _check_writable(args.output)
-    text = compile_model(_spec.load(args.spec)).module_source()
+    text = compile_model(_spec.load(args.spec)).module_source(args.templates)
     if args.output:
         _write_files({args.output: text})
     else:
@@ -523,6 +523,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="write here (default: stdout); with --bundled, a folder (default: output)",
     )
     p.add_argument("--bundled", action="store_true", help="every bundled example, as DIR/NAME.py")
+    p.add_argument(
+        "--templates", metavar="DIR", help="your template directory, searched before symbp's"
+    )
     p.set_defaults(func=_cmd_compile)
 
     p = sub.add_parser(

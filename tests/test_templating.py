@@ -81,3 +81,14 @@ def test_verify_report_extends_the_default_from_the_user_folder(tmp_path, capsys
     )
     assert main([*argv, "--templates", str(tmp_path)]) == 0
     assert capsys.readouterr().out == "MY REPORT\n" + default
+
+
+def test_compiled_module_extends_the_default_from_the_user_folder(tmp_path, capsys):
+    (tmp_path / "numpy").mkdir()
+    (tmp_path / "numpy" / "module.py.jinja2").write_text(
+        '# MY MODULE\n<% include "default/numpy/module.py.jinja2" %>'
+    )
+    assert main(["compile", "logistic", "--templates", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert main(["compile", "logistic"]) == 0
+    assert out == "# MY MODULE\n" + capsys.readouterr().out
