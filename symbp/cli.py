@@ -186,7 +186,7 @@ def _cmd_compile(args: argparse.Namespace) -> int:
     if args.bundled:
         folder = Path(args.output or "output")
         texts = {
-            folder / f"{name}.py": compile_model(_spec.load(name)).module_source()
+            folder / f"{name}.py": compile_model(_spec.load(name)).module_source(args.templates)
             for name in _spec.bundled()
         }
         for path in _write_files({str(path): text for path, text in texts.items()}):
@@ -194,7 +194,7 @@ def _cmd_compile(args: argparse.Namespace) -> int:
         return 0
     if args.output:
         _check_writable(args.output)
-    text = compile_model(_spec.load(args.spec)).module_source()
+    text = compile_model(_spec.load(args.spec)).module_source(args.templates)
     if args.output:
         _write_files({args.output: text})
     else:
@@ -410,13 +410,13 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
         title = d.net.name
         math = lambda expr: tex(expr, d.names.tex)  # noqa: E731
-        markdown = report.markdown(verdicts, title, args.lang, math)
+        markdown = report.markdown(verdicts, title, args.lang, math, args.templates)
     if args.json:
         data = [report.as_json(v, args.lang) for v in verdicts]
         ok = all(v.ok for v in verdicts)
         print(json.dumps(data[0] if not args.claims else {"ok": ok, "claims": data}, indent=2))
     else:
-        sys.stdout.write(report.text(verdicts, args.lang))
+        sys.stdout.write(report.text(verdicts, args.lang, args.templates))
     if markdown is not None:
         _write_files({args.report: markdown})
     return 0 if all(v.ok for v in verdicts) else 1
@@ -527,6 +527,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="write here (default: stdout); with --bundled, a folder (default: output)",
     )
     p.add_argument("--bundled", action="store_true", help="every bundled example, as DIR/NAME.py")
+    p.add_argument(
+        "--templates", metavar="DIR", help="your template directory, searched before symbp's"
+    )
     p.set_defaults(func=_cmd_compile)
 
     p = sub.add_parser(
@@ -568,6 +571,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the verdicts as JSON")
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the prose")
     p.add_argument("--seed", type=_seed, default=0, help="seed of the random check points")
+    p.add_argument(
+        "--templates", metavar="DIR", help="your template directory, searched before symbp's"
+    )
     p.set_defaults(func=_cmd_verify)
 
     p = sub.add_parser(

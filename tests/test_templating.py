@@ -68,3 +68,27 @@ def test_broken_user_graph_template_exits_2_and_writes_nothing(tmp_path, capsys)
 def test_a_template_folder_that_is_not_a_folder_is_refused(tmp_path):
     with pytest.raises(SymbpError, match="not a directory"):
         templating.environment(tmp_path / "nope")
+
+
+def test_verify_report_extends_the_default_from_the_user_folder(tmp_path, capsys):
+    claim = "(out_o1 - target_o1)*out_o1*(1 - out_o1)*out_h1"
+    argv = ["verify", "mazur", "--quantity", "dE/dw5", "--claim", claim]
+    assert main(argv) == 0
+    default = capsys.readouterr().out
+    (tmp_path / "verify" / "en").mkdir(parents=True)
+    (tmp_path / "verify" / "en" / "report.txt.jinja2").write_text(
+        'MY REPORT\n<% include "default/verify/en/report.txt.jinja2" %>'
+    )
+    assert main([*argv, "--templates", str(tmp_path)]) == 0
+    assert capsys.readouterr().out == "MY REPORT\n" + default
+
+
+def test_compiled_module_extends_the_default_from_the_user_folder(tmp_path, capsys):
+    (tmp_path / "numpy").mkdir()
+    (tmp_path / "numpy" / "module.py.jinja2").write_text(
+        '# MY MODULE\n<% include "default/numpy/module.py.jinja2" %>'
+    )
+    assert main(["compile", "logistic", "--templates", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert main(["compile", "logistic"]) == 0
+    assert out == "# MY MODULE\n" + capsys.readouterr().out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 
@@ -37,9 +38,10 @@ class Model:
         self._gradients = namespace["gradients"]
         self._sgd_step = namespace["sgd_step"]
 
-    def module_source(self) -> str:
-        """The standalone module's text, headed by the network's name and description."""
-        return module.source(self.derivation, self.train_bias, header=True)
+    def module_source(self, templates: Path | None = None) -> str:
+        """The standalone module's text, headed by the network's name and description, from the
+        template in `templates` (a folder) if it has one, else symbp's."""
+        return module.source(self.derivation, self.train_bias, True, templates)
 
     def _params(self, params: Params) -> dict[str, np.ndarray]:
         if not isinstance(params, Mapping):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass
+from pathlib import Path
 
 import sympy as sp
 
@@ -141,8 +142,11 @@ def trained_keys(d: Derivation, train_bias: bool) -> list[str]:
     return [k for k in d.net.parameter_shapes() if train_bias or not k.startswith("b")]
 
 
-def source(d: Derivation, train_bias: bool = True, header: bool = True) -> str:
-    """The module's source text; `header` adds the network's name and description."""
+def source(
+    d: Derivation, train_bias: bool = True, header: bool = True, templates: Path | None = None
+) -> str:
+    """The module's source text; `header` adds the network's name and description; `templates`
+    is a user's template folder searched first."""
     program = build(d)
     printer = CodePrinter()
     funcs = functions(program, printer, trained_keys(d, train_bias))
@@ -154,20 +158,17 @@ def source(d: Derivation, train_bias: bool = True, header: bool = True) -> str:
         for text in (f"network: {net.name}", net.description):
             for line in text.splitlines():
                 comment += textwrap.wrap(line, 96, break_on_hyphens=False) or [""]
-    return (
-        templating.environment()
-        .get_template("numpy/module.py.jinja2")
-        .render(
-            comment=comment,
-            inputs=net.inputs,
-            layers=layers,
-            loss=net.loss,
-            logits=program.logits,
-            general=general,
-            imports=printer.import_lines(),
-            helpers=[kernels.source(f) for f in kernels.order(printer.helpers)],
-            functions=funcs,
-            shapes=_dict_text(net.parameter_shapes()),
-            trained=_tuple_text(trained_keys(d, train_bias)),
-        )
-    )
+    context = {
+        "comment": comment,
+        "inputs": net.inputs,
+        "layers": layers,
+        "loss": net.loss,
+        "logits": program.logits,
+        "general": general,
+        "imports": printer.import_lines(),
+        "helpers": [kernels.source(f) for f in kernels.order(printer.helpers)],
+        "functions": funcs,
+        "shapes": _dict_text(net.parameter_shapes()),
+        "trained": _tuple_text(trained_keys(d, train_bias)),
+    }
+    return templating.render(templating.environment(templates), "numpy/module.py.jinja2", context)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from pathlib import Path
 
 import jinja2
 import sympy as sp
@@ -36,19 +37,26 @@ def md_escape(text: str) -> str:
     return "".join("\\" + c if c in "\\`*_[]<>#|$" else c for c in str(text))
 
 
-def template(name: str, lang: str, math: Callable | None = None) -> jinja2.Template:
-    """verify/<lang>/<name> from symbp's environment; `math` (expr -> LaTeX) enables display
-    math."""
+def _environment(lang: str, math: Callable | None, templates: Path | None) -> jinja2.Environment:
+    """symbp's environment (the user's `templates` first) with the report filters; `math`
+    (expr -> LaTeX) enables display math."""
     if lang not in LANGS:
         raise SymbpError(f"unknown language {lang!r} (known: {', '.join(LANGS)})")
     filters = {"plain": plain, "num": number, "md": md_escape}
-    env = templating.environment(None, filters, {"math": math})
-    return env.get_template(f"verify/{lang}/{name}")
+    return templating.environment(templates, filters, {"math": math})
+
+
+def _render(
+    name: str, lang: str, context: dict, math: Callable | None = None, templates: Path | None = None
+) -> str:
+    env = _environment(lang, math, templates)
+    return templating.render(env, f"verify/{lang}/{name}", context)
 
 
 def describe(diagnosis: Diagnosis, lang: str = "en") -> str:
     """One line naming the mistake."""
-    module = template("diagnosis.txt.jinja2", lang).module
+    env = _environment(lang, None, None)
+    module = env.get_template(f"verify/{lang}/diagnosis.txt.jinja2").module
     return str(module.line(diagnosis)).strip()
 
 
@@ -70,19 +78,23 @@ def view(v: Verdict) -> dict:
     }
 
 
-def text(verdicts: list[Verdict], lang: str = "en") -> str:
+def text(verdicts: list[Verdict], lang: str = "en", templates: Path | None = None) -> str:
     """The plain-text report printed by `symbp verify`."""
-    tpl = template("report.txt.jinja2", lang)
-    return tpl.render(verdicts=[view(v) for v in verdicts])
+    context = {"verdicts": [view(v) for v in verdicts]}
+    return _render("report.txt.jinja2", lang, context, templates=templates)
 
 
 def markdown(
-    verdicts: list[Verdict], title: str, lang: str = "en", math: Callable | None = None
+    verdicts: list[Verdict],
+    title: str,
+    lang: str = "en",
+    math: Callable | None = None,
+    templates: Path | None = None,
 ) -> str:
     """The Markdown report of a claims file."""
-    tpl = template("report.md.jinja2", lang, math)
     ok = sum(v.ok for v in verdicts)
-    return tpl.render(verdicts=[view(v) for v in verdicts], title=title, proved=ok)
+    context = {"verdicts": [view(v) for v in verdicts], "title": title, "proved": ok}
+    return _render("report.md.jinja2", lang, context, math, templates)
 
 
 def _factor_json(f) -> dict:
@@ -128,8 +140,7 @@ def as_json(v: Verdict, lang: str = "en") -> dict:
 
 def code_text(report, name: str, net: str, lang: str = "en") -> str:
     """The plain-text result of `symbp verify-code`."""
-    tpl = template("code.txt.jinja2", lang)
-    return tpl.render(r=report, name=name, net=net)
+    return _render("code.txt.jinja2", lang, {"r": report, "name": name, "net": net})
 
 
 def _finite(x: float) -> float | None:
