@@ -10,7 +10,8 @@ import pytest
 
 import symbp
 from symbp.cli import main
-from symbp.compile.train import read_csv, train
+from symbp.compile.train import train
+from symbp.data import read_csv
 from symbp.errors import SpecError
 
 
@@ -126,11 +127,17 @@ def test_plot_writes_a_png_and_the_history_beside_it(tmp_path):
     assert len(history(tmp_path / "loss.csv")) == 50
 
 
-def test_progress_bar_with_the_loss_goes_to_stderr(capsys):
+def test_progress_bar_with_the_loss_goes_to_a_terminal_stderr(capsys, monkeypatch):
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     assert main(["train", "xor", "--epochs", "20"]) == 0
     captured = capsys.readouterr()
-    assert "epoch 20/20 loss" in captured.err and "[" in captured.err
+    assert "20/20" in captured.err and "loss 0.12553" in captured.err
     assert "epoch" not in captured.out.split("after")[0]
+
+
+def test_progress_bar_is_quiet_when_stderr_is_not_a_terminal(capsys):
+    assert main(["train", "xor", "--epochs", "20"]) == 0
+    assert capsys.readouterr().err == ""
 
 
 def test_spec_without_example_needs_data(tmp_path, capsys):
