@@ -148,6 +148,10 @@ def _main(argv: Sequence[str] | None) -> int:
     except BrokenPipeError:
         _silence_stdout()  # the reader went away (e.g. `| head`); not an error
         return EXIT_OK
+    except OSError as e:  # files are written through files.write_files: this is stdout
+        _silence_stdout()
+        _say(f"error: cannot write to standard output: {e.strerror or e}")
+        return EXIT_BAD_INPUT
     except RecursionError:
         _say("error: the input is nested too deeply for symbp to follow; simplify it")
         return EXIT_BAD_INPUT

@@ -14,6 +14,7 @@ from . import common
 
 DIVERGED = 1
 EXPLODED = 1e6  # a loss this many times the first epoch's (and above 1) has diverged
+HUGE_PARAMETER = 1e12  # a weight this large means the steps overshot (sigmoids saturated)
 
 
 def register(sub) -> None:
@@ -77,6 +78,8 @@ def _bar(total: int):
 
 
 def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from ..compile import compile as compile_model
     from ..compile.train import train
 
@@ -122,6 +125,15 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"symbp: training diverged at epoch {e.epoch} (loss {e.loss:.6g}, learning rate "
             f"{lr:g}); nothing was written; try a smaller --lr",
+            file=sys.stderr,
+        )
+        return DIVERGED
+    largest = max(float(np.max(np.abs(v), initial=0.0)) for v in params.values())
+    if not largest <= HUGE_PARAMETER:
+        print(
+            f"symbp: training diverged: a parameter reached {largest:.3g} (learning rate "
+            f"{lr:g}), so the loss {history[-1]:.6g} means nothing; nothing was written; "
+            "try a smaller --lr",
             file=sys.stderr,
         )
         return DIVERGED

@@ -10,7 +10,6 @@ import argparse
 import contextlib
 import io
 import json
-import math
 import sys
 
 from .. import files
@@ -72,20 +71,6 @@ def _fenced(what: str):
             sys.stderr.write(captured.getvalue())
 
 
-def _finite_or_null(value, notes: list[str], where: str = ""):
-    """The JSON data with every non-finite number replaced by null (noted in `notes`)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        notes.append(f"{where or 'a value'} is {value} (shown as null)")
-        return None
-    if isinstance(value, dict):
-        return {
-            k: _finite_or_null(v, notes, f"{where}.{k}" if where else k) for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_finite_or_null(v, notes, f"{where}[{i}]") for i, v in enumerate(value)]
-    return value
-
-
 def run(args: argparse.Namespace) -> int:
     from ..derive import derive
     from ..verify import report
@@ -104,11 +89,7 @@ def run(args: argparse.Namespace) -> int:
             d, fn, name, points=args.points, samples=args.samples, seed=args.seed
         )
     if args.json:
-        notes: list[str] = []
-        data = _finite_or_null(report.code_json(result), notes)
-        if notes:
-            data["notes"] = notes
-        print(json.dumps(data, indent=2, allow_nan=False))
+        print(json.dumps(report.code_json(result), indent=2, allow_nan=False))
     else:
         sys.stdout.write(report.code_text(result, name, d.net.name, args.lang))
     return 0 if result.ok else 1
