@@ -241,8 +241,16 @@ def _scratch(root: str) -> str:
     return work
 
 
+def _remove(path: str) -> None:
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    else:
+        os.remove(path)
+
+
 def cli_target(root: str) -> tuple[list[str], Callable[[str], object]]:
-    """Mutated command lines run in a scratch folder under `root` (which must stay empty)."""
+    """Mutated command lines run in a scratch folder under `root`, where nothing may appear
+    that no argument names."""
     from symbp.cli import main
 
     work = _scratch(root)
@@ -267,8 +275,7 @@ def cli_target(root: str) -> tuple[list[str], Callable[[str], object]]:
             signal.signal(signal.SIGALRM, previous)
             os.chdir(here)
             for name in set(os.listdir(work)) - keep:
-                path = os.path.join(work, name)
-                shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+                _remove(os.path.join(work, name))
         problems = []
         if status not in (0, 1, 2, 3):
             problems.append(f"exit status {status}")
@@ -276,11 +283,12 @@ def cli_target(root: str) -> tuple[list[str], Callable[[str], object]]:
             problems.append("a traceback")
         if status == 2 and err.getvalue().count("\n") != 1:
             problems.append("not one line for bad input")
-        if os.listdir(root) != ["work"]:
-            problems.append(f"wrote outside its folder: {sorted(os.listdir(root))}")
-            for name in os.listdir(root):
-                if name != "work":
-                    shutil.rmtree(os.path.join(root, name), ignore_errors=True)
+        named = {os.path.normpath(os.path.join(work, a)) for a in argv if a}
+        for name in sorted(set(os.listdir(root)) - {"work"}):
+            path = os.path.join(root, name)
+            if not any(n == path or n.startswith(path + os.sep) for n in named):
+                problems.append(f"wrote {name} outside its folder")
+            _remove(path)
         if problems:
             raise AssertionError(f"{argv!r}: {', '.join(problems)}: {err.getvalue()[-300:]}")
 

@@ -40,5 +40,5 @@ def test_the_command_line_fuzzer_reports_a_write_outside_its_folder(tmp_path, mo
         lambda folder, names: {os.path.join(folder, n): d for n, d in names.items()},
     )
     seeds, exercise = fuzz.cli_target(str(tmp_path))
-    with pytest.raises(AssertionError, match="wrote outside its folder"):
+    with pytest.raises(AssertionError, match="outside its folder"):
         exercise("derive|mazur|-o|.|--format|md")

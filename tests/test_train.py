@@ -145,3 +145,19 @@ def test_spec_without_example_needs_data(tmp_path, capsys):
     spec.write_text('inputs = 2\n[[layers]]\nunits = 1\nactivation = "sigmoid"\n')
     assert main(["train", str(spec), "--epochs", "1"]) == 2
     assert "give the samples with --data" in capsys.readouterr().err
+
+
+def test_from_example_starts_at_the_specs_params_mazurs_published_first_step(tmp_path, capsys):
+    saved = tmp_path / "p.json"
+    assert main(["train", "mazur", "--from-example", "--epochs", "1", "--save", str(saved)]) == 0
+    params = json.loads(saved.read_text())
+    # Mazur's post (seeds/002): w5+ = 0.35891648, w1+ = 0.149780716 after one step at lr 0.5
+    assert abs(params["W2"][0][0] - 0.35891648) < 5e-9
+    assert abs(params["W1"][0][0] - 0.149780716) < 5e-10
+
+
+def test_from_example_needs_an_example_table(tmp_path, capsys):
+    spec = tmp_path / "net.toml"
+    spec.write_text('inputs = 1\n[[layers]]\nunits = 1\nactivation = "sigmoid"\n')
+    assert main(["train", str(spec), "--from-example", "--data", str(spec)]) == 2
+    assert "--from-example" in capsys.readouterr().err

@@ -98,14 +98,14 @@ def run(args: argparse.Namespace) -> int:
         if path is not None:
             files.check_target(path)
     net = common.load_spec(args.spec)
+    if args.from_example and net.example is None:
+        raise SymbpError(f"--from-example: {net.name} has no [example] table")
     if args.data is not None:
         X, Y = data.load(args.data, net.inputs, net.sizes[-1], net.loss)
     elif net.example is not None:
         X, Y = net.example.X, net.example.Y
     else:
         raise SymbpError(f"{net.name} has no [example] table; give the samples with --data")
-    if args.from_example and net.example is None:
-        raise SymbpError(f"--from-example: {net.name} has no [example] table")
     lr = args.lr if args.lr is not None else (net.example.learning_rate if net.example else 0.1)
     model = compile_model(net)
     start = net.example.params if args.from_example else model.init_params(args.seed)
