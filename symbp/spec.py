@@ -6,8 +6,8 @@ import tomllib
 from importlib import resources
 from pathlib import Path
 
-from . import userdef
-from .errors import SpecError
+from . import files, userdef
+from .errors import SpecError, SymbpError
 from .network import Layer, Network
 
 TOP_KEYS = ("name", "notation", "loss", "inputs", "layers", "activations", "example", "description")
@@ -29,21 +29,45 @@ def load(source: str | Path) -> Network:
     """Load a Network from a TOML path or a bundled example's name; raise SpecError."""
     path = Path(source)
     text_name = str(source)
-    if path.is_file():
-        label = str(path)
-        try:
-            raw = path.read_bytes()
-        except OSError as e:
-            raise SpecError(f"cannot read the file: {e.strerror}", file=label) from None
-        return loads_bytes(raw, label, path.stem)
+    if not text_name:
+        raise SpecError("the spec argument is empty; give a TOML file or a bundled example's name")
+    if _is_path(path):
+        return loads_bytes(
+            files.read_bytes(text_name, "spec", MAX_SPEC_BYTES), text_name, path.stem
+        )
     names = bundled()
     if text_name in names:
         raw = resources.files("symbp.examples").joinpath(f"{text_name}.toml").read_bytes()
         return loads_bytes(raw, f"{text_name}.toml", text_name)
-    if path.suffix == ".toml" or "/" in text_name or path.exists():
-        why = "is not a file" if path.exists() else "no such file"
-        raise SpecError(f"{why}", file=text_name)
+    if path.suffix == ".toml" or "/" in text_name:
+        raise SpecError("no such file", file=text_name)
     raise SpecError(f"unknown example or file {text_name!r} (bundled examples: {', '.join(names)})")
+
+
+def _is_path(path: Path) -> bool:
+    """Whether `path` names something on disk (a dangling or looping link included)."""
+    try:
+        return path.is_symlink() or path.exists()
+    except (OSError, ValueError):
+        return True  # a loop, or a name the system refuses: let the reader say which
+
+
+def _check_numbers(value, key: str = "") -> None:
+    """Refuse integers outside TOML's 64-bit range (a 401-digit weight, rate or target)."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        raise SpecError(
+            f"integer of {len(str(abs(value)))} digits is out of range (TOML integers "
+            "are 64-bit; write a float such as 1e30 if you mean a large number)",
+            key,
+        )
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _check_numbers(v, f"{key}.{k}" if key else k)
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            _check_numbers(v, f"{key}[{i}]")
 
 
 def loads_bytes(raw: bytes, label: str, stem: str) -> Network:
@@ -51,14 +75,15 @@ def loads_bytes(raw: bytes, label: str, stem: str) -> Network:
     if len(raw) > MAX_SPEC_BYTES:
         raise SpecError(f"spec is larger than {MAX_SPEC_BYTES} bytes", file=label)
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise SpecError(f"not UTF-8 text (byte {e.start})", file=label) from None
+        raise SpecError(f"not UTF-8 text (byte {e.start}); save it as UTF-8", file=label) from None
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise SpecError(f"invalid TOML: {e}", file=label) from None
+        data = files.parse_toml(text, label)
+    except SymbpError as e:
+        raise SpecError(str(e)) from None
     try:
+        _check_numbers(data)
         return from_dict(data, stem)
     except SpecError as e:
         raise e.located(file=label) from None

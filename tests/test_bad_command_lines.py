@@ -21,7 +21,7 @@ CASES = [
     ("evaluate-unknown-option", ["evaluate", "mazur", "--yaml"], "unrecognized arguments"),
     ("check-unknown-example", ["check", "mazurr"], "unknown example or file 'mazurr'"),
     ("check-missing-file", ["check", "{tmp}/none.toml"], "no such file"),
-    ("check-a-folder", ["check", "{tmp}"], "is not a file"),
+    ("check-a-folder", ["check", "{tmp}"], "is a folder"),
     ("derive-unknown-example", ["derive", "nope", "-o", "{tmp}/out"], "unknown example"),
     ("derive-unknown-format", ["derive", "mazur", "--format", "docx", "-o", "{tmp}/out"], "docx"),
     ("derive-empty-format", ["derive", "mazur", "--format", "", "-o", "{tmp}/out"], "format"),

@@ -10,7 +10,8 @@ import pytest
 
 import symbp
 from symbp.cli import main
-from symbp.compile.train import read_csv, train
+from symbp.compile.train import train
+from symbp.data import read_csv
 from symbp.errors import SpecError
 
 
@@ -126,11 +127,17 @@ def test_plot_writes_a_png_and_the_history_beside_it(tmp_path):
     assert len(history(tmp_path / "loss.csv")) == 50
 
 
-def test_progress_bar_with_the_loss_goes_to_stderr(capsys):
+def test_progress_bar_with_the_loss_goes_to_a_terminal_stderr(capsys, monkeypatch):
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     assert main(["train", "xor", "--epochs", "20"]) == 0
     captured = capsys.readouterr()
-    assert "epoch 20/20 loss" in captured.err and "[" in captured.err
+    assert "20/20" in captured.err and "loss 0.12553" in captured.err
     assert "epoch" not in captured.out.split("after")[0]
+
+
+def test_progress_bar_is_quiet_when_stderr_is_not_a_terminal(capsys):
+    assert main(["train", "xor", "--epochs", "20"]) == 0
+    assert capsys.readouterr().err == ""
 
 
 def test_spec_without_example_needs_data(tmp_path, capsys):
@@ -138,3 +145,19 @@ def test_spec_without_example_needs_data(tmp_path, capsys):
     spec.write_text('inputs = 2\n[[layers]]\nunits = 1\nactivation = "sigmoid"\n')
     assert main(["train", str(spec), "--epochs", "1"]) == 2
     assert "give the samples with --data" in capsys.readouterr().err
+
+
+def test_from_example_starts_at_the_specs_params_mazurs_published_first_step(tmp_path, capsys):
+    saved = tmp_path / "p.json"
+    assert main(["train", "mazur", "--from-example", "--epochs", "1", "--save", str(saved)]) == 0
+    params = json.loads(saved.read_text())
+    # Mazur's post (seeds/002): w5+ = 0.35891648, w1+ = 0.149780716 after one step at lr 0.5
+    assert abs(params["W2"][0][0] - 0.35891648) < 5e-9
+    assert abs(params["W1"][0][0] - 0.149780716) < 5e-10
+
+
+def test_from_example_needs_an_example_table(tmp_path, capsys):
+    spec = tmp_path / "net.toml"
+    spec.write_text('inputs = 1\n[[layers]]\nunits = 1\nactivation = "sigmoid"\n')
+    assert main(["train", str(spec), "--from-example", "--data", str(spec)]) == 2
+    assert "--from-example" in capsys.readouterr().err

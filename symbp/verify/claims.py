@@ -15,7 +15,7 @@ import numpy as np
 import sympy as sp
 
 from ..derive import Derivation
-from ..errors import ClaimError
+from ..errors import ClaimError, SymbpError
 from ..parse import Node, OutOfRange, Reader, index_letters, located, parse, syntax_tree
 from .diagnose import Difference, diagnose
 from .points import POINTS, Points, random_example
@@ -174,17 +174,17 @@ def _labelled(e: ClaimError, what: str, text: str) -> ClaimError:
     return ClaimError(f"{what} {shown!r}: {e.message}", text, e.column, e.context)
 
 
+MAX_CLAIMS_BYTES = 1_000_000
+
+
 def read_claims(path: str) -> list[tuple[str, str]]:
     """(quantity, claim) pairs of a TOML claims file (`"dE/dw5" = "..."`), in file order."""
-    import tomllib
+    from .. import files
 
     try:
-        with open(path, "rb") as f:
-            table = tomllib.load(f)
-    except OSError as e:
-        raise ClaimError(f"{path}: cannot read: {e.strerror or e}") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ClaimError(f"{path}: not valid TOML: {e}") from None
+        table = files.parse_toml(files.read_text(path, "claims", MAX_CLAIMS_BYTES), path)
+    except SymbpError as e:
+        raise ClaimError(str(e)) from None
     out = []
     for key, value in table.items():
         if not isinstance(value, str):

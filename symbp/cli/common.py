@@ -1,0 +1,108 @@
+"""What the commands share: parent parsers for common options, argparse types, progress bars."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+import sys
+
+from .. import files
+from .. import spec as _spec
+from ..network import Network
+
+SPEC_HELP = "a spec file (TOML) or a bundled example's name (see `symbp examples`)"
+
+
+def _parent() -> argparse.ArgumentParser:
+    return argparse.ArgumentParser(add_help=False)
+
+
+def int_between(lowest: int, highest: int | None = None):
+    """An argparse type: an integer in [lowest, highest]."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {text[:40]!r}") from None
+        if value < lowest:
+            raise argparse.ArgumentTypeError(f"must be at least {lowest}, got {value}")
+        if highest is not None and value > highest:
+            raise argparse.ArgumentTypeError(f"must be at most {highest}, got {value}")
+        return value
+
+    return parse
+
+
+positive_int = int_between(1)
+seed_int = int_between(0, 2**63 - 1)
+
+
+def learning_rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text[:40]!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text[:40]}")
+    return value
+
+
+def spec_parent(optional: bool = False, default: str | None = None) -> argparse.ArgumentParser:
+    p = _parent()
+    if optional:
+        p.add_argument("spec", metavar="SPEC", nargs="?", help=SPEC_HELP + (default or ""))
+    else:
+        p.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
+    return p
+
+
+def json_parent(what: str) -> argparse.ArgumentParser:
+    p = _parent()
+    p.add_argument("--json", action="store_true", help=f"print {what} as JSON")
+    return p
+
+
+LANG = _parent()
+LANG.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the prose")
+
+TEMPLATES = _parent()
+TEMPLATES.add_argument(
+    "--templates", metavar="DIR", help="your template directory, searched before symbp's"
+)
+
+SEED = _parent()
+SEED.add_argument("--seed", type=seed_int, default=0, help="seed of the random check points")
+
+
+def load_spec(source: str | None) -> Network:
+    """The network of a spec file or bundled name, its name made safe as a file stem."""
+    net = _spec.load(source if source is not None else "mazur")
+    stem = files.safe_stem(net.name)
+    return net if stem == net.name else dataclasses.replace(net, name=stem)
+
+
+def progress(label: str, unit: str = "step"):
+    """A tqdm bar on stderr, shown only on a terminal: show(done, total, what) per finished step."""
+    from tqdm import tqdm
+
+    bar = None
+
+    def show(done: int, total: int, what) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(
+                total=total,
+                desc=label,
+                unit=unit,
+                file=sys.stderr,
+                leave=False,
+                disable=not sys.stderr.isatty(),
+            )
+        bar.set_postfix_str(str(what), refresh=False)
+        bar.update(1)
+        if done + 1 >= total:
+            bar.close()
+
+    return show

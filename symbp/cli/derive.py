@@ -1,0 +1,100 @@
+"""`symbp derive`: the derivation documents (or the layer graph view) into a folder."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from .. import files
+from .. import spec as _spec
+from ..errors import SymbpError
+from . import common
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "derive",
+        parents=[common.spec_parent(True, " (default: the bundled mazur)"), common.LANG],
+        help="the derivation document: LaTeX, Markdown, PDF, HTML",
+        description="Write the derivation document (network diagram, forward pass, BP1-BP4 in "
+        "vector and index form and layer by layer, chain rules, worked example) as .tex, .md "
+        "and, when a TeX engine is present, .pdf.",
+    )
+    p.add_argument("-o", "--output", metavar="DIR", default="output", help="the output folder")
+    p.add_argument(
+        "--format",
+        metavar="FORMATS",
+        help="comma-separated tex, md, pdf, html (default: tex,md, plus pdf when a TeX engine "
+        "is found)",
+    )
+    p.add_argument(
+        "--templates", metavar="DIR", help="your template directory, searched before symbp's"
+    )
+    p.add_argument(
+        "--bundled",
+        action="store_true",
+        help="every bundled example in every language (regenerates output/)",
+    )
+    p.add_argument(
+        "--view",
+        choices=("derivation", "graph"),
+        default="derivation",
+        help="graph: the layers as computational-graph nodes (Affine, ReLU, Sigmoid, "
+        "SoftmaxWithLoss) with their derived backward rules, as NAME.graph.md/.svg/.tex",
+    )
+    p.set_defaults(run=run)
+
+
+def bundled_documents(
+    formats: Sequence[str] = ("tex", "md"), templates: str | None = None
+) -> dict[str, str | bytes]:
+    """Every bundled example's documents in every language, by file name (what output/ holds)."""
+    from .. import render
+    from ..derive import derive
+
+    out: dict[str, str | bytes] = {}
+    for name in _spec.bundled():
+        d = derive(_spec.load(name))
+        for lang in render.LANGS:
+            out.update(render.documents(d, list(formats), lang, templates))
+    return out
+
+
+def _write(folder: str, docs: dict[str, str | bytes]) -> int:
+    for path in files.write_files(files.inside(folder, docs)):
+        print(path)
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    from .. import render
+    from ..derive import derive
+
+    if args.view == "graph":
+        return _graph_view(args)
+    if args.bundled and args.spec is not None:
+        raise SymbpError("derive: give a SPEC or --bundled, not both")
+    if args.bundled:
+        formats = render.parse_formats(args.format or "tex,md")
+        docs = bundled_documents(formats, args.templates)
+    else:
+        formats = render.parse_formats(args.format, args.lang)
+        d = derive(common.load_spec(args.spec))
+        docs = render.documents(d, formats, args.lang, args.templates)
+    return _write(args.output, docs)
+
+
+def _graph_view(args: argparse.Namespace) -> int:
+    from ..derive import derive
+    from ..graph.view import view_documents
+    from ..render import tex
+
+    if args.bundled:
+        raise SymbpError("--view graph: give a SPEC; --bundled is not supported")
+    formats = [f.strip() for f in (args.format or "md,tex").split(",") if f.strip()]
+    net = common.load_spec(args.spec)
+    worked = None
+    if net.example is not None:
+        w = derive(net).evaluate()
+        worked = (w.params, w.forward)
+    return _write(args.output, view_documents(net, formats, args.lang, tex, worked, args.templates))

@@ -1,0 +1,34 @@
+"""`symbp evaluate`: the worked example's numbers."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from . import common
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "evaluate",
+        parents=[common.spec_parent(), common.json_parent("one object")],
+        help="the worked example's numbers (forward, deltas, gradients, one step)",
+        description="Evaluate the spec's [example] with the derived expressions: the loss, "
+        "z and a per layer, the deltas, the gradients and the parameters after one SGD step.",
+    )
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..derive import derive
+
+    result = derive(common.load_spec(args.spec)).evaluate().as_json()
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"loss: {result['loss']:.9g}")
+    for group in ("forward", "deltas", "gradients", "updated_params"):
+        print(f"{group}:")
+        for key, value in result[group].items():
+            print(f"  {key} = {json.dumps(value)}")
+    return 0
