@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
+import numpy as np
 import sympy as sp
 
 from .. import activations, losses
@@ -26,8 +27,12 @@ from .general import (
     output_delta,
     prove_instances,
 )
+from .layer import LayerRule
+from .layer import rules as layer_rules
 
 __all__ = ["Derivation", "derive", "CheckReport"]
+
+EAGER_PARAMETERS = 2000  # up to this many, per-unit expressions are built with the derivation
 
 
 @dataclass
@@ -53,22 +58,82 @@ class CheckReport:
 
 @dataclass
 class Derivation:
-    """A network's backpropagation as sympy expressions, derived from its layer definitions."""
+    """A network's backpropagation as sympy expressions, derived from its layer definitions.
+
+    `rules` holds each layer's BP1-BP4 at symbolic widths (layer.py), built at once; the
+    per-unit and per-parameter expressions (`layers`, `backward`, `gradients`, `chains`) are
+    built on first use, for networks small enough to show or prove weight by weight.
+    """
 
     net: Network
     names: Notation
-    inputs: list[sp.Symbol]
-    targets: list[sp.Symbol]
-    cost_symbol: sp.Symbol
-    cost: sp.Expr
-    layers: list[LayerForward]
-    backward: list[LayerBackward]
-    delta_symbols: list[list[sp.Symbol]]
-    gradients: dict[sp.Symbol, sp.Expr]
-    param_index: dict[sp.Symbol, tuple[str, tuple[int, ...]]]
-    chains: dict[sp.Symbol, Chain]
+    rules: list[LayerRule]
     general: GeneralForm
     output_delta_general: Equation | None = None
+
+    @cached_property
+    def inputs(self) -> list[sp.Symbol]:
+        return [self.names.x(k) for k in range(1, self.net.inputs + 1)]
+
+    @cached_property
+    def targets(self) -> list[sp.Symbol]:
+        return [self.names.y(j) for j in range(1, self.net.sizes[-1] + 1)]
+
+    @property
+    def cost_symbol(self) -> sp.Symbol:
+        return self.names.cost()
+
+    @cached_property
+    def layers(self) -> list[LayerForward]:
+        return build_layers(self.net, self.names)
+
+    @cached_property
+    def cost(self) -> sp.Expr:
+        return self.loss.cost(self.layers[-1].a, self.targets)
+
+    @cached_property
+    def delta_symbols(self) -> list[list[sp.Symbol]]:
+        return [
+            [self.names.delta(lf.index, j) for j in range(1, len(lf.z) + 1)] for lf in self.layers
+        ]
+
+    @cached_property
+    def backward(self) -> list[LayerBackward]:
+        return backward(
+            self.layers, self.cost, self.targets, self.loss, self.delta_symbols, self.inputs
+        )
+
+    @cached_property
+    def _per_parameter(self) -> tuple[dict, dict]:
+        gradients: dict[sp.Symbol, sp.Expr] = {}
+        index: dict[sp.Symbol, tuple[str, tuple[int, ...]]] = {}
+        for lf, lb in zip(self.layers, self.backward):
+            for j, row in enumerate(lf.weights):
+                for k, w in enumerate(row):
+                    gradients[w] = lb.grad_w[j][k]
+                    index[w] = (f"W{lf.index}", (j, k))
+            for j, b in enumerate(lf.biases):
+                gradients[b] = lb.grad_b[j]
+                index[b] = (f"b{lf.index}", () if lf.bias_mode == "shared" else (j,))
+        return gradients, index
+
+    @property
+    def gradients(self) -> dict[sp.Symbol, sp.Expr]:
+        """Each parameter's BP gradient in intermediate symbols (built on first use)."""
+        return self._per_parameter[0]
+
+    @property
+    def param_index(self) -> dict[sp.Symbol, tuple[str, tuple[int, ...]]]:
+        """Each parameter symbol's key and index in `[example.params]`."""
+        return self._per_parameter[1]
+
+    @cached_property
+    def chains(self) -> dict[sp.Symbol, Chain]:
+        return chains(self.cost_symbol, self.layers, self.backward, self.inputs)
+
+    @property
+    def parameter_count(self) -> int:
+        return sum(int(np.prod(shape)) for shape in self.net.parameter_shapes().values())
 
     @property
     def loss(self) -> losses.Loss:
@@ -151,38 +216,18 @@ class Derivation:
 
 
 def derive(net: Network) -> Derivation:
-    """Derive BP1-BP4, every gradient and every chain rule for `net`."""
-    names = Notation(net.notation, net.sizes, net.bias_modes)
-    inputs = [names.x(k) for k in range(1, net.inputs + 1)]
-    layers = build_layers(net, names)
-    targets = [names.y(j) for j in range(1, net.sizes[-1] + 1)]
+    """Derive each layer's BP1-BP4 at symbolic widths; per-unit forms follow on demand."""
     loss = losses.get(net.loss)
-    cost = loss.cost(layers[-1].a, targets)
-    delta_syms = [[names.delta(lf.index, j) for j in range(1, len(lf.z) + 1)] for lf in layers]
-    backs = backward(layers, cost, targets, loss, delta_syms, inputs)
-    gradients: dict[sp.Symbol, sp.Expr] = {}
-    index: dict[sp.Symbol, tuple[str, tuple[int, ...]]] = {}
-    for lf, lb in zip(layers, backs):
-        for j, row in enumerate(lf.weights):
-            for k, w in enumerate(row):
-                gradients[w] = lb.grad_w[j][k]
-                index[w] = (f"W{lf.index}", (j, k))
-        for j, b in enumerate(lf.biases):
-            gradients[b] = lb.grad_b[j]
-            index[b] = (f"b{lf.index}", () if lf.bias_mode == "shared" else (j,))
-    return Derivation(
+    last = activations.get(net.layers[-1].activation)
+    d = Derivation(
         net=net,
-        names=names,
-        inputs=inputs,
-        targets=targets,
-        cost_symbol=names.cost(),
-        cost=cost,
-        layers=layers,
-        backward=backs,
-        delta_symbols=delta_syms,
-        gradients=gradients,
-        param_index=index,
-        chains=chains(names.cost(), layers, backs, inputs),
+        names=Notation(net.notation, net.sizes, net.bias_modes),
+        rules=layer_rules(net),
         general=general_form(loss),
-        output_delta_general=output_delta(loss, layers[-1].activation),
+        output_delta_general=output_delta(loss, last),
     )
+    if d.parameter_count <= EAGER_PARAMETERS:
+        # Small networks get every per-unit symbol now, so `names.names()` lists them all.
+        d.inputs, d.layers, d.targets, d.delta_symbols, d.backward
+        d.cost_symbol, d.chains
+    return d
