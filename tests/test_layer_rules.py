@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -9,6 +11,7 @@ from oracles import torch_gradients
 
 import symbp
 from symbp.derive import layer as R
+from symbp.derive.general import Equation
 from symbp.network import Layer, Network
 
 
@@ -67,3 +70,55 @@ def test_derive_784_30_10_builds_no_per_weight_expression():
     d = symbp.derive(mnist())
     assert "layers" not in d.__dict__ and "_per_parameter" not in d.__dict__
     assert len(d.rules) == 2
+
+
+def plain(*sizes: int, act: str = "sigmoid") -> Network:
+    return Network(sizes[0], tuple(Layer(n, act) for n in sizes[1:]), name="plain")
+
+
+@pytest.mark.parametrize(
+    "sizes",
+    [(784, 30, 10), (784, 256, 10), (4, 16, 16, 4)],
+    ids=["784-30-10", "784-256-10", "4-16-16-4"],
+)
+def test_large_networks_are_checked_for_every_width(sizes):
+    report = symbp.derive(plain(*sizes)).check()
+    assert report.scope == "every width"
+    assert report.ok
+    counts = report.counts()
+    assert counts["symbolic, every width"] == len(sizes) - 1
+    assert any(method.startswith("numeric at widths") for method in counts)
+    assert report.reduced.parameters and all(p.ok for p in report.reduced.parameters)
+
+
+def _dropped_sigma_prime(rule):
+    if rule.output:
+        return rule
+    g = R.g[R.s, R.j]
+    return dataclasses.replace(rule, delta=Equation(R.delta[R.s, R.j], g, (g,)))
+
+
+def _swapped_bp4_index(rule):
+    wrong = sp.Sum(R.delta[R.s, R.k] * R.a_prev[R.s, R.j], (R.s, 1, R.m)) / R.m
+    return dataclasses.replace(rule, grad_w=Equation(rule.grad_w.lhs, wrong))
+
+
+def _transposed_bp2(rule):
+    if rule.output:
+        return rule
+    wrong = sp.Sum(R.W_next[R.j, R.q] * R.delta_next[R.s, R.q], (R.q, 1, R.n_next))
+    return dataclasses.replace(rule, upstream=Equation(R.g[R.s, R.j], wrong, (wrong,)))
+
+
+@pytest.mark.parametrize(
+    "inject",
+    [_dropped_sigma_prime, _swapped_bp4_index, _transposed_bp2],
+    ids=["dropped-sigma-prime", "swapped-bp4-index", "transposed-bp2"],
+)
+def test_every_width_check_catches_an_injected_error(monkeypatch, inject):
+    original = R.layer_rule
+    monkeypatch.setattr(R, "layer_rule", lambda *args: inject(original(*args)))
+    report = symbp.derive(plain(784, 30, 10)).check()
+    assert report.scope == "every width"
+    assert not report.ok
+    assert any(not o.ok for o in report.obligations)

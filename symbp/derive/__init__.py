@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -16,6 +16,7 @@ from ..network import Network
 from ..notation import Notation
 from . import example as _example
 from . import proof as _proof
+from . import widths as _widths
 from .bp import LayerBackward, backward
 from .chain import Chain, chains
 from .forward import LayerForward, build_layers, expansion
@@ -33,27 +34,52 @@ from .layer import rules as layer_rules
 __all__ = ["Derivation", "derive", "CheckReport"]
 
 EAGER_PARAMETERS = 2000  # up to this many, per-unit expressions are built with the derivation
+FULL_CHECK_PARAMETERS = 150  # above this many, `check` proves the layer rules for every width
 
 
 @dataclass
 class CheckReport:
-    """The proof for every parameter, the activation-derivative proofs, and BP1-BP4's general
-    index forms instantiated at every layer and compared with the concrete expressions."""
+    """What `check` showed and how.
+
+    scope "this network": the proof for every parameter, the activation-derivative proofs, and
+    BP1-BP4's general index forms instantiated at every layer and compared with the concrete
+    expressions. scope "every width": `obligations` (widths.py: the layer rules at symbolic
+    widths, instantiated at a reduced copy, and spot-checked at the real width) plus `reduced`,
+    the full per-parameter check of the reduced copy.
+    """
 
     parameters: list[_proof.ParameterProof]
     activations: list[activations.DerivativeProof]
     general: list[InstanceProof]
     identities: list[str]
     seconds: float
+    scope: str = "this network"
+    obligations: list[_widths.Obligation] = field(default_factory=list)
+    reduced: CheckReport | None = None
 
     @property
     def ok(self) -> bool:
-        parts = (self.parameters, self.activations, self.general)
-        return all(p.ok for part in parts for p in part)
+        parts = (self.parameters, self.activations, self.general, self.obligations)
+        own = all(p.ok for part in parts for p in part)
+        return own and (self.reduced is None or self.reduced.ok)
 
     @property
     def failures(self) -> list[_proof.ParameterProof]:
         return [p for p in self.parameters if not p.ok]
+
+    def counts(self) -> dict[str, int]:
+        """How many statements each method showed (including the reduced copy's proofs)."""
+        out: dict[str, int] = {}
+        items = [*self.parameters, *self.activations, *self.obligations]
+        for item in items:
+            out[item.method] = out.get(item.method, 0) + 1
+        if self.general:
+            out["general form instantiated"] = len(self.general)
+        if self.reduced is not None:
+            for method, count in self.reduced.counts().items():
+                key = f"{method} (reduced copy)"
+                out[key] = out.get(key, 0) + count
+        return out
 
 
 @dataclass
@@ -178,12 +204,22 @@ class Derivation:
         """sympy's own derivative of the fully expanded cost with respect to `param`."""
         return sp.diff(self.expanded_cost, param)
 
+    @property
+    def checks_every_width(self) -> bool:
+        """Whether `check` proves the layer rules for every width (the per-parameter proof of
+        this network itself would be too costly)."""
+        return self.parameter_count > FULL_CHECK_PARAMETERS
+
     def estimated_check_seconds(self) -> float:
         """A rough, deliberately pessimistic estimate of `check()` on this machine class.
 
-        Calibrated on 2 cores: parameters x nodes of the expanded cost x 1.3e-4 s
-        (2-8-8-2: 114 x 1511 nodes, estimate 22 s, measured 12 s).
+        Per-parameter proof, calibrated on 2 cores: parameters x nodes of the expanded cost x
+        1.3e-4 s (2-8-8-2: 114 x 1511 nodes, estimate 22 s, measured 12 s). Every width: the
+        reduced copy's estimate, plus 2e-5 s per parameter for the mpmath spot check.
         """
+        if self.checks_every_width:
+            small = derive(_widths.reduced(self.net))
+            return small.estimated_check_seconds() + 2e-5 * self.parameter_count
         nodes = sum(1 for _ in sp.preorder_traversal(self.expanded_cost))
         return 1.3e-4 * len(self.gradients) * nodes
 
@@ -194,7 +230,25 @@ class Derivation:
         return {}
 
     def check(self, progress: Callable[[int, int, sp.Symbol], None] | None = None) -> CheckReport:
-        """Prove every parameter's BP gradient equal to direct differentiation of the cost."""
+        """Prove BP equal to direct differentiation of the cost: for every parameter of this
+        network, or (large networks) for every width, as widths.py describes."""
+        start = time.perf_counter()
+        rules = [_widths.prove_rule(r, l) for l, r in enumerate(self.rules, start=1)]
+        if not self.checks_every_width:
+            report = self._check_parameters(progress)
+            report.obligations = rules + _widths.prove_instances(self)
+            report.seconds = time.perf_counter() - start
+            return report
+        small = derive(_widths.reduced(self.net))
+        obligations = rules + _widths.prove_instances(small)
+        reduced = small._check_parameters(progress)
+        obligations += _widths.spot_check(self)
+        identities = sorted({i for r in self.rules for i in r.identities})
+        seconds = time.perf_counter() - start
+        return CheckReport([], [], [], identities, seconds, "every width", obligations, reduced)
+
+    def _check_parameters(self, progress) -> CheckReport:
+        """The per-parameter proof, the activation derivatives and the general forms."""
         start = time.perf_counter()
         fixed = self.identity_substitution()
         results = []
@@ -205,7 +259,8 @@ class Derivation:
         used = {a.activation.name for a in self.layers}
         acts = [activations.prove_derivative(activations.get(name)) for name in sorted(used)]
         general = prove_instances(self)
-        return CheckReport(results, acts, general, self.identities, time.perf_counter() - start)
+        seconds = time.perf_counter() - start
+        return CheckReport(results, acts, general, self.identities, seconds)
 
     def evaluate(self, example=None) -> _example.WorkedExample:
         """The worked example's numbers (the spec's example unless one is given)."""

@@ -39,11 +39,15 @@ class Evaluator:
     """Values of index expressions given `env` (IndexedBase or Symbol -> array or number).
 
     `functions` maps sympy function class names to elementwise callables (NumPy by default);
-    `logsumexp(x, axis)` evaluates log(sum(exp(x))) along an axis without overflow.
+    `logsumexp(x, axis)` evaluates log(sum(exp(x))) along an axis without overflow; `at` pins
+    free indices to one position each (one entry of a gradient, without the whole matrix).
     """
 
-    def __init__(self, env: dict, functions: dict | None = None, logsumexp=None, number=float):
+    def __init__(
+        self, env: dict, functions: dict | None = None, logsumexp=None, number=float, at=None
+    ):
         self.env = env
+        self.at = at or {}  # free index -> the one position to evaluate it at
         self.functions = functions or {**numeric_namespace(), "exp": np.exp, "log": np.log}
         self.logsumexp = logsumexp or _np_logsumexp
         self.number = number
@@ -56,7 +60,11 @@ class Evaluator:
         if isinstance(e, sp.Indexed):
             if len(set(e.indices)) != len(e.indices) or not all(i.is_Symbol for i in e.indices):
                 raise ValueError(f"cannot evaluate {e}: indices must be distinct symbols")
-            return Tensor(self.env[e.base], tuple(e.indices))
+            value = self.env[e.base]
+            for axis, i in enumerate(e.indices):
+                if i in self.at:
+                    value = np.take(np.asarray(value), [self.at[i]], axis=axis)
+            return Tensor(value, tuple(e.indices))
         if e.is_Symbol:
             return Tensor(self.env[e], ())
         if e.is_Number:
