@@ -122,3 +122,29 @@ def test_every_width_check_catches_an_injected_error(monkeypatch, inject):
     assert report.scope == "every width"
     assert not report.ok
     assert any(not o.ok for o in report.obligations)
+
+
+def test_compiled_784_256_10_matches_torch_autograd():
+    pytest.importorskip("torch")
+    net = mnist(hidden=256, loss="cross_entropy", out="softmax", batch=3)
+    model = symbp.compile(net)
+    ex = net.example
+    _, want = torch_gradients(net, ex.params, ex.X, ex.Y)
+    got = model.gradients(ex.params, ex.X, ex.Y)
+    for key, g in want.items():
+        np.testing.assert_allclose(got[key], g, rtol=0, atol=1e-9)
+
+
+def test_compiled_model_rejects_cross_entropy_targets_that_do_not_sum_to_one():
+    net = Network(3, (Layer(2, "softmax"),), loss="cross_entropy")
+    model = symbp.compile(net)
+    Y = [[0.5, 0.5], [0.7, 0.7]]
+    with pytest.raises(symbp.SymbpError, match="Y row 1: cross_entropy targets"):
+        model.gradients(model.init_params(), np.zeros((2, 3)), Y)
+
+
+def test_compiled_model_rejects_binary_targets_outside_the_unit_interval():
+    net = Network(3, (Layer(2, "sigmoid"),), loss="binary_cross_entropy")
+    model = symbp.compile(net)
+    with pytest.raises(symbp.SymbpError, match=r"Y row 0: binary_cross_entropy .* \[1.5, 0.0\]"):
+        model.loss(model.init_params(), np.zeros((1, 3)), [[1.5, 0.0]])

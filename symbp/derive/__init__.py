@@ -204,6 +204,14 @@ class Derivation:
         """sympy's own derivative of the fully expanded cost with respect to `param`."""
         return sp.diff(self.expanded_cost, param)
 
+    @cached_property
+    def representative(self) -> Derivation:
+        """The derivation whose per-unit forms stand for this one's: itself when small, else
+        that of the same stack at widths of at most 3 (whose rules are this one's)."""
+        if self.parameter_count <= EAGER_PARAMETERS:
+            return self
+        return derive(_widths.reduced(self.net))
+
     @property
     def checks_every_width(self) -> bool:
         """Whether `check` proves the layer rules for every width (the per-parameter proof of

@@ -112,7 +112,7 @@ def reduced(net: Network) -> Network:
         Layer(min(layer.units, REDUCED_WIDTH), layer.activation, layer.bias, layer.alpha)
         for layer in net.layers
     )
-    return Network(min(net.inputs, REDUCED_WIDTH), layers, net.loss, "nielsen", net.name)
+    return Network(min(net.inputs, REDUCED_WIDTH), layers, net.loss, net.notation, net.name)
 
 
 def _elementwise(f):
