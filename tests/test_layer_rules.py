@@ -148,3 +148,20 @@ def test_compiled_model_rejects_binary_targets_outside_the_unit_interval():
     model = symbp.compile(net)
     with pytest.raises(symbp.SymbpError, match=r"Y row 0: binary_cross_entropy .* \[1.5, 0.0\]"):
         model.loss(model.init_params(), np.zeros((1, 3)), [[1.5, 0.0]])
+
+
+@pytest.mark.parametrize(
+    "hidden, out, loss, bias",
+    [
+        ("leaky_relu", "softmax", "cross_entropy", "per_unit"),
+        ("tanh", "sigmoid", "binary_cross_entropy", "shared"),
+        ("softplus", "identity", "squared_error", "none"),
+        ("relu", "softmax", "squared_error", "per_unit"),
+    ],
+    ids=["leaky-softmax-ce", "tanh-sigmoid-bce-shared", "softplus-identity-nobias", "relu-softmax"],
+)
+def test_every_width_check_holds_for_mixed_stacks(hidden, out, loss, bias):
+    alpha = 0.05 if hidden == "leaky_relu" else None
+    layers = (Layer(12, hidden, bias, alpha), Layer(5, out, bias))
+    report = symbp.derive(Network(20, layers, loss)).check()
+    assert report.scope == "every width" and report.ok

@@ -51,7 +51,7 @@ def run(rules: list[R.LayerRule], net, params: dict, X, Y, make=Evaluator) -> Pa
         if rule.bias_mode == "per_unit":
             env[R.b] = params[f"b{l}"]
         elif rule.bias_mode == "shared":
-            env[R.beta] = params[f"b{l}"].reshape(())[()]
+            env[R.beta] = np.asarray(params[f"b{l}"]).reshape(())[()]
         if layer.alpha is not None:
             env[R.alpha] = layer.alpha
         ev = make(env)
@@ -77,9 +77,9 @@ def run(rules: list[R.LayerRule], net, params: dict, X, Y, make=Evaluator) -> Pa
         if rule.grad_b is not None:
             shape = (R.j,) if rule.bias_mode == "per_unit" else ()
             grads[f"b{pos + 1}"] = np.reshape(
-                ev(rule.grad_b.rhs, shape), params[f"b{pos + 1}"].shape
+                ev(rule.grad_b.rhs, shape), np.shape(params[f"b{pos + 1}"])
             )
     out = rules[-1]
-    env = {R.z: Z[-1], R.y: Y}
+    env = {R.z: Z[-1], R.y: Y, R.alpha: net.layers[-1].alpha}
     costs = make(env)(cost_form(out, net.loss), (R.s,))
     return Pass(Z, A, D, costs, grads)

@@ -135,9 +135,10 @@ def _row(symbols) -> np.ndarray:
 def prove_instances(small) -> list[Obligation]:
     """Every rule instantiated with the reduced copy's symbols equals its per-unit BP forms."""
     fixed = small.identity_substitution()
+    outputs = {a: ad for lf in small.layers for a, ad in zip(lf.a, lf.a_def)}  # a = act(z)
 
     def same(u, v) -> bool:
-        return sp.cancel(sp.expand((sp.sympify(u) - v).xreplace(fixed))) == 0
+        return sp.cancel(sp.expand((sp.sympify(u) - v).xreplace(outputs).xreplace(fixed))) == 0
 
     out = []
     last = len(small.layers) - 1
@@ -231,7 +232,9 @@ def spot_check(d, seed: int = 0) -> list[Obligation]:
             for k, s in shapes.items()
         }
         X = _mp(rng.uniform(-1, 1, size=(1, net.inputs)))
-        Y = _mp(_targets(net, rng))
+        Y = _mp(rng.uniform(0.05, 1, size=(1, net.sizes[-1])))
+        if net.loss == "cross_entropy":
+            Y = Y / Y.sum()  # in 40 digits, so that sum_j y_j = 1 holds to them
         method = (
             f"numeric at widths {'-'.join(map(str, net.sizes))} "
             f"({DIGITS}-digit mpmath, central difference)"
@@ -255,14 +258,6 @@ def spot_check(d, seed: int = 0) -> list[Obligation]:
                 ok = abs(bp - fd) <= TOLERANCE * max(1, abs(bp))
                 out.append(Obligation(statement, method, bool(ok)))
     return out
-
-
-def _targets(net: Network, rng) -> np.ndarray:
-    n = net.sizes[-1]
-    if net.loss == "cross_entropy":
-        y = rng.uniform(0.1, 1, size=(1, n))
-        return y / y.sum()
-    return rng.uniform(0, 1, size=(1, n))
 
 
 def _rule_entry(d, one: batch.Pass, X, key: str, idx: tuple) -> mpmath.mpf:
@@ -307,8 +302,10 @@ def _cost_from(d, params, pos: int, Z, Y) -> mpmath.mpf:
         if rule.bias_mode == "per_unit":
             env[R.b] = params[f"b{l + 1}"]
         elif rule.bias_mode == "shared":
-            env[R.beta] = params[f"b{l + 1}"].reshape(())[()]
+            env[R.beta] = np.asarray(params[f"b{l + 1}"]).reshape(())[()]
         Z = _MpEvaluator(env)(rule.z.rhs, (R.s, R.j))
         A = _MpEvaluator({R.z: Z, R.alpha: layer.alpha})(rule.a.rhs, (R.s, R.j))
-    costs = _MpEvaluator({R.z: Z, R.y: Y})(batch.cost_form(d.rules[-1], net.loss), (R.s,))
+    costs = _MpEvaluator({R.z: Z, R.y: Y, R.alpha: layer.alpha})(
+        batch.cost_form(d.rules[-1], net.loss), (R.s,)
+    )
     return sum(costs) / len(costs)
