@@ -85,9 +85,19 @@ def test_module_entry_point_runs(tmp_path):
     assert done.returncode == 0 and "mazur" in done.stdout
 
 
-def test_check_on_a_large_network_states_its_cost_and_asks_for_force(tmp_path, capsys):
-    path = tmp_path / "big.toml"
+def test_check_on_a_wide_network_holds_for_every_width(tmp_path, capsys):
+    path = tmp_path / "wide.toml"
     path.write_text("inputs = 4\n" + "".join(f"[[layers]]\nunits = {n}\n" for n in (16, 16, 4)))
+    code, out, err = run(capsys, "check", str(path), "--json")
+    report = json.loads(out)
+    assert code == 0 and report["ok"] and report["scope"] == "every width"
+    assert report["counts"]["symbolic, every width"] == 3
+
+
+def test_check_on_a_deep_network_states_its_cost_and_asks_for_force(tmp_path, capsys):
+    path = tmp_path / "deep.toml"
+    widths = [16] * 6 + [4]
+    path.write_text("inputs = 4\n" + "".join(f"[[layers]]\nunits = {n}\n" for n in widths))
     code, out, err = run(capsys, "check", str(path))
     assert code == 2 and out == ""
-    assert "420 parameters" in err and "estimated at" in err and "--force" in err
+    assert "1508 parameters" in err and "estimated at" in err and "--force" in err

@@ -163,8 +163,32 @@ def test_exact_evaluation_rejects_a_subtly_wrong_gradient(monkeypatch):
     p = d.params[0]
     direct = d.direct_gradient(p)
     result = proof.prove(direct, d.expand(d.gradients[p]), {}, p)
-    assert result.ok and result.method.startswith("exact rational evaluation")
+    assert result.ok and result.probabilistic
+    assert result.method.startswith("verified at") and "(probabilistic" in result.method
     assert not proof.prove(direct, d.expand(d.gradients[p]) * sp.Rational(101, 100), {}, p).ok
+
+
+def test_random_point_verification_draws_enough_points_for_a_small_error_bound(monkeypatch):
+    monkeypatch.setattr(proof, "SYMBOLIC_LIMIT", 0)
+    x, y = sp.symbols("x y")
+    result = proof.prove((x + y) ** 3, x**3 + 3 * x**2 * y + 3 * x * y**2 + y**3, {}, x)
+    points = int(result.method.split()[2])
+    bound = float(result.method.split("<= ")[1].rstrip(")"))
+    assert result.ok and result.probabilistic
+    assert bound <= proof.TARGET and bound >= (3 / (2 * proof.RANGE + 1)) ** points
+
+
+def test_points_at_a_pole_are_not_counted(monkeypatch):
+    monkeypatch.setattr(proof, "SYMBOLIC_LIMIT", 0)
+    x = sp.Symbol("x")
+    pole = sp.Pow(sp.Add(x, -x, evaluate=False), -1, evaluate=False)  # 1/0 at every point
+    result = proof.prove(pole, sp.S.One, {}, x)
+    assert not result.ok and "no point" in result.method
+
+
+def test_degree_bound_counts_numerator_after_combining_fractions():
+    x, y = sp.symbols("x y")
+    assert proof.degree_bound(x**2 * y + 1 / x) == 4  # (x^3 y + 1) / x
 
 
 def test_general_bp2_is_derived_with_sigma_prime_and_transposed_weight_index():

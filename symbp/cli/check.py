@@ -34,13 +34,15 @@ def run(args: argparse.Namespace) -> int:
     estimate = d.estimated_check_seconds()
     if estimate > LIMIT_SECONDS and not args.force:
         raise CheckCostError(
-            f"checking {d.net.name} ({len(d.gradients)} parameters) is estimated at "
+            f"checking {d.net.name} ({d.parameter_count} parameters) is estimated at "
             f"~{estimate:.0f} s, over the {LIMIT_SECONDS} s limit; pass --force to run it"
         )
     report = d.check(progress=common.progress("proving", "parameter"))
     if args.json:
         data = {
             "ok": report.ok,
+            "scope": report.scope,
+            "counts": report.counts(),
             "seconds": round(report.seconds, 3),
             "identities": report.identities,
             "activations": [
@@ -48,6 +50,10 @@ def run(args: argparse.Namespace) -> int:
             ],
             "parameters": [
                 {"param": p.param.name, "ok": p.ok, "method": p.method} for p in report.parameters
+            ],
+            "obligations": [
+                {"statement": o.statement, "ok": o.ok, "method": o.method}
+                for o in report.obligations
             ],
         }
         print(json.dumps(data, indent=2))
@@ -62,9 +68,23 @@ def run(args: argparse.Namespace) -> int:
     for p in report.parameters:
         verdict = "BP = direct differentiation" if p.ok else "BP != direct differentiation"
         print(f"d{cost}/d{p.param.name}: {verdict} ({p.method})")
+    for o in report.obligations:
+        print(f"{o.statement}: {'holds' if o.ok else 'DOES NOT HOLD'} ({o.method})")
     if report.identities:
         print("identities used: " + ", ".join(report.identities))
-    n = len(report.parameters)
-    status = "all proved" if report.ok else f"{len(report.failures)} NOT proved"
+    proofs = report.parameters or report.reduced.parameters
+    failed = [p for p in proofs if not p.ok] + [o for o in report.obligations if not o.ok]
+    sampled = sum(p.ok and p.probabilistic for p in proofs)
+    if failed:
+        status = f"{len(failed)} NOT proved"
+    elif sampled:
+        status = (
+            f"{len(proofs) - sampled} proved, {sampled} verified at random points (probabilistic)"
+        )
+    else:
+        status = "all proved"
+    if report.scope == "every width":
+        status = f"every width: layer rules, {len(proofs)} parameters of the reduced copy {status}"
+    n = d.parameter_count
     print(f"{d.net.name}: {n} parameters, {status} in {report.seconds:.2f} s")
     return 0 if report.ok else 1

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..derive import Derivation, derive
+from .. import losses
+from ..derive import Derivation, batch, derive
 from ..errors import SymbpError
 from ..network import Network
 from . import module
+from .program import CompileError
 
 Params = Mapping[str, np.ndarray]
 
@@ -37,6 +39,24 @@ class Model:
         self._loss = namespace["loss"]
         self._gradients = namespace["gradients"]
         self._sgd_step = namespace["sgd_step"]
+        if d.representative is not d:
+            self._compare_with_rules()
+
+    def _compare_with_rules(self, seed: int = 0) -> None:
+        """Raise CompileError unless the generated gradients equal the layer rules' values at
+        the real widths (the program itself was verified unit by unit at reduced widths)."""
+        rng = np.random.default_rng(seed)
+        params = self.init_params(seed)
+        params = {k: v + rng.normal(0, 0.1, size=v.shape) for k, v in params.items()}
+        X = rng.uniform(-1, 1, size=(2, self.net.inputs))
+        Y = rng.uniform(0.05, 1, size=(2, self.net.sizes[-1]))
+        if self.net.loss == "cross_entropy":
+            Y = Y / Y.sum(axis=1, keepdims=True)
+        want = batch.run(self.derivation.rules, self.net, params, X, Y).gradients
+        got = self._gradients(params, X, Y)
+        for key, value in want.items():
+            if not np.allclose(got[key], value, rtol=1e-9, atol=1e-12):
+                raise CompileError(f"{key}: the generated gradient differs from the layer rules")
 
     def module_source(self, templates: Path | None = None) -> str:
         """The standalone module's text, headed by the network's name and description, from the
@@ -67,6 +87,21 @@ class Model:
         Y = self._rows(Y, self.net.sizes[-1], "Y")
         if X.shape[0] != Y.shape[0]:
             raise SymbpError(f"X has {X.shape[0]} rows but Y has {Y.shape[0]}")
+        loss = losses.get(self.net.loss)
+        if loss.targets_sum_to_one:
+            bad = np.flatnonzero((Y < 0).any(axis=1) | (np.abs(Y.sum(axis=1) - 1) > 1e-9))
+            if bad.size:
+                raise SymbpError(
+                    f"Y row {bad[0]}: cross_entropy targets must be non-negative and sum to 1, "
+                    f"got sum {Y[bad[0]].sum():g}"
+                )
+        if loss.targets_in_unit_interval:
+            bad = np.flatnonzero(((Y < 0) | (Y > 1)).any(axis=1))
+            if bad.size:
+                raise SymbpError(
+                    f"Y row {bad[0]}: binary_cross_entropy targets must lie in [0, 1], "
+                    f"got {Y[bad[0]].tolist()}"
+                )
         return X, Y
 
     def forward(self, params: Params, X) -> np.ndarray:

@@ -270,7 +270,14 @@ def _cost(d: Derivation, out: _Layer) -> tuple[Step, bool]:
 
 
 def build(d: Derivation) -> Program:
-    """The verified array program for derivation `d`."""
+    """The verified array program for derivation `d`.
+
+    Array code does not depend on the widths, so a large network's program is built and
+    verified unit by unit on its representative (the same stack at widths of at most 3);
+    `model.Model` then compares it with the layer rules at the real widths.
+    """
+    keys = list(d.net.parameter_shapes())
+    d = d.representative
     layers = [_Layer(d, pos) for pos in range(len(d.layers))]
     forward = _forward(d, layers)
     cost, logits = _cost(d, layers[-1])
@@ -285,7 +292,7 @@ def build(d: Derivation) -> Program:
         gradients={key: step.target for key, step in zip(updates, grad_steps)},
         updates=updates,
         outputs=layers[-1].A,
-        keys=list(d.net.parameter_shapes()),
+        keys=keys,
         logits=logits,
         general=general,
     )

@@ -1,19 +1,21 @@
-"""The worked example's numbers, computed by evaluating the derived expressions with NumPy.
+"""The worked example's numbers, computed from the layer rules with NumPy in one pass.
 
-Each expression becomes a function through sympy's lambdify (on expressions symbp derived, never
-on user text) and is applied to the whole batch at once: one array of samples per symbol.
+`evaluate_exprs` evaluates per-unit expressions (for documents that show one unit's numbers)
+through sympy's lambdify (on expressions symbp derived, never on user text), on the whole batch.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import sympy as sp
 
 from ..activations import numeric_namespace
 from ..network import Example
+from . import batch
 
 
 def evaluate_exprs(exprs: Sequence[sp.Expr], env: dict[sp.Symbol, object], m: int) -> list:
@@ -40,8 +42,29 @@ class WorkedExample:
     params: dict[str, np.ndarray]
     learning_rate: float
     single: bool
-    values: dict[sp.Symbol, np.ndarray]
-    param_gradients: dict[sp.Symbol, float]
+    derivation: object
+    inputs: np.ndarray
+    targets: np.ndarray
+
+    @cached_property
+    def values(self) -> dict[sp.Symbol, object]:
+        """Each per-unit symbol's value: (m,) arrays for samples, numbers for parameters."""
+        d = self.derivation
+        env: dict[sp.Symbol, object] = {}
+        env.update((s, self.inputs[:, k]) for k, s in enumerate(d.inputs))
+        env.update((s, self.targets[:, j]) for j, s in enumerate(d.targets))
+        env.update((s, float(self.params[key][idx])) for s, (key, idx) in d.param_index.items())
+        for lf, ds in zip(d.layers, d.delta_symbols):
+            for name, syms in ((f"z{lf.index}", lf.z), (f"a{lf.index}", lf.a)):
+                env.update((s, self.forward[name][:, j]) for j, s in enumerate(syms))
+            env.update((s, self.deltas[f"delta{lf.index}"][:, j]) for j, s in enumerate(ds))
+        return env
+
+    @cached_property
+    def param_gradients(self) -> dict[sp.Symbol, float]:
+        """Each parameter symbol's batch-mean gradient."""
+        d = self.derivation
+        return {s: float(self.gradients[key][idx]) for s, (key, idx) in d.param_index.items()}
 
     def as_json(self) -> dict:
         """Nested lists shaped like the example's x (one sample: vectors)."""
@@ -61,40 +84,20 @@ class WorkedExample:
 
 
 def run(d, example: Example) -> WorkedExample:
-    """Forward pass, deltas, batch-mean gradients and one SGD step for derivation `d`."""
+    """Forward pass, deltas, batch-mean gradients and one SGD step, from the layer rules."""
     X, Y = example.X, example.Y
-    m = X.shape[0]
-    env: dict[sp.Symbol, object] = {}
-    for k, s in enumerate(d.inputs):
-        env[s] = X[:, k]
-    for j, s in enumerate(d.targets):
-        env[s] = Y[:, j]
-    for s, (key, idx) in d.param_index.items():
-        env[s] = float(example.params[key][idx])
+    one = batch.run(d.rules, d.net, example.params, X, Y)
     forward, deltas = {}, {}
-    for lf in d.layers:
-        env.update(zip(lf.z, evaluate_exprs(lf.z_def, env, m)))
-        env.update(zip(lf.a, evaluate_exprs(lf.a_def, env, m)))
-        forward[f"z{lf.index}"] = np.stack([env[s] for s in lf.z], axis=1)
-        forward[f"a{lf.index}"] = np.stack([env[s] for s in lf.a], axis=1)
-    for lf, lb, ds in reversed(list(zip(d.layers, d.backward, d.delta_symbols))):
-        env.update(zip(ds, evaluate_exprs(lb.delta, env, m)))
-        deltas[f"delta{lf.index}"] = np.stack([env[s] for s in ds], axis=1)
-    deltas = dict(sorted(deltas.items(), key=lambda kv: int(kv[0][5:])))
-    (cost,) = evaluate_exprs([d.logit_cost], env, m)
-    grads = {key: np.zeros_like(v, dtype=float) for key, v in example.params.items()}
-    exprs = list(d.gradients.values())
-    per_param = {}
-    for s, v in zip(d.gradients, evaluate_exprs(exprs, env, m)):
-        key, idx = d.param_index[s]
-        per_param[s] = float(v.mean())
-        grads[key][idx] = per_param[s]
+    for l, (Z, A, D) in enumerate(zip(one.Z, one.A, one.D), start=1):
+        forward[f"z{l}"], forward[f"a{l}"] = Z, A
+        deltas[f"delta{l}"] = D
+    grads = {key: np.asarray(one.gradients[key], dtype=float) for key in example.params}
     updated = {}
     for key, v in example.params.items():
         frozen = key.startswith("b") and not example.train_bias
         updated[key] = v.copy() if frozen else v - example.learning_rate * grads[key]
     return WorkedExample(
-        float(cost.mean()),
+        float(np.mean(one.costs)),
         forward,
         deltas,
         grads,
@@ -102,6 +105,7 @@ def run(d, example: Example) -> WorkedExample:
         {k: v.copy() for k, v in example.params.items()},
         example.learning_rate,
         example.single,
-        env,
-        per_param,
+        d,
+        X,
+        Y,
     )

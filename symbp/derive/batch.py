@@ -1,0 +1,85 @@
+"""One forward and backward pass over a batch, computed from the layer rules (layer.py) alone.
+
+Per layer: z, a, the upstream gradient g, delta, and the batch-mean gradients of W and b, each
+the value of the rule's derived right-hand side (tensor.Evaluator). The cost is evaluated in
+the pre-activations z^L (log of sigmoid through softplus, log of softmax through log-sum-exp).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from .. import activations, losses
+from . import layer as R
+from .tensor import Evaluator
+
+
+@dataclass
+class Pass:
+    """Arrays of one pass: per layer Z, A, D (rows are samples), the per-sample costs, grads."""
+
+    Z: list
+    A: list
+    D: list
+    costs: object
+    gradients: dict[str, object]
+
+
+def cost_form(rule: R.LayerRule, loss_name: str) -> sp.Expr:
+    """The per-sample cost C_s in z[s, p]: finite wherever float64 can represent the answer."""
+    term = losses.get(loss_name).cost([R.a[R.s, R.p]], [R.y[R.s, R.p]])
+    out = rule.a.rhs.xreplace({R.j: R.p})
+    per_unit = term.xreplace({R.a[R.s, R.p]: out})
+    if rule.activation.elementwise:
+        per_unit = activations.logit_form(per_unit)
+    else:
+        per_unit = sp.expand_log(per_unit, force=True)
+    return sp.Sum(per_unit, (R.p, 1, R.n))
+
+
+def run(rules: list[R.LayerRule], net, params: dict, X, Y, make=Evaluator) -> Pass:
+    """Forward pass, deltas and batch-mean gradients of `params` on rows X, Y;
+    `make(env)` builds the evaluator (NumPy floats by default)."""
+    m = X.shape[0]
+    Z, A = [], []
+    prev = X
+    for l, (rule, layer) in enumerate(zip(rules, net.layers), start=1):
+        env = {R.W: params[f"W{l}"], R.a_prev: prev}
+        if rule.bias_mode == "per_unit":
+            env[R.b] = params[f"b{l}"]
+        elif rule.bias_mode == "shared":
+            env[R.beta] = np.asarray(params[f"b{l}"]).reshape(())[()]
+        if layer.alpha is not None:
+            env[R.alpha] = layer.alpha
+        ev = make(env)
+        Z.append(ev(rule.z.rhs, (R.s, R.j)))
+        env[R.z] = Z[-1]
+        A.append(ev(rule.a.rhs, (R.s, R.j)))
+        prev = A[-1]
+    D = [None] * len(rules)
+    for pos in range(len(rules) - 1, -1, -1):
+        rule, layer = rules[pos], net.layers[pos]
+        env = {R.z: Z[pos], R.a: A[pos], R.y: Y, R.alpha: layer.alpha}
+        if pos < len(rules) - 1:
+            env.update({R.W_next: params[f"W{pos + 2}"], R.delta_next: D[pos + 1]})
+            ev = make(env)
+            env[R.g] = ev(rules[pos].upstream.rhs, (R.s, R.j))
+        ev = make(env)
+        D[pos] = ev(rule.delta.rhs, (R.s, R.j))
+    grads = {}
+    for pos, rule in enumerate(rules):
+        env = {R.delta: D[pos], R.a_prev: A[pos - 1] if pos else X, R.m: m}
+        ev = make(env)
+        grads[f"W{pos + 1}"] = ev(rule.grad_w.rhs, (R.j, R.k))
+        if rule.grad_b is not None:
+            shape = (R.j,) if rule.bias_mode == "per_unit" else ()
+            grads[f"b{pos + 1}"] = np.reshape(
+                ev(rule.grad_b.rhs, shape), np.shape(params[f"b{pos + 1}"])
+            )
+    out = rules[-1]
+    env = {R.z: Z[-1], R.y: Y, R.alpha: net.layers[-1].alpha}
+    costs = make(env)(cost_form(out, net.loss), (R.s,))
+    return Pass(Z, A, D, costs, grads)
