@@ -188,7 +188,7 @@ def _mp_functions() -> dict:
     for entry in activations.REGISTRY.values():
         if not entry.elementwise:
             continue
-        args = [z, alpha] if entry.takes_alpha else [z]
+        args = [z, alpha] if entry.params else [z]
         f = sp.lambdify(args, entry.cls.definition(*args), modules="mpmath")
         table[entry.cls.__name__] = np.frompyfunc(f, len(args), 1)
     table.update(
@@ -211,14 +211,11 @@ def _mp(value) -> np.ndarray:
 
 class _MpEvaluator(Evaluator):
     def __init__(self, env: dict, at=None):
-        super().__init__(env, _FUNCTIONS, _mp_logsumexp, _mp_number, at)
+        super().__init__(env, _mp_functions(), _mp_logsumexp, _mp_number, at)
 
 
 def _mp_number(e: sp.Number) -> mpmath.mpf:
     return mpmath.mpf(int(e.p)) / int(e.q) if e.is_Rational else mpmath.mpf(e.evalf(DIGITS))
-
-
-_FUNCTIONS = _mp_functions()
 
 
 def spot_check(d, seed: int = 0) -> list[Obligation]:
