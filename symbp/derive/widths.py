@@ -125,6 +125,9 @@ def _symbolic(env: dict, alpha) -> Evaluator:
     functions.update(
         exp=_elementwise(sp.exp), log=_elementwise(sp.log), Heaviside=_elementwise(sp.Heaviside)
     )
+    functions.update(
+        {f.__name__: _elementwise(f) for f in (activations.NormalCdf, activations.NormalPdf)}
+    )
     return Evaluator({**env, R.alpha: alpha}, functions, number=sp.sympify)
 
 
@@ -193,6 +196,8 @@ def _mp_functions() -> dict:
         table[entry.cls.__name__] = np.frompyfunc(f, len(args), 1)
     table.update(
         exp=vec(mpmath.exp),
+        NormalCdf=vec(mpmath.ncdf),
+        NormalPdf=vec(mpmath.npdf),
         log=vec(mpmath.log),
         Heaviside=np.frompyfunc(lambda v, h0=0: mpmath.mpf(1 if v > 0 else 0), 2, 1),
     )
