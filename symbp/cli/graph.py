@@ -33,6 +33,8 @@ def run(args: argparse.Namespace) -> int:
     from ..graph.document import documents
     from ..render import tex
 
+    if args.output is not None:
+        files.check_folder(args.output)
     g = graph.build(args.expr, graph.parse_at(args.at))
     docs = {}
     if args.output is not None:
