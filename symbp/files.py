@@ -27,6 +27,8 @@ def _kind(mode: int) -> str:
         return "a device"
     if stat.S_ISSOCK(mode):
         return "a socket"
+    if stat.S_ISREG(mode):
+        return "a file"
     return "not a regular file"
 
 
@@ -120,6 +122,20 @@ def check_target(path: str) -> None:
         raise SymbpError(f"{parent}: is not a folder (in the output path {path})")
 
 
+def check_folder(folder: str) -> None:
+    """Raise SymbpError unless `folder` is, or can become, a folder (checked before any work)."""
+    if not folder:
+        raise SymbpError("the output folder name is empty; give a folder (default: output)")
+    try:
+        info = os.stat(folder)
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        raise SymbpError(_os_reason(folder, e).replace("cannot read", "cannot write")) from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise SymbpError(f"{folder}: is {_kind(info.st_mode)}, not a folder; give a folder")
+
+
 def check_distinct(named: dict[str, str | None]) -> None:
     """Raise SymbpError when two options (option -> path) name the same file."""
     seen: dict[str, str] = {}
@@ -136,8 +152,7 @@ def check_distinct(named: dict[str, str | None]) -> None:
 
 def inside(folder: str, names: dict[str, str | bytes]) -> dict[str, str | bytes]:
     """{path in `folder`: data}; SymbpError if a name would leave the folder."""
-    if not folder:
-        raise SymbpError("the output folder name is empty; give a folder (default: output)")
+    check_folder(folder)
     root = os.path.realpath(folder)
     out = {}
     for name, data in names.items():

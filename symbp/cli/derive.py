@@ -70,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
     from .. import render
     from ..derive import derive
 
+    files.check_folder(args.output)
     if args.view == "graph":
         return _graph_view(args)
     if args.bundled and args.spec is not None:

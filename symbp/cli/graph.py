@@ -34,6 +34,8 @@ def run(args: argparse.Namespace) -> int:
     from ..graph.document import documents
     from ..render import tex
 
+    if args.output is not None:
+        files.check_folder(args.output)
     try:
         at = graph.parse_at(args.at)
     except ClaimError as e:

@@ -110,17 +110,18 @@ def run(args: argparse.Namespace) -> int:
     model = compile_model(net)
     start = net.example.params if args.from_example else model.init_params(args.seed)
     try:
-        params, history = train(
-            model,
-            start,
-            X,
-            Y,
-            epochs=args.epochs,
-            learning_rate=lr,
-            batch_size=args.batch_size,
-            seed=args.seed,
-            progress=_bar(args.epochs),
-        )
+        with np.errstate(all="ignore"):  # a diverging run is reported below, not warned about
+            params, history = train(
+                model,
+                start,
+                X,
+                Y,
+                epochs=args.epochs,
+                learning_rate=lr,
+                batch_size=args.batch_size,
+                seed=args.seed,
+                progress=_bar(args.epochs),
+            )
     except _Diverged as e:
         print(
             f"symbp: training diverged at epoch {e.epoch} (loss {e.loss:.6g}, learning rate "

@@ -60,9 +60,7 @@ def _fenced(what: str):
         raise SymbpError(
             f"{what} called sys.exit({e.code!r}); a gradient function must return its gradients"
         ) from None
-    except KeyboardInterrupt:
-        raise
-    except SymbpError:
+    except (KeyboardInterrupt, Exception):  # an Exception of the user's is already a SymbpError
         raise
     except BaseException as e:  # the user's code escaped with something that is not an Exception
         raise SymbpError(f"{what} raised {type(e).__name__}: {e}") from None

@@ -218,3 +218,28 @@ def test_an_empty_output_name_is_refused(tmp_path, capsys, monkeypatch, argv):
     monkeypatch.chdir(tmp_path)
     refused(capsys, argv, "empty")
     assert files_under(tmp_path) == set()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["derive", "mazur", "-o", "{t}/afile"],
+        ["derive", "mazur", "--view", "graph", "-o", "{t}/afile"],
+        ["graph", "x", "--at", "x=1", "-o", "{t}/afile"],
+        ["derive", "mazur", "-o", "/dev/full"],
+    ],
+    ids=["derive", "graph-view", "graph", "device"],
+)
+def test_an_output_folder_that_is_a_file_is_refused_before_any_work(
+    tmp_path, capsys, monkeypatch, argv
+):
+    import importlib
+
+    def work(*args, **kwargs):
+        raise AssertionError("work began before the output folder was checked")
+
+    monkeypatch.setattr(importlib.import_module("symbp.derive"), "derive", work)
+    monkeypatch.setattr(importlib.import_module("symbp.graph"), "build", work)
+    (tmp_path / "afile").write_text("keep")
+    refused(capsys, [a.replace("{t}", str(tmp_path)) for a in argv], "not a folder")
+    assert (tmp_path / "afile").read_text() == "keep"
