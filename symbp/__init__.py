@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from . import _loading  # noqa: F401  (first: Ctrl-C while the package loads)
 from . import spec as _spec
 from .compile import compile
 from .derive import Derivation, derive

@@ -117,6 +117,12 @@ def _silence_stdout() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (see `symbp --help`)."""
+    import signal
+
+    from .. import _loading
+
+    if signal.getsignal(signal.SIGINT) is _loading._interrupted:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # see symbp/_loading.py
     try:
         return _main(argv)
     except KeyboardInterrupt:

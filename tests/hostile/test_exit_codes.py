@@ -223,3 +223,24 @@ def test_every_command_has_a_description_in_its_help(capsys, command):
     out = capsys.readouterr().out
     description = out.split("\n\n")[1]
     assert len(description) > 40 and not description.startswith(("positional", "options"))
+
+
+def test_ctrl_c_while_the_package_loads_under_the_symbp_command_is_130_one_line():
+    # The console script's argv[0] is .../symbp: an interrupt during `import symbp` (seconds of
+    # sympy) gets one line and 130, not a traceback. Sent here right after the import.
+    code = (
+        "import os, signal, sys; sys.argv = ['/usr/bin/symbp']; import symbp; "
+        "os.kill(os.getpid(), signal.SIGINT); import time; time.sleep(5); print('not reached')"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
+    assert p.returncode == 130
+    assert p.stderr.decode().splitlines() == ["symbp: interrupted; nothing was written"]
+    assert b"not reached" not in p.stdout
+
+
+def test_the_package_leaves_ctrl_c_alone_for_library_users():
+    code = (
+        "import signal, symbp; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
+    assert p.stdout.decode().strip() == "True"
