@@ -12,6 +12,7 @@ import sympy as sp
 
 from .. import activations, losses
 from ..errors import SymbpError
+from ..keys import ParamKey
 from ..network import Network
 from ..notation import Notation
 from . import example as _example
@@ -132,15 +133,15 @@ class Derivation:
     @cached_property
     def _per_parameter(self) -> tuple[dict, dict]:
         gradients: dict[sp.Symbol, sp.Expr] = {}
-        index: dict[sp.Symbol, tuple[str, tuple[int, ...]]] = {}
+        index: dict[sp.Symbol, tuple[ParamKey, tuple[int, ...]]] = {}
         for lf, lb in zip(self.layers, self.backward):
             for j, row in enumerate(lf.weights):
                 for k, w in enumerate(row):
                     gradients[w] = lb.grad_w[j][k]
-                    index[w] = (f"W{lf.index}", (j, k))
+                    index[w] = (ParamKey.weight(lf.index), (j, k))
             for j, b in enumerate(lf.biases):
                 gradients[b] = lb.grad_b[j]
-                index[b] = (f"b{lf.index}", () if lf.bias_mode == "shared" else (j,))
+                index[b] = (ParamKey.bias(lf.index), lf.bias_mode.index(j))
         return gradients, index
 
     @property

@@ -101,12 +101,6 @@ def backward(
         ds = delta_syms[pos]
         prev = layers[pos - 1].a if pos > 0 else inputs
         lb.grad_w = [[ds[j] * prev[k] for k in range(len(prev))] for j in range(n)]
-        lb.grad_b = (
-            [ds[j] for j in range(n)]
-            if lf.bias_mode == "per_unit"
-            else [sp.Add(*ds)]
-            if lf.bias_mode == "shared"
-            else []
-        )
+        lb.grad_b = lf.bias_mode.gradients(ds)
         out[pos] = lb
     return out

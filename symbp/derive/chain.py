@@ -54,10 +54,10 @@ def chains(
         for j, row in enumerate(lf.weights):
             for k, w in enumerate(row):
                 out[w] = Chain(w, (_to_z(cost, lf, lb, j) + (Factor(lf.z[j], w, prev[k]),),))
-        if lf.bias_mode == "per_unit":
+        if lf.bias_mode.per_unit:
             for j, b in enumerate(lf.biases):
                 out[b] = Chain(b, (_to_z(cost, lf, lb, j) + (Factor(lf.z[j], b, sp.S.One),),))
-        elif lf.bias_mode == "shared":
+        elif lf.bias_mode.shared:
             b = lf.biases[0]
             out[b] = Chain(
                 b,

@@ -16,6 +16,7 @@ from functools import lru_cache
 import sympy as sp
 
 from .. import activations, losses
+from ..keys import BiasMode
 from .general import Equation
 
 s, j, k, p, q = sp.symbols("s j k p q", integer=True, positive=True)
@@ -28,6 +29,7 @@ delta, delta_next = sp.IndexedBase("delta"), sp.IndexedBase("delta_next")
 beta = sp.Symbol("b")  # a shared bias
 alpha = sp.Symbol("alpha", positive=True)
 C = sp.Symbol("C")
+BIAS = {BiasMode.PER_UNIT: b[j], BiasMode.SHARED: beta}  # unit j's bias parameter, if any
 SUM_Y = sp.Sum(y[s, p], (p, 1, n))  # the identity sum_j y_j = 1 (cross-entropy targets)
 
 
@@ -36,7 +38,7 @@ class LayerRule:
     """One layer's forward definitions and BP1/BP2 (delta), BP3 and BP4 at symbolic widths."""
 
     activation: activations.Activation
-    bias_mode: str
+    bias_mode: BiasMode
     output: bool
     z: Equation
     a: Equation
@@ -71,18 +73,13 @@ def _d(num: sp.Expr, den: sp.Expr) -> sp.Derivative:
     return sp.Derivative(num, den, evaluate=False)
 
 
-def _bias(mode: str) -> sp.Expr:
-    return {"per_unit": b[j], "shared": beta, "none": sp.Integer(0)}[mode]
-
-
 def _outputs(entry: activations.Activation, z_of):
     """a[s, i] as a function of the index i: the activation applied to z (softmax: exp / sum)."""
     if not entry.elementwise:
         total = sp.Sum(sp.exp(z[s, q]), (q, 1, n))
         return lambda i: sp.exp(z_of(i)) / total
-    if entry.takes_alpha:
-        return lambda i: entry.cls(z_of(i), alpha)
-    return lambda i: entry.cls(z_of(i))
+    params = (alpha,) * len(entry.params)
+    return lambda i: entry.apply(z_of(i), *params)
 
 
 def _in_outputs(e: sp.Expr, entry: activations.Activation) -> sp.Expr:
@@ -123,10 +120,11 @@ def _shortest(*forms: sp.Expr) -> sp.Expr:
 
 
 @lru_cache(maxsize=None)
-def layer_rule(entry_name: str, bias_mode: str, loss_name: str | None) -> LayerRule:
+def layer_rule(entry_name: str, bias_mode: BiasMode | str, loss_name: str | None) -> LayerRule:
     """The rule of a layer with this activation and bias; `loss_name` for the output layer."""
     entry = activations.get(entry_name)
-    z_def = sp.Sum(W[j, p] * a_prev[s, p], (p, 1, n_prev)) + _bias(bias_mode)
+    bias_mode = BiasMode(bias_mode)
+    z_def = sp.Sum(W[j, p] * a_prev[s, p], (p, 1, n_prev)) + BIAS.get(bias_mode, sp.Integer(0))
     out = _outputs(entry, lambda i: z[s, i])
     a_def = Equation(a[s, j], out(j))
     identities: list[str] = []
@@ -156,9 +154,9 @@ def layer_rule(entry_name: str, bias_mode: str, loss_name: str | None) -> LayerR
     z_batch = sp.Sum(sp.Sum(delta[s, q] * z_def.xreplace({j: q}), (q, 1, n)), (s, 1, m)) / m
     grad_w = Equation(_d(C, W[j, k]), _collapse_nested(sp.diff(z_batch, W[j, k])))
     grad_b = None
-    if bias_mode == "per_unit":
+    if bias_mode.per_unit:
         grad_b = Equation(_d(C, b[j]), _collapse_nested(sp.diff(z_batch, b[j])))
-    elif bias_mode == "shared":
+    elif bias_mode.shared:
         grad_b = Equation(_d(C, beta), sp.diff(z_batch, beta).doit())
     return LayerRule(
         entry,
