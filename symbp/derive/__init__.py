@@ -52,7 +52,7 @@ class CheckReport:
     parameters: list[_proof.ParameterProof]
     activations: list[activations.DerivativeProof]
     general: list[InstanceProof]
-    identities: list[str]
+    identities: list[sp.Eq]
     seconds: float
     scope: str = "this network"
     obligations: list[_widths.Obligation] = field(default_factory=list)
@@ -171,7 +171,7 @@ class Derivation:
         return list(self.gradients)
 
     @property
-    def identities(self) -> list[str]:
+    def identities(self) -> list[sp.Eq]:
         return [i for lb in self.backward for i in lb.identities]
 
     @cached_property
@@ -252,7 +252,7 @@ class Derivation:
         obligations = rules + _widths.prove_instances(small)
         reduced = small._check_parameters(progress)
         obligations += _widths.spot_check(self)
-        identities = sorted({i for r in self.rules for i in r.identities})
+        identities = list(dict.fromkeys(i for r in self.rules for i in r.identities))
         seconds = time.perf_counter() - start
         return CheckReport([], [], [], identities, seconds, "every width", obligations, reduced)
 

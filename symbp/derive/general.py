@@ -23,6 +23,8 @@ y = sp.IndexedBase("y")
 delta = sp.IndexedBase("delta")
 sigma = sp.Function("sigma")
 C = sp.Symbol("C")
+# The identity cross-entropy's targets satisfy, which the derivation may use.
+TARGETS_SUM_TO_ONE = sp.Eq(sp.Sum(y[j], (j, 1, n[L])), 1)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import sympy as sp
 
 from .. import activations, losses
 from ..keys import BiasMode
-from .general import Equation
+from .general import TARGETS_SUM_TO_ONE, Equation
 
 s, j, k, p, q = sp.symbols("s j k p q", integer=True, positive=True)
 m = sp.Symbol("m", integer=True, positive=True)
@@ -30,7 +30,7 @@ beta = sp.Symbol("b")  # a shared bias
 alpha = sp.Symbol("alpha", positive=True)
 C = sp.Symbol("C")
 BIAS = {BiasMode.PER_UNIT: b[j], BiasMode.SHARED: beta}  # unit j's bias parameter, if any
-SUM_Y = sp.Sum(y[s, p], (p, 1, n))  # the identity sum_j y_j = 1 (cross-entropy targets)
+SUM_Y = sp.Sum(y[s, p], (p, 1, n))  # sum_j y_j, which TARGETS_SUM_TO_ONE sets to 1
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class LayerRule:
     delta: Equation
     grad_b: Equation | None
     grad_w: Equation
-    identities: tuple[str, ...]
+    identities: tuple[sp.Eq, ...]
 
 
 def _collapse(e: sp.Expr) -> sp.Expr:
@@ -127,7 +127,7 @@ def layer_rule(entry_name: str, bias_mode: BiasMode | str, loss_name: str | None
     z_def = sp.Sum(W[j, p] * a_prev[s, p], (p, 1, n_prev)) + BIAS.get(bias_mode, sp.Integer(0))
     out = _outputs(entry, lambda i: z[s, i])
     a_def = Equation(a[s, j], out(j))
-    identities: list[str] = []
+    identities: list[sp.Eq] = []
     if loss_name is None:
         next_z = sp.Sum(W_next[q, p] * a[s, p], (p, 1, n)) + sp.Symbol("b_next")
         raw_g = _collapse(sp.diff(sp.Sum(delta_next[s, q] * next_z, (q, 1, n_next)), a[s, j]))
@@ -148,7 +148,7 @@ def layer_rule(entry_name: str, bias_mode: BiasMode | str, loss_name: str | None
         else:
             best = sp.factor_terms(_pull_constants(best))
         if best.has(SUM_Y):
-            best, identities = sp.factor_terms(best.xreplace({SUM_Y: 1})), [r"\sum_j y_j = 1"]
+            best, identities = sp.factor_terms(best.xreplace({SUM_Y: 1})), [TARGETS_SUM_TO_ONE]
     delta_def = Equation(delta[s, j], best, (raw,))
     # dC/dparam = (1/m) sum_s sum_q delta[s, q] dz[s, q]/dparam: BP3 and BP4 by sympy.
     z_batch = sp.Sum(sp.Sum(delta[s, q] * z_def.xreplace({j: q}), (q, 1, n)), (s, 1, m)) / m
