@@ -11,7 +11,7 @@ layer's outputs; `steps` keep sympy's raw derivative.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, singledispatch
 
 import sympy as sp
 
@@ -73,22 +73,32 @@ def _d(num: sp.Expr, den: sp.Expr) -> sp.Derivative:
     return sp.Derivative(num, den, evaluate=False)
 
 
+@singledispatch
 def _outputs(entry: activations.Activation, z_of):
-    """a[s, i] as a function of the index i: the activation applied to z (softmax: exp / sum)."""
-    if not entry.elementwise:
-        total = sp.Sum(sp.exp(z[s, q]), (q, 1, n))
-        return lambda i: sp.exp(z_of(i)) / total
+    """a[s, i] as a function of the index i: the activation applied to z."""
     params = (alpha,) * len(entry.params)
     return lambda i: entry.apply(z_of(i), *params)
 
 
-def _in_outputs(e: sp.Expr, entry: activations.Activation) -> sp.Expr:
-    """Write act(z[s, i]) as a[s, i] (softmax: exp(z[s, i]) / sum_q exp(z[s, q]))."""
-    if entry.elementwise:
-        return e.replace(
-            lambda x: isinstance(x, entry.cls) and isinstance(x.args[0], sp.Indexed),
-            lambda x: a[x.args[0].indices],
-        )
+@_outputs.register(activations.VectorActivation)
+def _(entry, z_of):
+    """softmax: exp(z_i) / sum_q exp(z_q)."""
+    total = sp.Sum(sp.exp(z[s, q]), (q, 1, n))
+    return lambda i: sp.exp(z_of(i)) / total
+
+
+@singledispatch
+def _in_outputs(entry: activations.Activation, e: sp.Expr) -> sp.Expr:
+    """Write act(z[s, i]) as a[s, i]."""
+    return e.replace(
+        lambda x: isinstance(x, entry.cls) and isinstance(x.args[0], sp.Indexed),
+        lambda x: a[x.args[0].indices],
+    )
+
+
+@_in_outputs.register(activations.VectorActivation)
+def _(entry, e: sp.Expr) -> sp.Expr:
+    """softmax: exp(z[s, i]) / sum_q exp(z[s, q]) written a[s, i]."""
     total = sp.Sum(sp.exp(z[s, q]), (q, 1, n))
     S = sp.Dummy("S")
     e = e.xreplace({total: S})
@@ -119,6 +129,18 @@ def _shortest(*forms: sp.Expr) -> sp.Expr:
     return min(forms, key=lambda f: sp.count_ops(f))
 
 
+@singledispatch
+def _output_simplified(entry: activations.Activation, delta: sp.Expr) -> sp.Expr:
+    """The output layer's delta, simplified: the shorter of it and its cancelled form."""
+    return _shortest(delta, sp.factor(sp.cancel(delta)))
+
+
+@_output_simplified.register(activations.VectorActivation)
+def _(entry, delta: sp.Expr) -> sp.Expr:
+    """softmax: the factors free of the summation index pulled out of the sums."""
+    return sp.factor_terms(_pull_constants(delta))
+
+
 @lru_cache(maxsize=None)
 def layer_rule(entry_name: str, bias_mode: BiasMode | str, loss_name: str | None) -> LayerRule:
     """The rule of a layer with this activation and bias; `loss_name` for the output layer."""
@@ -141,12 +163,9 @@ def layer_rule(entry_name: str, bias_mode: BiasMode | str, loss_name: str | None
         upstream = Equation(g[s, j], raw_g, (raw_g,))
         jvp = cost.xreplace({a[s, p]: out(p)})
     raw = _collapse(sp.diff(jvp, z[s, j]))
-    best = _in_outputs(raw, entry)
+    best = _in_outputs(entry, raw)
     if loss_name is not None:
-        if entry.elementwise:
-            best = _shortest(best, sp.factor(sp.cancel(best)))
-        else:
-            best = sp.factor_terms(_pull_constants(best))
+        best = _output_simplified(entry, best)
         if best.has(SUM_Y):
             best, identities = sp.factor_terms(best.xreplace({SUM_Y: 1})), [TARGETS_SUM_TO_ONE]
     delta_def = Equation(delta[s, j], best, (raw,))
