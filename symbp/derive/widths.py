@@ -116,6 +116,9 @@ def reduced(net: Network) -> Network:
     return Network(min(net.inputs, REDUCED_WIDTH), layers, net.loss, net.notation, net.name)
 
 
+SPECIALS = (activations.NormalCdf, activations.NormalPdf)  # functions derivatives may bring in
+
+
 def _elementwise(f):
     return lambda *xs: np.frompyfunc(f, len(xs), 1)(*xs)
 
@@ -126,6 +129,7 @@ def _symbolic(env: dict, alpha) -> Evaluator:
     functions.update(
         exp=_elementwise(sp.exp), log=_elementwise(sp.log), Heaviside=_elementwise(sp.Heaviside)
     )
+    functions.update({f.__name__: _elementwise(f) for f in SPECIALS})
     return Evaluator({**env, R.alpha: alpha}, functions, number=sp.sympify)
 
 
@@ -192,6 +196,8 @@ def _mp_functions() -> dict:
         args = [z, alpha][: 1 + len(entry.params)]
         f = sp.lambdify(args, entry.cls.definition(*args), modules="mpmath")
         table[entry.cls.__name__] = np.frompyfunc(f, len(args), 1)
+    for special in SPECIALS:
+        table[special.__name__] = vec(sp.lambdify([z], special.definition(z), modules="mpmath"))
     table.update(
         exp=vec(mpmath.exp),
         log=vec(mpmath.log),
