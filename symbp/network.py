@@ -13,8 +13,8 @@ import numpy as np
 
 from . import activations, losses, notation
 from .errors import SpecError
+from .keys import BiasMode, ParamKey
 
-BIAS_MODES = ("per_unit", "shared", "none")
 MAX_MAGNITUDE = 1e6  # example values beyond this are typos, and would overflow deep products
 
 
@@ -32,7 +32,7 @@ class Layer:
 
     units: int
     activation: str = "sigmoid"
-    bias: str = "per_unit"
+    bias: BiasMode | str = BiasMode.PER_UNIT
     alpha: float | None = None
 
     def __post_init__(self):
@@ -50,10 +50,10 @@ class Layer:
                 "it 2 or more units",
                 "units",
             )
-        if self.bias not in BIAS_MODES:
-            raise SpecError(
-                f"unknown bias mode {self.bias!r} (known: {', '.join(BIAS_MODES)})", "bias"
-            )
+        if self.bias not in tuple(BiasMode):
+            known = ", ".join(BiasMode)
+            raise SpecError(f"unknown bias mode {self.bias!r} (known: {known})", "bias")
+        object.__setattr__(self, "bias", BiasMode(self.bias))
         if entry.params:
             (param,) = entry.params
             object.__setattr__(self, "alpha", param.check(self.alpha))
@@ -77,6 +77,10 @@ class Example:
     learning_rate: float = 0.1
     train_bias: bool = True
     single: bool = True
+
+    def __post_init__(self):
+        keyed = {ParamKey.parse(k): v for k, v in self.params.items()}
+        object.__setattr__(self, "params", keyed)
 
     @property
     def X(self) -> np.ndarray:
@@ -115,16 +119,15 @@ def _rows(value, width: int, key: str) -> tuple[tuple[tuple[float, ...], ...], b
     return tuple(out), single
 
 
-def parameter_shapes(inputs: int, layers: tuple[Layer, ...]) -> dict[str, tuple[int, ...]]:
+def parameter_shapes(inputs: int, layers: tuple[Layer, ...]) -> dict[ParamKey, tuple[int, ...]]:
     """Return the shape of every parameter array, keyed W1, b1, W2, ... as in the spec."""
-    shapes: dict[str, tuple[int, ...]] = {}
+    shapes: dict[ParamKey, tuple[int, ...]] = {}
     prev = inputs
     for l, layer in enumerate(layers, start=1):
-        shapes[f"W{l}"] = (layer.units, prev)
-        if layer.bias == "per_unit":
-            shapes[f"b{l}"] = (layer.units,)
-        elif layer.bias == "shared":
-            shapes[f"b{l}"] = ()
+        shapes[ParamKey.weight(l)] = (layer.units, prev)
+        shape = layer.bias.shape(layer.units)
+        if shape is not None:
+            shapes[ParamKey.bias(l)] = shape
         prev = layer.units
     return shapes
 
@@ -228,7 +231,7 @@ class Network:
         return (self.inputs, *(layer.units for layer in self.layers))
 
     @property
-    def bias_modes(self) -> tuple[str, ...]:
+    def bias_modes(self) -> tuple[BiasMode, ...]:
         return tuple(layer.bias for layer in self.layers)
 
     @property

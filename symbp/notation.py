@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from .errors import SpecError
+from .keys import BiasMode
 
 KNOWN = ("nielsen", "mazur")
 
@@ -25,7 +26,7 @@ class Notation:
 
     kind: str
     sizes: tuple[int, ...]
-    biases: tuple[str, ...]
+    biases: tuple[BiasMode, ...]
     tex: dict[sp.Symbol, str] = field(default_factory=dict)
     _cache: dict[str, sp.Symbol] = field(default_factory=dict)
 
@@ -96,7 +97,7 @@ class Notation:
         if self.mazur:
             n = 0
             for i in range(1, l):
-                n += {"shared": 1, "per_unit": self.sizes[i], "none": 0}[self.biases[i - 1]]
+                n += self.biases[i - 1].count(self.sizes[i])
             n += 1 if j is None else j
             return self._sym(f"b{n}", f"b_{{{n}}}")
         if j is None:

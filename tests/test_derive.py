@@ -15,6 +15,7 @@ from symbp.graph import build, parse_at
 from symbp.graph.layers import network_rules
 from symbp.kernels import _sigmoid
 from symbp.network import Layer, Network
+from symbp.render.printer import tex
 
 
 @pytest.mark.parametrize("name", list(activations.REGISTRY), ids=list(activations.REGISTRY))
@@ -85,7 +86,8 @@ def test_softmax_with_cross_entropy_gives_a_minus_y_using_sum_y_is_one():
     d = symbp.derive(symbp.load("softmax"))
     out = d.layers[-1]
     assert d.backward[-1].delta == [a - y for a, y in zip(out.a, d.targets)]
-    assert d.backward[-1].identities == [r"\sum_j y_j = 1"]
+    (identity,) = d.backward[-1].identities
+    assert identity.rhs == 1 and tex(identity, compact=True) == r"\sum_j y_j = 1"
 
 
 def test_squared_error_sigmoid_delta_is_written_in_the_layer_outputs():

@@ -11,7 +11,7 @@ from oracles import torch_gradients
 
 import symbp
 from symbp.derive import layer as R
-from symbp.derive.general import Equation
+from symbp.derive.general import TARGETS_SUM_TO_ONE, Equation
 from symbp.network import Layer, Network
 
 
@@ -40,7 +40,7 @@ def test_softmax_rule_is_the_jacobian_vector_product():
 def test_softmax_cross_entropy_output_delta_uses_targets_summing_to_one():
     rule = R.layer_rule("softmax", "per_unit", "cross_entropy")
     assert rule.delta.rhs == R.a[R.s, R.j] - R.y[R.s, R.j]
-    assert rule.identities == (r"\sum_j y_j = 1",)
+    assert rule.identities == (TARGETS_SUM_TO_ONE,)
 
 
 def test_batch_gradients_carry_one_over_m():

@@ -78,6 +78,13 @@ def test_printer_values_leading_negative_number_needs_no_brackets():
     assert tex(a, values={a: "-1"}) == "-1"
 
 
+def test_compact_printing_states_a_sum_by_its_index_alone():
+    y, j = G.y, G.j
+    assert tex(G.TARGETS_SUM_TO_ONE, compact=True) == r"\sum_j y_j = 1"
+    assert tex(G.TARGETS_SUM_TO_ONE) == r"\sum_{j=1}^{n_{L}} y_{j} = 1"
+    assert tex(sp.Sum(2 * y[j] + 1, (j, 1, 3)), compact=True) == r"\sum_j \left(2 y_j + 1\right)"
+
+
 def test_hadamard_product_prints_as_odot():
     bp2 = vector_forms().bp2[1]
     assert r"\odot" in tex(bp2) and r"^{T}" in tex(bp2)

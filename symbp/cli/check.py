@@ -29,6 +29,7 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..derive import derive
+    from ..render.printer import tex
 
     d = derive(common.load_spec(args.spec))
     estimate = d.estimated_check_seconds()
@@ -38,13 +39,14 @@ def run(args: argparse.Namespace) -> int:
             f"~{estimate:.0f} s, over the {LIMIT_SECONDS} s limit; pass --force to run it"
         )
     report = d.check(progress=common.progress("proving", "parameter"))
+    identities = [tex(i, compact=True) for i in report.identities]
     if args.json:
         data = {
             "ok": report.ok,
             "scope": report.scope,
             "counts": report.counts(),
             "seconds": round(report.seconds, 3),
-            "identities": report.identities,
+            "identities": identities,
             "activations": [
                 {"name": a.name, "ok": a.ok, "method": a.method} for a in report.activations
             ],
@@ -70,8 +72,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"d{cost}/d{p.param.name}: {verdict} ({p.method})")
     for o in report.obligations:
         print(f"{o.statement}: {'holds' if o.ok else 'DOES NOT HOLD'} ({o.method})")
-    if report.identities:
-        print("identities used: " + ", ".join(report.identities))
+    if identities:
+        print("identities used: " + ", ".join(identities))
     proofs = report.parameters or report.reduced.parameters
     failed = [p for p in proofs if not p.ok] + [o for o in report.obligations if not o.ok]
     sampled = sum(p.ok and p.probabilistic for p in proofs)

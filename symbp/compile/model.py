@@ -127,7 +127,7 @@ class Model:
         rng = np.random.default_rng(seed)
         out = {}
         for key, shape in self.shapes.items():
-            if key.startswith("W"):
+            if key.is_weight:
                 out[key] = rng.normal(0.0, 1.0 / np.sqrt(shape[1]), size=shape)
             else:
                 out[key] = np.zeros(shape)

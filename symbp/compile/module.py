@@ -139,7 +139,7 @@ def _dict_text(shapes: dict[str, tuple[int, ...]]) -> str:
 
 def trained_keys(d: Derivation, train_bias: bool) -> list[str]:
     """The parameter keys sgd_step updates: all, or the weights alone when biases are frozen."""
-    return [k for k in d.net.parameter_shapes() if train_bias or not k.startswith("b")]
+    return [k for k in d.net.parameter_shapes() if train_bias or k.is_weight]
 
 
 def source(

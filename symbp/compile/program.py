@@ -15,6 +15,7 @@ import sympy as sp
 from ..activations import ActivationBase, LogSoftmax
 from ..derive import Derivation
 from ..errors import SymbpError
+from ..keys import ParamKey
 from .printer import (
     MeanOuter,
     MeanRows,
@@ -89,10 +90,8 @@ class _Layer:
         self.maps = []
         for j in range(self.n):
             m = {lf.z[j]: self.Z, lf.a[j]: self.A, d.delta_symbols[pos][j]: self.D}
-            if lf.bias_mode == "per_unit":
-                m[lf.biases[j]] = self.b
-            elif lf.bias_mode == "shared":
-                m[lf.biases[0]] = self.b
+            if lf.biases:
+                m[lf.bias_of(j)] = self.b
             if pos == len(d.layers) - 1:
                 m[d.targets[j]] = Y
             if not lf.activation.elementwise:
@@ -220,19 +219,19 @@ def _backward(d: Derivation, layers: list[_Layer]) -> list[Step]:
 
 def _gradients(d: Derivation, layers: list[_Layer]) -> tuple[list[Step], dict[str, Step]]:
     """Batch-mean gradient steps, and the SGD update P - learning_rate * gradient of each key."""
-    by_key: dict[str, list[tuple[sp.Symbol, tuple[int, ...]]]] = {}
+    by_key: dict[ParamKey, list[tuple[sp.Symbol, tuple[int, ...]]]] = {}
     for p, (key, idx) in d.param_index.items():
         by_key.setdefault(key, []).append((p, idx))
     steps, updates = [], {}
     for key, entries in by_key.items():
-        l = int(key[1:])
+        l = key.layer
         L = layers[l - 1]
         ds = d.delta_symbols[l - 1]
         prev_syms = d.layers[l - 2].a if l > 1 else d.inputs
         prev = layers[l - 2].A if l > 1 else X
         for p, idx in entries:
             g = d.gradients[p]
-            if key[0] == "W":
+            if key.is_weight:
                 j, k = idx
                 _check(_is_product(g, ds[j], prev_syms[k]), f"dC/d{p.name} is not delta_j a_k")
             elif idx:
@@ -240,7 +239,7 @@ def _gradients(d: Derivation, layers: list[_Layer]) -> tuple[list[Step], dict[st
             else:
                 _check(g == sp.Add(*ds), f"dC/d{p.name} is not sum_j delta_j")
         P = array(key)
-        if key[0] == "W":
+        if key.is_weight:
             expr = MeanOuter(L.D, prev, M)
             update = P + ScaledOuter(L.D, prev, LR, M)
         else:

@@ -12,6 +12,7 @@ import sympy as sp
 
 from .. import activations, losses
 from ..errors import SymbpError
+from ..keys import ParamKey
 from ..network import Network
 from ..notation import Notation
 from . import example as _example
@@ -51,7 +52,7 @@ class CheckReport:
     parameters: list[_proof.ParameterProof]
     activations: list[activations.DerivativeProof]
     general: list[InstanceProof]
-    identities: list[str]
+    identities: list[sp.Eq]
     seconds: float
     scope: str = "this network"
     obligations: list[_widths.Obligation] = field(default_factory=list)
@@ -132,15 +133,15 @@ class Derivation:
     @cached_property
     def _per_parameter(self) -> tuple[dict, dict]:
         gradients: dict[sp.Symbol, sp.Expr] = {}
-        index: dict[sp.Symbol, tuple[str, tuple[int, ...]]] = {}
+        index: dict[sp.Symbol, tuple[ParamKey, tuple[int, ...]]] = {}
         for lf, lb in zip(self.layers, self.backward):
             for j, row in enumerate(lf.weights):
                 for k, w in enumerate(row):
                     gradients[w] = lb.grad_w[j][k]
-                    index[w] = (f"W{lf.index}", (j, k))
+                    index[w] = (ParamKey.weight(lf.index), (j, k))
             for j, b in enumerate(lf.biases):
                 gradients[b] = lb.grad_b[j]
-                index[b] = (f"b{lf.index}", () if lf.bias_mode == "shared" else (j,))
+                index[b] = (ParamKey.bias(lf.index), lf.bias_mode.index(j))
         return gradients, index
 
     @property
@@ -170,7 +171,7 @@ class Derivation:
         return list(self.gradients)
 
     @property
-    def identities(self) -> list[str]:
+    def identities(self) -> list[sp.Eq]:
         return [i for lb in self.backward for i in lb.identities]
 
     @cached_property
@@ -251,7 +252,7 @@ class Derivation:
         obligations = rules + _widths.prove_instances(small)
         reduced = small._check_parameters(progress)
         obligations += _widths.spot_check(self)
-        identities = sorted({i for r in self.rules for i in r.identities})
+        identities = list(dict.fromkeys(i for r in self.rules for i in r.identities))
         seconds = time.perf_counter() - start
         return CheckReport([], [], [], identities, seconds, "every width", obligations, reduced)
 

@@ -13,6 +13,7 @@ import numpy as np
 import sympy as sp
 
 from .. import activations, losses
+from ..keys import ParamKey
 from . import layer as R
 from .tensor import Evaluator
 
@@ -47,11 +48,11 @@ def run(rules: list[R.LayerRule], net, params: dict, X, Y, make=Evaluator) -> Pa
     Z, A = [], []
     prev = X
     for l, (rule, layer) in enumerate(zip(rules, net.layers), start=1):
-        env = {R.W: params[f"W{l}"], R.a_prev: prev}
-        if rule.bias_mode == "per_unit":
-            env[R.b] = params[f"b{l}"]
-        elif rule.bias_mode == "shared":
-            env[R.beta] = np.asarray(params[f"b{l}"]).reshape(())[()]
+        env = {R.W: params[ParamKey.weight(l)], R.a_prev: prev}
+        if rule.bias_mode.per_unit:
+            env[R.b] = params[ParamKey.bias(l)]
+        elif rule.bias_mode.shared:
+            env[R.beta] = np.asarray(params[ParamKey.bias(l)]).reshape(())[()]
         if layer.alpha is not None:
             env[R.alpha] = layer.alpha
         ev = make(env)
@@ -64,7 +65,7 @@ def run(rules: list[R.LayerRule], net, params: dict, X, Y, make=Evaluator) -> Pa
         rule, layer = rules[pos], net.layers[pos]
         env = {R.z: Z[pos], R.a: A[pos], R.y: Y, R.alpha: layer.alpha}
         if pos < len(rules) - 1:
-            env.update({R.W_next: params[f"W{pos + 2}"], R.delta_next: D[pos + 1]})
+            env.update({R.W_next: params[ParamKey.weight(pos + 2)], R.delta_next: D[pos + 1]})
             ev = make(env)
             env[R.g] = ev(rules[pos].upstream.rhs, (R.s, R.j))
         ev = make(env)
@@ -73,12 +74,11 @@ def run(rules: list[R.LayerRule], net, params: dict, X, Y, make=Evaluator) -> Pa
     for pos, rule in enumerate(rules):
         env = {R.delta: D[pos], R.a_prev: A[pos - 1] if pos else X, R.m: m}
         ev = make(env)
-        grads[f"W{pos + 1}"] = ev(rule.grad_w.rhs, (R.j, R.k))
+        grads[ParamKey.weight(pos + 1)] = ev(rule.grad_w.rhs, (R.j, R.k))
         if rule.grad_b is not None:
-            shape = (R.j,) if rule.bias_mode == "per_unit" else ()
-            grads[f"b{pos + 1}"] = np.reshape(
-                ev(rule.grad_b.rhs, shape), np.shape(params[f"b{pos + 1}"])
-            )
+            key = ParamKey.bias(pos + 1)
+            shape = rule.bias_mode.index(R.j)
+            grads[key] = np.reshape(ev(rule.grad_b.rhs, shape), np.shape(params[key]))
     out = rules[-1]
     env = {R.z: Z[-1], R.y: Y, R.alpha: net.layers[-1].alpha}
     costs = make(env)(cost_form(out, net.loss), (R.s,))

@@ -12,6 +12,7 @@ import sympy as sp
 
 from .. import losses
 from .forward import LayerForward, output_rewrite
+from .general import TARGETS_SUM_TO_ONE
 
 
 @dataclass
@@ -23,7 +24,7 @@ class LayerBackward:
     dC_da: list[sp.Expr]
     delta: list[sp.Expr]
     delta_raw: list[sp.Expr]
-    identities: list[str] = field(default_factory=list)
+    identities: list[sp.Eq] = field(default_factory=list)
     grad_w: list[list[sp.Expr]] = field(default_factory=list)
     grad_b: list[sp.Expr] = field(default_factory=list)
 
@@ -48,7 +49,7 @@ def _ops(e: sp.Expr) -> int:
 
 def simplify_output_delta(
     raw: sp.Expr, a: list[sp.Symbol], y: list[sp.Symbol], loss: losses.Loss
-) -> tuple[sp.Expr, list[str]]:
+) -> tuple[sp.Expr, list[sp.Eq]]:
     """The shortest of raw, cancel(raw) and (for cross-entropy) raw with sum(y) = 1 applied.
 
     Returns the chosen form and the identities used; each candidate is proven equal to raw.
@@ -61,7 +62,7 @@ def simplify_output_delta(
         collected = sp.collect(sp.expand(raw), a).xreplace({sp.Add(*y): sp.Integer(1)})
         one = {y[-1]: 1 - sp.Add(*y[:-1])}
         if _ops(collected) < _ops(best) and sp.expand((collected - raw).xreplace(one)) == 0:
-            best, used = collected, [r"\sum_j y_j = 1"]
+            best, used = collected, [TARGETS_SUM_TO_ONE]
     return best, used
 
 
@@ -88,7 +89,7 @@ def backward(
                 sp.Add(*[nxt.weights[k][j] * dnext[k] for k in range(len(nxt.z))]) for j in range(n)
             ]
         raw = [sp.Add(*[dC_da[i] * J[i, j] for i in range(n)]) for j in range(n)]
-        identities: list[str] = []
+        identities: list[sp.Eq] = []
         if pos == len(layers) - 1:
             delta = []
             for r in raw:
@@ -101,12 +102,6 @@ def backward(
         ds = delta_syms[pos]
         prev = layers[pos - 1].a if pos > 0 else inputs
         lb.grad_w = [[ds[j] * prev[k] for k in range(len(prev))] for j in range(n)]
-        lb.grad_b = (
-            [ds[j] for j in range(n)]
-            if lf.bias_mode == "per_unit"
-            else [sp.Add(*ds)]
-            if lf.bias_mode == "shared"
-            else []
-        )
+        lb.grad_b = lf.bias_mode.gradients(ds)
         out[pos] = lb
     return out

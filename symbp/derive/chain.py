@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import singledispatch
 
 import sympy as sp
 
+from .. import activations
 from .bp import LayerBackward
 from .forward import LayerForward
 
@@ -32,12 +34,22 @@ class Chain:
 
 
 def _to_z(cost: sp.Symbol, lf: LayerForward, lb: LayerBackward, j: int) -> tuple[Factor, ...]:
-    """The factors from the cost down to z^l_j: through a^l_j for an elementwise activation."""
-    if lf.activation.elementwise:
-        return (
-            Factor(cost, lf.a[j], lb.dC_da[j]),
-            Factor(lf.a[j], lf.z[j], lb.jacobian[j, j]),
-        )
+    """The factors from the cost down to z^l_j (the activation's class decides the path)."""
+    return _factors(lf.activation, cost, lf, lb, j)
+
+
+@singledispatch
+def _factors(entry: activations.Activation, cost, lf, lb, j: int) -> tuple[Factor, ...]:
+    """Through a^l_j: an elementwise activation's output depends on z^l_j alone."""
+    return (
+        Factor(cost, lf.a[j], lb.dC_da[j]),
+        Factor(lf.a[j], lf.z[j], lb.jacobian[j, j]),
+    )
+
+
+@_factors.register(activations.VectorActivation)
+def _(entry, cost, lf, lb, j: int) -> tuple[Factor, ...]:
+    """Straight to z^l_j through delta: every output of a vector activation depends on it."""
     return (Factor(cost, lf.z[j], lb.delta[j]),)
 
 
@@ -54,10 +66,10 @@ def chains(
         for j, row in enumerate(lf.weights):
             for k, w in enumerate(row):
                 out[w] = Chain(w, (_to_z(cost, lf, lb, j) + (Factor(lf.z[j], w, prev[k]),),))
-        if lf.bias_mode == "per_unit":
+        if lf.bias_mode.per_unit:
             for j, b in enumerate(lf.biases):
                 out[b] = Chain(b, (_to_z(cost, lf, lb, j) + (Factor(lf.z[j], b, sp.S.One),),))
-        elif lf.bias_mode == "shared":
+        elif lf.bias_mode.shared:
             b = lf.biases[0]
             out[b] = Chain(
                 b,

@@ -94,7 +94,7 @@ def run(d, example: Example) -> WorkedExample:
     grads = {key: np.asarray(one.gradients[key], dtype=float) for key in example.params}
     updated = {}
     for key, v in example.params.items():
-        frozen = key.startswith("b") and not example.train_bias
+        frozen = not key.is_weight and not example.train_bias
         updated[key] = v.copy() if frozen else v - example.learning_rate * grads[key]
     return WorkedExample(
         float(np.mean(one.costs)),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .. import activations
+from ..keys import BiasMode
 from ..network import Network
 from ..notation import Notation
 
@@ -22,17 +23,13 @@ class LayerForward:
     a: list[sp.Symbol]
     weights: list[list[sp.Symbol]]
     biases: list[sp.Symbol]
-    bias_mode: str
+    bias_mode: BiasMode
     z_def: list[sp.Expr]
     a_def: list[sp.Expr]
 
     def bias_of(self, j: int) -> sp.Expr:
         """The bias added to unit j (0-based): its own, the shared one, or 0."""
-        if self.bias_mode == "per_unit":
-            return self.biases[j]
-        if self.bias_mode == "shared":
-            return self.biases[0]
-        return sp.Integer(0)
+        return self.bias_mode.of_unit(self.biases, j)
 
 
 def build_layers(net: Network, names: Notation) -> list[LayerForward]:
@@ -45,12 +42,7 @@ def build_layers(net: Network, names: Notation) -> list[LayerForward]:
         params = entry.layer_params(layer.params)
         alpha = params[0] if params else None
         weights = [[names.w(l, j, k) for k in range(1, len(prev) + 1)] for j in range(1, n + 1)]
-        if layer.bias == "per_unit":
-            biases = [names.b(l, j) for j in range(1, n + 1)]
-        elif layer.bias == "shared":
-            biases = [names.b(l, None)]
-        else:
-            biases = []
+        biases = layer.bias.symbols(lambda j: names.b(l, j), lambda: names.b(l, None), n)
         lf = LayerForward(
             l,
             entry,

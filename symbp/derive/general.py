@@ -23,6 +23,8 @@ y = sp.IndexedBase("y")
 delta = sp.IndexedBase("delta")
 sigma = sp.Function("sigma")
 C = sp.Symbol("C")
+# The identity cross-entropy's targets satisfy, which the derivation may use.
+TARGETS_SUM_TO_ONE = sp.Eq(sp.Sum(y[j], (j, 1, n[L])), 1)
 
 
 @dataclass(frozen=True)
@@ -214,8 +216,7 @@ def prove_instances(d) -> list[InstanceProof]:
             _instantiate(d.general.bp3.rhs, table, {**sizes, j: sp.Integer(jj + 1)})
             for jj in range(n_l)
         ]
-        if lf.bias_mode == "shared":
-            bp3 = [sp.Add(*bp3)]
+        bp3 = lf.bias_mode.gradients(bp3)
         ok3 = all(same(g, want) for g, want in zip(bp3, lb.grad_b))
         ok4 = all(
             same(
@@ -229,7 +230,7 @@ def prove_instances(d) -> list[InstanceProof]:
             for jj in range(n_l)
             for kk in range(len(prev_a))
         )
-        if lf.bias_mode != "none":
+        if lf.bias_mode.present:
             out.append(InstanceProof("BP3", lf.index, ok3))
         out.append(InstanceProof("BP4", lf.index, ok4))
         prev_a = lf.a

@@ -11,12 +11,13 @@ layer's outputs; `steps` keep sympy's raw derivative.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, singledispatch
 
 import sympy as sp
 
 from .. import activations, losses
-from .general import Equation
+from ..keys import BiasMode
+from .general import TARGETS_SUM_TO_ONE, Equation
 
 s, j, k, p, q = sp.symbols("s j k p q", integer=True, positive=True)
 m = sp.Symbol("m", integer=True, positive=True)
@@ -28,7 +29,8 @@ delta, delta_next = sp.IndexedBase("delta"), sp.IndexedBase("delta_next")
 beta = sp.Symbol("b")  # a shared bias
 alpha = sp.Symbol("alpha", positive=True)
 C = sp.Symbol("C")
-SUM_Y = sp.Sum(y[s, p], (p, 1, n))  # the identity sum_j y_j = 1 (cross-entropy targets)
+BIAS = {BiasMode.PER_UNIT: b[j], BiasMode.SHARED: beta}  # unit j's bias parameter, if any
+SUM_Y = sp.Sum(y[s, p], (p, 1, n))  # sum_j y_j, which TARGETS_SUM_TO_ONE sets to 1
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ class LayerRule:
     """One layer's forward definitions and BP1/BP2 (delta), BP3 and BP4 at symbolic widths."""
 
     activation: activations.Activation
-    bias_mode: str
+    bias_mode: BiasMode
     output: bool
     z: Equation
     a: Equation
@@ -44,7 +46,7 @@ class LayerRule:
     delta: Equation
     grad_b: Equation | None
     grad_w: Equation
-    identities: tuple[str, ...]
+    identities: tuple[sp.Eq, ...]
 
 
 def _collapse(e: sp.Expr) -> sp.Expr:
@@ -71,27 +73,32 @@ def _d(num: sp.Expr, den: sp.Expr) -> sp.Derivative:
     return sp.Derivative(num, den, evaluate=False)
 
 
-def _bias(mode: str) -> sp.Expr:
-    return {"per_unit": b[j], "shared": beta, "none": sp.Integer(0)}[mode]
-
-
+@singledispatch
 def _outputs(entry: activations.Activation, z_of):
-    """a[s, i] as a function of the index i: the activation applied to z (softmax: exp / sum)."""
-    if not entry.elementwise:
-        total = sp.Sum(sp.exp(z[s, q]), (q, 1, n))
-        return lambda i: sp.exp(z_of(i)) / total
-    if entry.params:
-        return lambda i: entry.cls(z_of(i), alpha)
-    return lambda i: entry.cls(z_of(i))
+    """a[s, i] as a function of the index i: the activation applied to z."""
+    params = (alpha,) * len(entry.params)
+    return lambda i: entry.apply(z_of(i), *params)
 
 
-def _in_outputs(e: sp.Expr, entry: activations.Activation) -> sp.Expr:
-    """Write act(z[s, i]) as a[s, i] (softmax: exp(z[s, i]) / sum_q exp(z[s, q]))."""
-    if entry.elementwise:
-        return e.replace(
-            lambda x: isinstance(x, entry.cls) and isinstance(x.args[0], sp.Indexed),
-            lambda x: a[x.args[0].indices],
-        )
+@_outputs.register(activations.VectorActivation)
+def _(entry, z_of):
+    """softmax: exp(z_i) / sum_q exp(z_q)."""
+    total = sp.Sum(sp.exp(z[s, q]), (q, 1, n))
+    return lambda i: sp.exp(z_of(i)) / total
+
+
+@singledispatch
+def _in_outputs(entry: activations.Activation, e: sp.Expr) -> sp.Expr:
+    """Write act(z[s, i]) as a[s, i]."""
+    return e.replace(
+        lambda x: isinstance(x, entry.cls) and isinstance(x.args[0], sp.Indexed),
+        lambda x: a[x.args[0].indices],
+    )
+
+
+@_in_outputs.register(activations.VectorActivation)
+def _(entry, e: sp.Expr) -> sp.Expr:
+    """softmax: exp(z[s, i]) / sum_q exp(z[s, q]) written a[s, i]."""
     total = sp.Sum(sp.exp(z[s, q]), (q, 1, n))
     S = sp.Dummy("S")
     e = e.xreplace({total: S})
@@ -122,14 +129,27 @@ def _shortest(*forms: sp.Expr) -> sp.Expr:
     return min(forms, key=lambda f: sp.count_ops(f))
 
 
+@singledispatch
+def _output_simplified(entry: activations.Activation, delta: sp.Expr) -> sp.Expr:
+    """The output layer's delta, simplified: the shorter of it and its cancelled form."""
+    return _shortest(delta, sp.factor(sp.cancel(delta)))
+
+
+@_output_simplified.register(activations.VectorActivation)
+def _(entry, delta: sp.Expr) -> sp.Expr:
+    """softmax: the factors free of the summation index pulled out of the sums."""
+    return sp.factor_terms(_pull_constants(delta))
+
+
 @lru_cache(maxsize=None)
-def layer_rule(entry_name: str, bias_mode: str, loss_name: str | None) -> LayerRule:
+def layer_rule(entry_name: str, bias_mode: BiasMode | str, loss_name: str | None) -> LayerRule:
     """The rule of a layer with this activation and bias; `loss_name` for the output layer."""
     entry = activations.get(entry_name)
-    z_def = sp.Sum(W[j, p] * a_prev[s, p], (p, 1, n_prev)) + _bias(bias_mode)
+    bias_mode = BiasMode(bias_mode)
+    z_def = sp.Sum(W[j, p] * a_prev[s, p], (p, 1, n_prev)) + BIAS.get(bias_mode, sp.Integer(0))
     out = _outputs(entry, lambda i: z[s, i])
     a_def = Equation(a[s, j], out(j))
-    identities: list[str] = []
+    identities: list[sp.Eq] = []
     if loss_name is None:
         next_z = sp.Sum(W_next[q, p] * a[s, p], (p, 1, n)) + sp.Symbol("b_next")
         raw_g = _collapse(sp.diff(sp.Sum(delta_next[s, q] * next_z, (q, 1, n_next)), a[s, j]))
@@ -143,22 +163,19 @@ def layer_rule(entry_name: str, bias_mode: str, loss_name: str | None) -> LayerR
         upstream = Equation(g[s, j], raw_g, (raw_g,))
         jvp = cost.xreplace({a[s, p]: out(p)})
     raw = _collapse(sp.diff(jvp, z[s, j]))
-    best = _in_outputs(raw, entry)
+    best = _in_outputs(entry, raw)
     if loss_name is not None:
-        if entry.elementwise:
-            best = _shortest(best, sp.factor(sp.cancel(best)))
-        else:
-            best = sp.factor_terms(_pull_constants(best))
+        best = _output_simplified(entry, best)
         if best.has(SUM_Y):
-            best, identities = sp.factor_terms(best.xreplace({SUM_Y: 1})), [r"\sum_j y_j = 1"]
+            best, identities = sp.factor_terms(best.xreplace({SUM_Y: 1})), [TARGETS_SUM_TO_ONE]
     delta_def = Equation(delta[s, j], best, (raw,))
     # dC/dparam = (1/m) sum_s sum_q delta[s, q] dz[s, q]/dparam: BP3 and BP4 by sympy.
     z_batch = sp.Sum(sp.Sum(delta[s, q] * z_def.xreplace({j: q}), (q, 1, n)), (s, 1, m)) / m
     grad_w = Equation(_d(C, W[j, k]), _collapse_nested(sp.diff(z_batch, W[j, k])))
     grad_b = None
-    if bias_mode == "per_unit":
+    if bias_mode.per_unit:
         grad_b = Equation(_d(C, b[j]), _collapse_nested(sp.diff(z_batch, b[j])))
-    elif bias_mode == "shared":
+    elif bias_mode.shared:
         grad_b = Equation(_d(C, beta), sp.diff(z_batch, beta).doit())
     return LayerRule(
         entry,

@@ -26,6 +26,7 @@ import numpy as np
 import sympy as sp
 
 from .. import activations
+from ..keys import ParamKey
 from ..network import Layer, Network
 from . import batch
 from . import layer as R
@@ -115,6 +116,9 @@ def reduced(net: Network) -> Network:
     return Network(min(net.inputs, REDUCED_WIDTH), layers, net.loss, net.notation, net.name)
 
 
+SPECIALS = (activations.NormalCdf, activations.NormalPdf)  # functions derivatives may bring in
+
+
 def _elementwise(f):
     return lambda *xs: np.frompyfunc(f, len(xs), 1)(*xs)
 
@@ -125,9 +129,7 @@ def _symbolic(env: dict, alpha) -> Evaluator:
     functions.update(
         exp=_elementwise(sp.exp), log=_elementwise(sp.log), Heaviside=_elementwise(sp.Heaviside)
     )
-    functions.update(
-        {f.__name__: _elementwise(f) for f in (activations.NormalCdf, activations.NormalPdf)}
-    )
+    functions.update({f.__name__: _elementwise(f) for f in SPECIALS})
     return Evaluator({**env, R.alpha: alpha}, functions, number=sp.sympify)
 
 
@@ -165,7 +167,7 @@ def prove_instances(small) -> list[Obligation]:
             same(grad_w[j, k], lb.grad_w[j][k]) for j in range(len(lf.z)) for k in range(len(prev))
         )
         if rule.grad_b is not None:
-            order = (R.j,) if rule.bias_mode == "per_unit" else ()
+            order = rule.bias_mode.index(R.j)
             grad_b = np.reshape(gev(rule.grad_b.rhs, order), -1)
             ok = ok and all(same(u, v) for u, v in zip(grad_b, lb.grad_b))
         out.append(
@@ -191,13 +193,13 @@ def _mp_functions() -> dict:
     for entry in activations.REGISTRY.values():
         if not entry.elementwise:
             continue
-        args = [z, alpha] if entry.params else [z]
+        args = [z, alpha][: 1 + len(entry.params)]
         f = sp.lambdify(args, entry.cls.definition(*args), modules="mpmath")
         table[entry.cls.__name__] = np.frompyfunc(f, len(args), 1)
+    for special in SPECIALS:
+        table[special.__name__] = vec(sp.lambdify([z], special.definition(z), modules="mpmath"))
     table.update(
         exp=vec(mpmath.exp),
-        NormalCdf=vec(mpmath.ncdf),
-        NormalPdf=vec(mpmath.npdf),
         log=vec(mpmath.log),
         Heaviside=np.frompyfunc(lambda v, h0=0: mpmath.mpf(1 if v > 0 else 0), 2, 1),
     )
@@ -262,12 +264,12 @@ def spot_check(d, seed: int = 0) -> list[Obligation]:
     return out
 
 
-def _rule_entry(d, one: batch.Pass, X, key: str, idx: tuple) -> mpmath.mpf:
+def _rule_entry(d, one: batch.Pass, X, key: ParamKey, idx: tuple) -> mpmath.mpf:
     """One entry of the rule's gradient, the rule evaluated at that index only."""
-    pos = int(key[1:]) - 1
+    pos = key.layer - 1
     rule = d.rules[pos]
     env = {R.delta: one.D[pos], R.a_prev: one.A[pos - 1] if pos else X, R.m: X.shape[0]}
-    if key[0] == "W":
+    if key.is_weight:
         at = {R.j: idx[0], R.k: idx[1]}
         return _MpEvaluator(env, at)(rule.grad_w.rhs, (R.j, R.k))[0, 0]
     if idx:
@@ -275,13 +277,13 @@ def _rule_entry(d, one: batch.Pass, X, key: str, idx: tuple) -> mpmath.mpf:
     return _MpEvaluator(env)(rule.grad_b.rhs, ())[()]
 
 
-def _difference(d, one: batch.Pass, params, X, Y, key: str, idx: tuple) -> mpmath.mpf:
+def _difference(d, one: batch.Pass, params, X, Y, key: ParamKey, idx: tuple) -> mpmath.mpf:
     """(C(p + h) - C(p - h)) / 2h, the forward pass redone from the parameter's layer up."""
-    pos = int(key[1:]) - 1
+    pos = key.layer - 1
     prev = one.A[pos - 1] if pos else X
     dz = np.zeros_like(one.Z[pos])
     dz[...] = mpmath.mpf(0)
-    if key[0] == "W":
+    if key.is_weight:
         dz[:, idx[0]] = prev[:, idx[1]]
     elif idx:
         dz[:, idx[0]] = mpmath.mpf(1)
@@ -300,11 +302,11 @@ def _cost_from(d, params, pos: int, Z, Y) -> mpmath.mpf:
     A = _MpEvaluator({R.z: Z, R.alpha: layer.alpha})(rule.a.rhs, (R.s, R.j))
     for l in range(pos + 1, len(d.rules)):
         rule, layer = d.rules[l], net.layers[l]
-        env = {R.W: params[f"W{l + 1}"], R.a_prev: A}
-        if rule.bias_mode == "per_unit":
-            env[R.b] = params[f"b{l + 1}"]
-        elif rule.bias_mode == "shared":
-            env[R.beta] = np.asarray(params[f"b{l + 1}"]).reshape(())[()]
+        env = {R.W: params[ParamKey.weight(l + 1)], R.a_prev: A}
+        if rule.bias_mode.per_unit:
+            env[R.b] = params[ParamKey.bias(l + 1)]
+        elif rule.bias_mode.shared:
+            env[R.beta] = np.asarray(params[ParamKey.bias(l + 1)]).reshape(())[()]
         Z = _MpEvaluator(env)(rule.z.rhs, (R.s, R.j))
         A = _MpEvaluator({R.z: Z, R.alpha: layer.alpha})(rule.a.rhs, (R.s, R.j))
     costs = _MpEvaluator({R.z: Z, R.y: Y, R.alpha: layer.alpha})(

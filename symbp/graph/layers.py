@@ -16,6 +16,7 @@ import sympy as sp
 
 from .. import activations, losses
 from ..errors import SpecError
+from ..keys import BiasMode
 
 N, D, M = 2, 3, 4  # batch, input and output widths of the proofs (all different)
 
@@ -109,8 +110,11 @@ def _ones(name: str, rows: int, cols: int, tex: str, subs: dict, names: dict) ->
     return ones
 
 
-def affine(bias: str = "per_unit", n: int = N, d: int = D, m: int = M) -> LayerRule:
+def affine(
+    bias: BiasMode | str = BiasMode.PER_UNIT, n: int = N, d: int = D, m: int = M
+) -> LayerRule:
     """Y = X W + b: dX = G W^T, dW = X^T G, db = sum over the batch of G (all of G if shared)."""
+    bias = BiasMode(bias)
     X, W, Y = _symbols(("X", n, d), ("W", d, m), ("Y", n, m))
     G, g, names = _upstream(n, m)
     x, w = explicit("x", n, d), explicit("w", d, m)
@@ -123,12 +127,12 @@ def affine(bias: str = "per_unit", n: int = N, d: int = D, m: int = M) -> LayerR
     )
     b = None
     with sp.evaluate(False):
-        if bias == "per_unit":
+        if bias.per_unit:
             b = sp.MatrixSymbol("b", 1, m)
             subs[b] = explicit("b", 1, m)
             forward = sp.MatAdd(X * W, col_n * b)
             db_stated = row_n * G
-        elif bias == "shared":
+        elif bias.shared:
             b, scalar = sp.MatrixSymbol("b", 1, 1), sp.Symbol("b", real=True)
             subs[b] = sp.ImmutableMatrix([[scalar]])
             forward = sp.MatAdd(X * W, sp.MatMul(scalar, all_ones))

@@ -19,7 +19,7 @@ def diagram(d: Derivation) -> Diagram:
     dy = 2.8 if dense else 2.2
     top = (max(map(len, layers)) - 1) * dy / 2
     biases = {
-        lf.a[j]: b for lf in d.layers if lf.bias_mode == "per_unit" for j, b in enumerate(lf.biases)
+        lf.a[j]: b for lf in d.layers if lf.bias_mode.per_unit for j, b in enumerate(lf.biases)
     }
     nodes, edges = [], []
     for l, units in enumerate(layers):
@@ -34,7 +34,7 @@ def diagram(d: Derivation) -> Diagram:
             for k, w in enumerate(row):
                 pos = (0.12, 0.22)[j % 2] if dense else 0.28
                 edges.append(Edge(f"n{l - 1}u{k + 1}", f"n{l}u{j + 1}", w, pos))
-        if lf.bias_mode == "shared":
+        if lf.bias_mode.shared:
             bid = f"b{l}"
             nodes.append(Node(bid, (l - 0.5) * dx, -top - dy, lf.biases[0], "bias", None))
             edges += [Edge(bid, f"n{l}u{j + 1}", None, None) for j in range(len(lf.z))]

@@ -60,5 +60,13 @@ def environment(names: dict, kind: str, templates: Path | None = None) -> jinja2
             return number(item)
         return tex(item, names)
 
-    filters = {"tex": math, "num": number, "escape": tex_escape if kind == "tex" else md_escape}
+    def identity(eq) -> str:
+        return tex(eq, names, compact=True)
+
+    filters = {
+        "tex": math,
+        "identity": identity,
+        "num": number,
+        "escape": tex_escape if kind == "tex" else md_escape,
+    }
     return templating.environment(templates, filters, {"kind": kind})

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from ..derive.general import Equation, GeneralForm
+from ..keys import BiasMode
 
 
 @dataclass
@@ -37,7 +38,7 @@ class LayerEquations:
     z_def: list
     a_def: list
     activation: str
-    bias_mode: str
+    bias_mode: BiasMode
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ class LayerBackward:
     identities: list
     grads_w: list[Line]
     grads_b: list[Line]
-    bias_mode: str
+    bias_mode: BiasMode
 
 
 @dataclass(frozen=True)

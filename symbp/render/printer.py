@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE
 
 from .. import activations
 
@@ -23,7 +24,9 @@ class Updated(sp.Function):
 class SymbpLatexPrinter(LatexPrinter):
     """LatexPrinter with symbp's notation table and printing rules."""
 
-    _default_settings = {**LatexPrinter._default_settings, "symbol_values": {}}
+    # compact: sums by their index alone, one-character subscripts bare (\sum_j y_j = 1), as the
+    # identities a derivation uses are stated for every width.
+    _default_settings = {**LatexPrinter._default_settings, "symbol_values": {}, "compact": False}
 
     _bare = None  # a symbol whose negative value needs no brackets where it is printed next
 
@@ -80,11 +83,21 @@ class SymbpLatexPrinter(LatexPrinter):
         head = "H" if exp is None else rf"H^{{{exp}}}"
         return rf"{head}\left({self._print(expr.args[0])}\right)"
 
+    def _subscript(self, expr) -> str:
+        text = self._print(expr)
+        return text if self._settings["compact"] and len(text) == 1 else f"{{{text}}}"
+
+    def _print_Sum(self, expr):
+        if not self._settings["compact"] or len(expr.limits) != 1:
+            return super()._print_Sum(expr)
+        body = self.parenthesize(expr.function, PRECEDENCE["Mul"])
+        return rf"\sum_{self._subscript(expr.limits[0][0])} {body}"
+
     def _print_Indexed(self, expr):
         label = self._print(expr.base.label)
         idx = expr.indices
         if len(idx) == 1:
-            return rf"{label}_{{{self._print(idx[0])}}}"
+            return rf"{label}_{self._subscript(idx[0])}"
         lower = idx[1:]
         sep = "" if all(isinstance(i, sp.Symbol) for i in lower) else ","
         return rf"{label}^{{{self._print(idx[0])}}}_{{{sep.join(self._print(i) for i in lower)}}}"
@@ -100,8 +113,6 @@ class SymbpLatexPrinter(LatexPrinter):
         return super()._print_Derivative(expr)
 
     def _print_HadamardProduct(self, expr):
-        from sympy.printing.precedence import PRECEDENCE
-
         return r" \odot ".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in expr.args)
 
     def _print_ElementwiseApplyFunction(self, expr):

@@ -89,7 +89,7 @@ def _param_blocks(d: Derivation, values: dict) -> list[Line]:
     for lf in d.layers:
         W = sp.Matrix(lf.weights)
         out.append(Line(W, [W.applyfunc(lambda s: _numeral(values[s]))]))
-        if lf.bias_mode == "shared":
+        if lf.bias_mode.shared:
             out.append(Line(lf.biases[0], [values[lf.biases[0]]]))
         elif lf.biases:
             b = sp.Matrix(lf.biases)
@@ -121,7 +121,7 @@ def worked_example(d: Derivation, worked) -> Worked:
     updates = []
     g = sp.Symbol("grad")  # sorts after eta: the step prints as eta * gradient
     for p, value in params:
-        frozen = d.param_index[p][0].startswith("b") and not ex.train_bias
+        frozen = not d.param_index[p][0].is_weight and not ex.train_bias
         nums = {
             p: number(value),
             eta: number(worked.learning_rate),

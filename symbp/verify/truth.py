@@ -55,7 +55,7 @@ class Truth:
                 for k, w in enumerate(lf.weights[j]):
                     fam[w] = ("w", l, (j, k))
             for j, b in enumerate(lf.biases):
-                fam[b] = ("b", l, (j,) if lf.bias_mode == "per_unit" else ())
+                fam[b] = ("b", l, lf.bias_mode.index(j))
         last = self.d.layers[-1].index
         for j, y in enumerate(self.d.targets):
             fam[y] = ("y", last, (j,))
