@@ -13,9 +13,10 @@ from pathlib import Path
 import sympy as sp
 
 from .. import activations, templating
-from ..derive import Derivation
+from ..derive import EAGER_PARAMETERS, Derivation
 from ..derive import general as G
 from ..errors import SymbpError
+from .compact import compact
 from .diagram import diagram
 from .env import environment
 from .model import ActivationSteps, Document, LayerBackward, LayerEquations, Line, Summary
@@ -94,10 +95,53 @@ def _layer_back(d: Derivation, pos: int) -> LayerBackward:
     )
 
 
+def _activations(d: Derivation) -> tuple[list[ActivationSteps], bool]:
+    """Each activation the network uses, once, and whether the identity is among them."""
+    seen: dict = {}
+    for layer in d.net.layers:
+        seen.setdefault(layer.activation, (activations.get(layer.activation), layer.alpha))
+    steps = [_activation_steps(e, a) for e, a in seen.values() if e.name != "identity"]
+    return steps, "identity" in seen
+
+
+def _compact_model(d: Derivation, lang: str) -> Document:
+    """The data model of a large network: the per-unit parts left empty, `compact` instead."""
+    net = d.net
+    acts, identity_used = _activations(d)
+    last = net.layers[-1]
+    return Document(
+        lang=lang,
+        net=Summary(
+            net.name, net.description, net.inputs, bool(net.example and len(net.example.x) > 1)
+        ),
+        layers=[
+            LayerEquations([], [], [], [], layer.activation, layer.bias) for layer in net.layers
+        ],
+        cost=Line(d.general.cost.lhs, [d.general.cost.rhs]),
+        loss=d.loss.tex,
+        vector=vector_forms(),
+        diagram=None,
+        general=d.general,
+        delta_def=Line(G.delta[G.l, G.j], [_d(G.C, G.z[G.l, G.j])]),
+        output_delta=d.output_delta_general,
+        elementwise_output=activations.get(last.activation).elementwise,
+        activations=acts,
+        identity_used=identity_used,
+        backward=[],
+        chains=[],
+        worked=None,
+        eta=sp.Symbol("eta"),
+        parameters=d.parameter_count,
+        compact=compact(d),
+    )
+
+
 def model(d: Derivation, lang: str) -> Document:
     """The data model the derivation templates receive."""
     if lang not in LANGS:
         raise SymbpError(f"--lang: unknown language {lang!r} (known: {', '.join(LANGS)})")
+    if d.parameter_count > EAGER_PARAMETERS:
+        return _compact_model(d, lang)
     net = d.net
     raw = d.evaluate() if net.example is not None else None
     worked = worked_example(d, raw) if raw is not None else None
@@ -105,9 +149,7 @@ def model(d: Derivation, lang: str) -> Document:
     chains = [chain(d, shown_weight(d, -1, raw), raw, values)]
     if len(d.layers) > 1:
         chains.append(chain(d, shown_weight(d, 0, raw), raw, values))
-    seen: dict = {}
-    for lf in d.layers:
-        seen.setdefault(lf.activation.name, (lf.activation, lf.alpha))
+    acts, identity_used = _activations(d)
     batch = bool(net.example and len(net.example.x) > 1)
     return Document(
         lang=lang,
@@ -124,12 +166,13 @@ def model(d: Derivation, lang: str) -> Document:
         delta_def=Line(G.delta[G.l, G.j], [_d(G.C, G.z[G.l, G.j])]),
         output_delta=d.output_delta_general,
         elementwise_output=d.layers[-1].activation.elementwise,
-        activations=[_activation_steps(e, a) for e, a in seen.values() if e.name != "identity"],
-        identity_used="identity" in seen,
+        activations=acts,
+        identity_used=identity_used,
         backward=[_layer_back(d, pos) for pos in range(len(d.layers) - 1, -1, -1)],
         chains=chains,
         worked=worked,
         eta=sp.Symbol("eta"),
+        parameters=d.parameter_count,
     )
 
 
@@ -139,4 +182,5 @@ def document(d: Derivation, fmt: str, lang: str = "en", templates: Path | None =
         raise SymbpError(f"--format: unknown format {fmt!r} (known: {', '.join(FORMATS)}, pdf)")
     doc = model(d, lang)
     env = environment({**d.names.tex, **doc.vector.names}, fmt, templates)
-    return templating.render(env, f"{fmt}/derivation.{fmt}.jinja2", vars(doc))
+    kind = "derivation" if doc.compact is None else "compact"
+    return templating.render(env, f"{fmt}/{kind}.{fmt}.jinja2", vars(doc))

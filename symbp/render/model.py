@@ -167,3 +167,5 @@ class Document:
     chains: list[Chain]
     worked: Worked | None
     eta: sp.Symbol
+    parameters: int
+    compact: object = None  # compact.Compact for a large network, whose blocks replace the above
