@@ -126,6 +126,23 @@ class _Unit:
         return e.xreplace({R.beta: self.names.b(self.l, None)})
 
 
+def general_notation(e: sp.Expr) -> sp.Expr:
+    """An output-layer rule in the general index notation: z^L_j, a^L_j, y_j, n_L (one sample)."""
+    e = e.xreplace({R.n: G.n[G.L], R.p: G.k, R.q: G.i})
+    bases = {R.z: G.z, R.a: G.a}
+
+    def index(x: sp.Indexed) -> sp.Expr:
+        (unit,) = [i for i in x.indices if i != R.s]
+        if x.base == R.y:
+            return G.y[unit]
+        if x.base == R.g:
+            return sp.Derivative(G.C, G.a[G.L, unit])
+        return bases[x.base][G.L, unit]
+
+    ours = {R.z, R.a, R.y, R.g}
+    return e.replace(lambda x: isinstance(x, sp.Indexed) and x.base in ours, index)
+
+
 def _line(unit: _Unit, lhs, rhs_R: sp.Expr, ev: Evaluator, values: dict) -> Line:
     """lhs = rule = rule at the numbers (each unit sum as its number) = value."""
     placeholders, nums = {}, dict(values)

@@ -15,8 +15,9 @@ import sympy as sp
 from .. import activations, templating
 from ..derive import EAGER_PARAMETERS, Derivation
 from ..derive import general as G
+from ..derive.general import Equation
 from ..errors import SymbpError
-from .compact import compact
+from .compact import compact, general_notation
 from .diagram import diagram
 from .env import environment
 from .model import ActivationSteps, Document, LayerBackward, LayerEquations, Line, Summary
@@ -104,6 +105,16 @@ def _activations(d: Derivation) -> tuple[list[ActivationSteps], bool]:
     return steps, "identity" in seen
 
 
+def _output_rule(d: Derivation) -> Equation | None:
+    """BP1 of a non-elementwise output layer: its layer rule, sympy's derivative at symbolic
+    width (raw Jacobian-vector product first), in the general notation."""
+    rule = d.rules[-1]
+    if rule.activation.elementwise:
+        return None
+    steps = tuple(general_notation(e) for e in rule.delta.steps)
+    return Equation(G.delta[G.L, G.j], general_notation(rule.delta.rhs), steps)
+
+
 def _compact_model(d: Derivation, lang: str) -> Document:
     """The data model of a large network: the per-unit parts left empty, `compact` instead."""
     net = d.net
@@ -125,6 +136,8 @@ def _compact_model(d: Derivation, lang: str) -> Document:
         delta_def=Line(G.delta[G.l, G.j], [_d(G.C, G.z[G.l, G.j])]),
         output_delta=d.output_delta_general,
         elementwise_output=activations.get(last.activation).elementwise,
+        output_rule=_output_rule(d),
+        hidden_elementwise=all(r.activation.elementwise for r in d.rules[:-1]),
         activations=acts,
         identity_used=identity_used,
         backward=[],
@@ -166,6 +179,8 @@ def model(d: Derivation, lang: str) -> Document:
         delta_def=Line(G.delta[G.l, G.j], [_d(G.C, G.z[G.l, G.j])]),
         output_delta=d.output_delta_general,
         elementwise_output=d.layers[-1].activation.elementwise,
+        output_rule=_output_rule(d),
+        hidden_elementwise=all(r.activation.elementwise for r in d.rules[:-1]),
         activations=acts,
         identity_used=identity_used,
         backward=[_layer_back(d, pos) for pos in range(len(d.layers) - 1, -1, -1)],

@@ -161,6 +161,8 @@ class Document:
     delta_def: Line
     output_delta: Equation
     elementwise_output: bool
+    output_rule: Equation | None  # a non-elementwise output layer's BP1 (its layer rule)
+    hidden_elementwise: bool
     activations: list[ActivationSteps]
     identity_used: bool
     backward: list[LayerBackward]
