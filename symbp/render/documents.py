@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import sympy as sp
 
 from .. import activations, templating
+from ..compile import compile as compile_model
+from ..compile.train import train
 from ..derive import EAGER_PARAMETERS, Derivation
 from ..derive import general as G
 from ..derive.general import Equation
@@ -20,7 +23,7 @@ from ..errors import SymbpError
 from .compact import compact, general_notation
 from .diagram import diagram
 from .env import environment
-from .model import ActivationSteps, Document, LayerBackward, LayerEquations, Line, Summary
+from .model import ActivationSteps, Document, LayerBackward, LayerEquations, Line, Summary, Trained
 from .vector import vector_forms
 from .worked import chain, shown_weight, values_of, worked_example
 
@@ -105,6 +108,44 @@ def _activations(d: Derivation) -> tuple[list[ActivationSteps], bool]:
     return steps, "identity" in seen
 
 
+TRAINED_STEPS = 10_000  # Mazur's post reports the network after 10,000 iterations
+
+
+def _trained(d: Derivation) -> Trained:
+    """The example after TRAINED_STEPS full-batch steps of symbp's compiled trainer."""
+    ex = d.net.example
+    model = compile_model(d)
+    params, history = train(
+        model,
+        ex.params,
+        ex.X,
+        ex.Y,
+        epochs=TRAINED_STEPS,
+        learning_rate=ex.learning_rate,
+        batch_size=len(ex.X),
+        seed=0,
+    )
+    outputs = [float(v) for v in np.asarray(model.forward(params, ex.X)).reshape(-1)]
+    return Trained(TRAINED_STEPS, history[-1], outputs)
+
+
+def _key(d: Derivation) -> list[tuple]:
+    """Nielsen's symbols beside Mazur's, for the first output unit and weight."""
+    names = d.names
+    if not names.mazur:
+        return []
+    L = len(d.net.layers)
+    return [
+        (G.C, d.cost_symbol),
+        (G.z[L, 1], names.z(L, 1)),
+        (G.a[L, 1], names.a(L, 1)),
+        (G.y[1], names.y(1)),
+        (G.w[L, 1, 1], names.w(L, 1, 1)),
+        (G.a[L - 1, 1], names.a(L - 1, 1)),
+        (G.delta[L, 1], names.delta(L, 1)),
+    ]
+
+
 def _output_rule(d: Derivation) -> Equation | None:
     """BP1 of a non-elementwise output layer: its layer rule, sympy's derivative at symbolic
     width (raw Jacobian-vector product first), in the general notation."""
@@ -163,10 +204,11 @@ def model(d: Derivation, lang: str) -> Document:
     if len(d.layers) > 1:
         chains.append(chain(d, shown_weight(d, 0, raw), raw, values))
     acts, identity_used = _activations(d)
+    mazur = d.names.mazur and worked is not None and worked.single
     batch = bool(net.example and len(net.example.x) > 1)
     return Document(
         lang=lang,
-        net=Summary(net.name, net.description, net.inputs, batch),
+        net=Summary(net.name, net.description, net.inputs, batch, d.names.mazur),
         layers=[
             LayerEquations(lf.z, lf.a, lf.z_def, lf.a_def, lf.activation.name, lf.bias_mode)
             for lf in d.layers
@@ -188,6 +230,8 @@ def model(d: Derivation, lang: str) -> Document:
         worked=worked,
         eta=sp.Symbol("eta"),
         parameters=d.parameter_count,
+        key=_key(d),
+        trained=_trained(d) if mazur else None,
     )
 
 

@@ -26,6 +26,7 @@ class Summary:
     description: str
     inputs: int
     batch: bool  # the example has more than one sample
+    mazur: bool = False  # Mazur's notation: the document follows his post (seeds/002)
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,16 @@ class Worked:
     gradients: list[Line]
     updates: list[Update]
     rule: Line
+    loss_after: float  # the cost at the updated parameters
+
+
+@dataclass(frozen=True)
+class Trained:
+    """The example after `steps` gradient steps by symbp's compiled trainer."""
+
+    steps: int
+    loss: float
+    outputs: list[float]
 
 
 @dataclass(frozen=True)
@@ -170,4 +181,6 @@ class Document:
     worked: Worked | None
     eta: sp.Symbol
     parameters: int
+    key: list[tuple] = field(default_factory=list)  # (general symbol, this notation's symbol)
+    trained: Trained | None = None
     compact: object = None  # compact.Compact for a large network, whose blocks replace the above
