@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import symbp
+
+OUTPUT = Path(__file__).parent.parent / "output"
 
 
 def worked(name: str):
@@ -74,3 +78,34 @@ def test_bundled_example_is_proved_by_check(name):
     report = symbp.derive(symbp.load(name)).check()
     assert report.ok
     assert len(report.parameters) == len(symbp.derive(symbp.load(name)).gradients)
+
+
+@pytest.mark.parametrize(
+    "name, before, after",
+    [
+        ("logistic", "2.8590328", "1.6852985"),  # seeds/001, both cases
+        ("deep_logistic", "2.0200034", "1.8307847"),
+        ("mazur", "0.298371109", "0.291027774"),  # seeds/002 (the post: 0.291027924, rounded)
+    ],
+)
+def test_documents_end_with_the_cost_after_the_step(name, before, after):
+    text = (OUTPUT / f"{name}.md").read_text(encoding="utf-8")
+    tail = text[text.rindex("###") :]
+    assert before in tail and after in tail
+
+
+def test_mazur_document_reports_ten_thousand_steps_from_the_compiled_trainer():
+    # seeds/002: E = 3.51018778e-05, outputs 0.01591362 and 0.98406427 in exact float64
+    # arithmetic (the post prints 0.0000351085, 0.015912196, 0.984065734 from rounded values)
+    for name in ("mazur.md", "mazur.tex", "mazur.zh.md", "mazur.zh.tex"):
+        text = (OUTPUT / name).read_text(encoding="utf-8")
+        assert r"3.51018778 \times 10^{-5}" in text
+        assert "0.0159136204" in text and "0.984064274" in text
+
+
+def test_mazur_document_has_a_notation_key_before_the_mazur_named_sections():
+    text = (OUTPUT / "mazur.md").read_text(encoding="utf-8")
+    key = text.index("### Notation key")
+    assert key < text.index("## Layer by layer")
+    row = text[key:].split("\n\n")[2]
+    assert r"$\mathrm{net}_{o1}$" in row and "$w_{5}$" in row and r"$E_{\mathrm{total}}$" in row

@@ -10,15 +10,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import sympy as sp
 
 from .. import activations, templating
-from ..derive import Derivation
+from ..compile import compile as compile_model
+from ..compile.train import train
+from ..derive import EAGER_PARAMETERS, Derivation
 from ..derive import general as G
+from ..derive.general import Equation
 from ..errors import SymbpError
+from .compact import compact, general_notation
 from .diagram import diagram
 from .env import environment
-from .model import ActivationSteps, Document, LayerBackward, LayerEquations, Line, Summary
+from .model import ActivationSteps, Document, LayerBackward, LayerEquations, Line, Summary, Trained
 from .vector import vector_forms
 from .worked import chain, shown_weight, values_of, worked_example
 
@@ -94,10 +99,103 @@ def _layer_back(d: Derivation, pos: int) -> LayerBackward:
     )
 
 
+def _activations(d: Derivation) -> tuple[list[ActivationSteps], bool]:
+    """Each activation the network uses, once, and whether the identity is among them."""
+    seen: dict = {}
+    for layer in d.net.layers:
+        seen.setdefault(layer.activation, (activations.get(layer.activation), layer.alpha))
+    steps = [_activation_steps(e, a) for e, a in seen.values() if e.name != "identity"]
+    return steps, "identity" in seen
+
+
+TRAINED_STEPS = 10_000  # Mazur's post reports the network after 10,000 iterations
+
+
+def _trained(d: Derivation) -> Trained:
+    """The example after TRAINED_STEPS full-batch steps of symbp's compiled trainer."""
+    ex = d.net.example
+    model = compile_model(d)
+    params, history = train(
+        model,
+        ex.params,
+        ex.X,
+        ex.Y,
+        epochs=TRAINED_STEPS,
+        learning_rate=ex.learning_rate,
+        batch_size=len(ex.X),
+        seed=0,
+    )
+    outputs = [float(v) for v in np.asarray(model.forward(params, ex.X)).reshape(-1)]
+    return Trained(TRAINED_STEPS, history[-1], outputs)
+
+
+def _key(d: Derivation) -> list[tuple]:
+    """Nielsen's symbols beside Mazur's, for the first output unit and weight."""
+    names = d.names
+    if not names.mazur:
+        return []
+    L = len(d.net.layers)
+    return [
+        (G.C, d.cost_symbol),
+        (G.z[L, 1], names.z(L, 1)),
+        (G.a[L, 1], names.a(L, 1)),
+        (G.y[1], names.y(1)),
+        (G.w[L, 1, 1], names.w(L, 1, 1)),
+        (G.a[L - 1, 1], names.a(L - 1, 1)),
+        (G.delta[L, 1], names.delta(L, 1)),
+    ]
+
+
+def _output_rule(d: Derivation) -> Equation | None:
+    """BP1 of a non-elementwise output layer: its layer rule, sympy's derivative at symbolic
+    width (raw Jacobian-vector product first), in the general notation."""
+    rule = d.rules[-1]
+    if rule.activation.elementwise:
+        return None
+    steps = tuple(general_notation(e) for e in rule.delta.steps)
+    return Equation(G.delta[G.L, G.j], general_notation(rule.delta.rhs), steps)
+
+
+def _compact_model(d: Derivation, lang: str) -> Document:
+    """The data model of a large network: the per-unit parts left empty, `compact` instead."""
+    net = d.net
+    acts, identity_used = _activations(d)
+    last = net.layers[-1]
+    return Document(
+        lang=lang,
+        net=Summary(
+            net.name, net.description, net.inputs, bool(net.example and len(net.example.x) > 1)
+        ),
+        layers=[
+            LayerEquations([], [], [], [], layer.activation, layer.bias) for layer in net.layers
+        ],
+        cost=Line(d.general.cost.lhs, [d.general.cost.rhs]),
+        loss=d.loss.tex,
+        vector=vector_forms(),
+        diagram=None,
+        general=d.general,
+        delta_def=Line(G.delta[G.l, G.j], [_d(G.C, G.z[G.l, G.j])]),
+        output_delta=d.output_delta_general,
+        elementwise_output=activations.get(last.activation).elementwise,
+        output_rule=_output_rule(d),
+        hidden_elementwise=all(r.activation.elementwise for r in d.rules[:-1]),
+        activations=acts,
+        identity_used=identity_used,
+        backward=[],
+        chains=[],
+        worked=None,
+        eta=sp.Symbol("eta"),
+        parameters=d.parameter_count,
+        compact=compact(d),
+    )
+
+
 def model(d: Derivation, lang: str) -> Document:
     """The data model the derivation templates receive."""
     if lang not in LANGS:
         raise SymbpError(f"--lang: unknown language {lang!r} (known: {', '.join(LANGS)})")
+    if d.parameter_count > EAGER_PARAMETERS:
+        return _compact_model(d, lang)
     net = d.net
     raw = d.evaluate() if net.example is not None else None
     worked = worked_example(d, raw) if raw is not None else None
@@ -105,13 +203,12 @@ def model(d: Derivation, lang: str) -> Document:
     chains = [chain(d, shown_weight(d, -1, raw), raw, values)]
     if len(d.layers) > 1:
         chains.append(chain(d, shown_weight(d, 0, raw), raw, values))
-    seen: dict = {}
-    for lf in d.layers:
-        seen.setdefault(lf.activation.name, (lf.activation, lf.alpha))
+    acts, identity_used = _activations(d)
+    mazur = d.names.mazur and worked is not None and worked.single
     batch = bool(net.example and len(net.example.x) > 1)
     return Document(
         lang=lang,
-        net=Summary(net.name, net.description, net.inputs, batch),
+        net=Summary(net.name, net.description, net.inputs, batch, d.names.mazur),
         layers=[
             LayerEquations(lf.z, lf.a, lf.z_def, lf.a_def, lf.activation.name, lf.bias_mode)
             for lf in d.layers
@@ -124,12 +221,17 @@ def model(d: Derivation, lang: str) -> Document:
         delta_def=Line(G.delta[G.l, G.j], [_d(G.C, G.z[G.l, G.j])]),
         output_delta=d.output_delta_general,
         elementwise_output=d.layers[-1].activation.elementwise,
-        activations=[_activation_steps(e, a) for e, a in seen.values() if e.name != "identity"],
-        identity_used="identity" in seen,
+        output_rule=_output_rule(d),
+        hidden_elementwise=all(r.activation.elementwise for r in d.rules[:-1]),
+        activations=acts,
+        identity_used=identity_used,
         backward=[_layer_back(d, pos) for pos in range(len(d.layers) - 1, -1, -1)],
         chains=chains,
         worked=worked,
         eta=sp.Symbol("eta"),
+        parameters=d.parameter_count,
+        key=_key(d),
+        trained=_trained(d) if mazur else None,
     )
 
 
@@ -139,4 +241,5 @@ def document(d: Derivation, fmt: str, lang: str = "en", templates: Path | None =
         raise SymbpError(f"--format: unknown format {fmt!r} (known: {', '.join(FORMATS)}, pdf)")
     doc = model(d, lang)
     env = environment({**d.names.tex, **doc.vector.names}, fmt, templates)
-    return templating.render(env, f"{fmt}/derivation.{fmt}.jinja2", vars(doc))
+    kind = "derivation" if doc.compact is None else "compact"
+    return templating.render(env, f"{fmt}/{kind}.{fmt}.jinja2", vars(doc))

@@ -27,6 +27,7 @@ class Summary:
     description: str
     inputs: int
     batch: bool  # the example has more than one sample
+    mazur: bool = False  # Mazur's notation: the document follows his post (seeds/002)
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,16 @@ class Worked:
     gradients: list[Line]
     updates: list[Update]
     rule: Line
+    loss_after: float  # the cost at the updated parameters
+
+
+@dataclass(frozen=True)
+class Trained:
+    """The example after `steps` gradient steps by symbp's compiled trainer."""
+
+    steps: int
+    loss: float
+    outputs: list[float]
 
 
 @dataclass(frozen=True)
@@ -162,9 +173,15 @@ class Document:
     delta_def: Line
     output_delta: Equation
     elementwise_output: bool
+    output_rule: Equation | None  # a non-elementwise output layer's BP1 (its layer rule)
+    hidden_elementwise: bool
     activations: list[ActivationSteps]
     identity_used: bool
     backward: list[LayerBackward]
     chains: list[Chain]
     worked: Worked | None
     eta: sp.Symbol
+    parameters: int
+    key: list[tuple] = field(default_factory=list)  # (general symbol, this notation's symbol)
+    trained: Trained | None = None
+    compact: object = None  # compact.Compact for a large network, whose blocks replace the above

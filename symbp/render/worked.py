@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..derive import Derivation
+from ..derive import Derivation, batch
 from ..derive.example import evaluate_exprs
 from .env import At, number
 from .model import Chain, Line, Update, Worked
@@ -140,6 +140,7 @@ def worked_example(d: Derivation, worked) -> Worked:
             else:
                 cost_terms.append((term, [float(x) for x in _eval(d, worked, term)]))
     theta = sp.Symbol("theta")
+    after = batch.run(d.rules, d.net, worked.updated_params, worked.inputs, worked.targets)
     cost_values = [float(x) for x in _eval(d, worked, d.cost)]
     return Worked(
         m=m,
@@ -160,6 +161,7 @@ def worked_example(d: Derivation, worked) -> Worked:
         rule=Line(
             Updated(theta), [At(sp.Add(theta, -eta * _d(C, theta), evaluate=False), ordered=True)]
         ),
+        loss_after=float(np.mean(after.costs)),
     )
 
 
