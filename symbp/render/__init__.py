@@ -1,4 +1,5 @@
-"""Derivation documents: LaTeX, Markdown and PDF, from jinja2 templates and one LaTeX printer."""
+"""Derivation documents: LaTeX, Markdown, HTML and PDF, from jinja2 templates and one LaTeX
+printer."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def parse_formats(text: str | None, lang: str = "en") -> list[str]:
         if f not in known:
             raise SymbpError(f"--format: unknown format {f!r} (known: {', '.join(known)})")
     if not formats:
-        raise SymbpError("--format: no format given (known: tex, md, pdf)")
+        raise SymbpError(f"--format: no format given (known: {', '.join(known)})")
     return list(dict.fromkeys(formats))
 
 

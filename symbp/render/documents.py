@@ -16,6 +16,7 @@ from .. import activations, templating
 from ..derive import Derivation
 from ..derive import general as G
 from ..errors import SymbpError
+from . import html
 from .diagram import diagram
 from .env import environment
 from .model import ActivationSteps, Document, LayerBackward, LayerEquations, Line, Summary
@@ -23,7 +24,7 @@ from .vector import vector_forms
 from .worked import chain, shown_weight, values_of, worked_example
 
 LANGS = ("en", "zh")
-FORMATS = ("tex", "md")
+FORMATS = ("tex", "md", "html")
 
 
 def _d(num, den) -> sp.Derivative:
@@ -134,9 +135,11 @@ def model(d: Derivation, lang: str) -> Document:
 
 
 def document(d: Derivation, fmt: str, lang: str = "en", templates: Path | None = None) -> str:
-    """The derivation document of `d` as text, in format "tex" or "md"."""
+    """The derivation document of `d` as text, in format "tex", "md" or "html"."""
     if fmt not in FORMATS:
         raise SymbpError(f"--format: unknown format {fmt!r} (known: {', '.join(FORMATS)}, pdf)")
     doc = model(d, lang)
+    if fmt == "html":
+        return html.page(d, doc, templates)
     env = environment({**d.names.tex, **doc.vector.names}, fmt, templates)
     return templating.render(env, f"{fmt}/derivation.{fmt}.jinja2", vars(doc))
