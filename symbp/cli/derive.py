@@ -28,6 +28,15 @@ def register(sub) -> None:
         "is found)",
     )
     p.add_argument(
+        "--md-flavor",
+        choices=("github", "plain"),
+        default="github",
+        help="github: $$ math and a mermaid diagram (GitHub, GitLab, MathJax, KaTeX, Jupyter); "
+        "plain: math in raw HTML blocks and spans that plain converters (python markdown, "
+        "marked, WordPress) pass through verbatim, for MathJax or KaTeX on the page "
+        "(default: github)",
+    )
+    p.add_argument(
         "--templates", metavar="DIR", help="your template directory, searched before symbp's"
     )
     p.add_argument(
@@ -80,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         formats = render.parse_formats(args.format, args.lang)
         d = derive(common.load_spec(args.spec))
-        docs = render.documents(d, formats, args.lang, args.templates)
+        docs = render.documents(d, formats, args.lang, args.templates, args.md_flavor)
     return _write(args.output, docs)
 
 

@@ -8,10 +8,19 @@ from pathlib import Path
 from ..derive import Derivation
 from ..errors import SymbpError
 from . import pdf
-from .documents import FORMATS, LANGS, document
+from .documents import FORMATS, LANGS, MD_FLAVORS, document
 from .printer import tex
 
-__all__ = ["FORMATS", "LANGS", "document", "documents", "filename", "parse_formats", "tex"]
+__all__ = [
+    "FORMATS",
+    "LANGS",
+    "MD_FLAVORS",
+    "document",
+    "documents",
+    "filename",
+    "parse_formats",
+    "tex",
+]
 
 
 def filename(name: str, fmt: str, lang: str) -> str:
@@ -34,7 +43,11 @@ def parse_formats(text: str | None, lang: str = "en") -> list[str]:
 
 
 def documents(
-    d: Derivation, formats: list[str], lang: str = "en", templates: Path | None = None
+    d: Derivation,
+    formats: list[str],
+    lang: str = "en",
+    templates: Path | None = None,
+    md_flavor: str = "github",
 ) -> dict[str, str | bytes]:
     """Every requested document of `d`, by file name, rendered in memory (nothing written)."""
     out: dict[str, str | bytes] = {}
@@ -42,7 +55,7 @@ def documents(
     for fmt in formats:
         if fmt == "pdf":
             continue
-        out[filename(d.net.name, fmt, lang)] = text = document(d, fmt, lang, templates)
+        out[filename(d.net.name, fmt, lang)] = text = document(d, fmt, lang, templates, md_flavor)
         tex_text = text if fmt == "tex" else tex_text
     if "pdf" in formats:
         if tex_text is None:

@@ -23,7 +23,9 @@ from .env import environment
 from .model import Document
 from .worked import values_of, worked_samples
 
-_INLINE = re.compile(r"\$([^$]+)\$")
+_INLINE = re.compile(r"(?<!\\)\$([^$]+?)(?<!\\)\$")
+# What Markdown acts on inside a paragraph, written as character references in inline math.
+_INERT = str.maketrans({c: f"&#{ord(c)};" for c in "\\_*`[]<>&~|"})
 
 
 def _convert():
@@ -103,4 +105,33 @@ def page(d: Derivation, doc: Document, templates: Path | None = None) -> str:
     return templating.render(env, "html/derivation.html.jinja2", context)
 
 
-__all__ = ["anchor", "page"]
+def plain_markdown(d: Derivation, doc: Document, templates: Path | None = None) -> str:
+    """The derivation of `d` (model `doc`) as Markdown whose math survives plain converters."""
+    convert = _convert()
+    env = environment({**d.names.tex, **doc.vector.names}, "md", templates)
+    latex = env.filters["tex"]
+
+    def rows(lines) -> list[str]:
+        return [
+            f"{latex(line.lhs) if i == 0 else ''} &= {latex(p)}"
+            for line in lines
+            for i, p in enumerate(line.parts)
+        ]
+
+    env.filters.update(
+        m=lambda item: convert(latex(item)),
+        inline=lambda item: _span(latex(item)),
+        rows=rows,
+        prose=lambda text: _INLINE.sub(lambda m: _span(m.group(1)), str(text)),
+    )
+    return templating.render(env, "md/derivation.plain.md.jinja2", vars(doc))
+
+
+def _span(latex: str) -> str:
+    """Inline math that Markdown leaves alone: \\( \\) and what Markdown acts on as character
+    references."""
+    inert = (r"\(" + latex + r"\)").translate(_INERT)
+    return f'<span class="math">{inert}</span>'
+
+
+__all__ = ["anchor", "page", "plain_markdown"]
