@@ -116,3 +116,40 @@ def test_plain_markdown_single_sample_table_has_no_header_row(plain_docs):
     table = source[source.index('<table class="values">') :]
     table = table[: table.index("</table>")]
     assert "<th></th>" not in table and table.count("<tr>") == 4
+
+
+_CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(
+    _CHROMIUM is None or _marked() is None or not (_marked() / "node_modules/mathjax").is_dir(),
+    reason="needs Chromium and `npm i mathjax@3` in SYMBP_MARKED_DIR",
+)
+@pytest.mark.parametrize("name,lang", [("mazur", "en"), ("softmax", "zh")], ids=str)
+def test_plain_markdown_through_python_markdown_typesets_in_mathjax(
+    plain_docs, name, lang, tmp_path
+):
+    markdown = pytest.importorskip("markdown")
+    source = plain_docs[name, lang]
+    mathjax = (_marked() / "node_modules/mathjax/es5/tex-chtml.js").as_uri()
+    page = f'<meta charset="utf-8"><script src="{mathjax}"></script>' + markdown.markdown(source)
+    path = tmp_path / "page.html"
+    path.write_text(page, encoding="utf-8")
+    dom = subprocess.run(
+        [
+            _CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--allow-file-access-from-files",
+            "--virtual-time-budget=20000",
+            "--dump-dom",
+            path.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    ).stdout
+    assert dom.count("<mjx-container") == len(_math(source).math)
+    assert "<mjx-merror" not in dom and "data-mjx-error" not in dom
