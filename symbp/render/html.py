@@ -44,9 +44,12 @@ def anchor(expr) -> str:
 def _targets(doc: Document) -> dict:
     """Left sides -> the anchor of the equation deriving them (layer section, forward pass)."""
     out: dict = {}
+    C = doc.cost.lhs
     for b in doc.backward:
         for line in b.dC_da + b.jacobian + b.deltas:
             out[line.lhs] = anchor(line.lhs)
+        for z, line in zip(doc.layers[b.index - 1].z, b.deltas):  # dC/dz is the error delta
+            out[sp.Derivative(C, z, evaluate=False)] = anchor(line.lhs)
     for lf in doc.layers:
         for s in (*lf.z, *lf.a):
             out[s] = anchor(s)
