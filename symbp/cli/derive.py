@@ -18,7 +18,7 @@ def register(sub) -> None:
         help="the derivation document: LaTeX, Markdown, PDF, HTML",
         description="Write the derivation document (network diagram, forward pass, BP1-BP4 in "
         "vector and index form and layer by layer, chain rules, worked example) as .tex, .md "
-        "and, when a TeX engine is present, .pdf.",
+        "and, when a TeX engine is present, .pdf; or as one self-contained web page (.html).",
     )
     p.add_argument("-o", "--output", metavar="DIR", default="output", help="the output folder")
     p.add_argument(
