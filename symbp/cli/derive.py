@@ -55,7 +55,9 @@ def register(sub) -> None:
 
 
 def bundled_documents(
-    formats: Sequence[str] = ("tex", "md"), templates: str | None = None
+    formats: Sequence[str] = ("tex", "md"),
+    templates: str | None = None,
+    md_flavor: str = "github",
 ) -> dict[str, str | bytes]:
     """Every bundled example's documents in every language, by file name (what output/ holds)."""
     from .. import render
@@ -65,7 +67,7 @@ def bundled_documents(
     for name in _spec.bundled():
         d = derive(_spec.load(name))
         for lang in render.LANGS:
-            out.update(render.documents(d, list(formats), lang, templates))
+            out.update(render.documents(d, list(formats), lang, templates, md_flavor))
     return out
 
 
@@ -85,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         raise SymbpError("derive: give a SPEC or --bundled, not both")
     if args.bundled:
         formats = render.parse_formats(args.format or "tex,md")
-        docs = bundled_documents(formats, args.templates)
+        docs = bundled_documents(formats, args.templates, args.md_flavor)
     else:
         formats = render.parse_formats(args.format, args.lang)
         d = derive(common.load_spec(args.spec))
