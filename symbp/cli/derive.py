@@ -18,7 +18,7 @@ def register(sub) -> None:
         help="the derivation document: LaTeX, Markdown, PDF, HTML",
         description="Write the derivation document (network diagram, forward pass, BP1-BP4 in "
         "vector and index form and layer by layer, chain rules, worked example) as .tex, .md "
-        "and, when a TeX engine is present, .pdf.",
+        "and, when a TeX engine is present, .pdf; or as one self-contained web page (.html).",
     )
     p.add_argument("-o", "--output", metavar="DIR", default="output", help="the output folder")
     p.add_argument(
@@ -26,6 +26,15 @@ def register(sub) -> None:
         metavar="FORMATS",
         help="comma-separated tex, md, pdf, html (default: tex,md, plus pdf when a TeX engine "
         "is found)",
+    )
+    p.add_argument(
+        "--md-flavor",
+        choices=("github", "plain"),
+        default="github",
+        help="github: $$ math and a mermaid diagram (GitHub, GitLab, MathJax, KaTeX, Jupyter); "
+        "plain: math in raw HTML blocks and spans that plain converters (python markdown, "
+        "marked, WordPress) pass through verbatim, for MathJax or KaTeX on the page "
+        "(default: github)",
     )
     p.add_argument(
         "--templates", metavar="DIR", help="your template directory, searched before symbp's"
@@ -46,7 +55,9 @@ def register(sub) -> None:
 
 
 def bundled_documents(
-    formats: Sequence[str] = ("tex", "md"), templates: str | None = None
+    formats: Sequence[str] = ("tex", "md"),
+    templates: str | None = None,
+    md_flavor: str = "github",
 ) -> dict[str, str | bytes]:
     """Every bundled example's documents in every language, by file name (what output/ holds)."""
     from .. import render
@@ -56,7 +67,7 @@ def bundled_documents(
     for name in _spec.bundled():
         d = derive(_spec.load(name))
         for lang in render.LANGS:
-            out.update(render.documents(d, list(formats), lang, templates))
+            out.update(render.documents(d, list(formats), lang, templates, md_flavor))
     return out
 
 
@@ -77,11 +88,11 @@ def run(args: argparse.Namespace) -> int:
         raise SymbpError("derive: give a SPEC or --bundled, not both")
     if args.bundled:
         formats = render.parse_formats(args.format or "tex,md")
-        docs = bundled_documents(formats, args.templates)
+        docs = bundled_documents(formats, args.templates, args.md_flavor)
     else:
         formats = render.parse_formats(args.format, args.lang)
         d = derive(common.load_spec(args.spec))
-        docs = render.documents(d, formats, args.lang, args.templates)
+        docs = render.documents(d, formats, args.lang, args.templates, args.md_flavor)
     return _write(args.output, docs)
 
 

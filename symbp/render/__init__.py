@@ -1,4 +1,5 @@
-"""Derivation documents: LaTeX, Markdown and PDF, from jinja2 templates and one LaTeX printer."""
+"""Derivation documents: LaTeX, Markdown, HTML and PDF, from jinja2 templates and one LaTeX
+printer."""
 
 from __future__ import annotations
 
@@ -7,10 +8,19 @@ from pathlib import Path
 from ..derive import Derivation
 from ..errors import SymbpError
 from . import pdf
-from .documents import FORMATS, LANGS, document
+from .documents import FORMATS, LANGS, MD_FLAVORS, document
 from .printer import tex
 
-__all__ = ["FORMATS", "LANGS", "document", "documents", "filename", "parse_formats", "tex"]
+__all__ = [
+    "FORMATS",
+    "LANGS",
+    "MD_FLAVORS",
+    "document",
+    "documents",
+    "filename",
+    "parse_formats",
+    "tex",
+]
 
 
 def filename(name: str, fmt: str, lang: str) -> str:
@@ -28,12 +38,16 @@ def parse_formats(text: str | None, lang: str = "en") -> list[str]:
         if f not in known:
             raise SymbpError(f"--format: unknown format {f!r} (known: {', '.join(known)})")
     if not formats:
-        raise SymbpError("--format: no format given (known: tex, md, pdf)")
+        raise SymbpError(f"--format: no format given (known: {', '.join(known)})")
     return list(dict.fromkeys(formats))
 
 
 def documents(
-    d: Derivation, formats: list[str], lang: str = "en", templates: Path | None = None
+    d: Derivation,
+    formats: list[str],
+    lang: str = "en",
+    templates: Path | None = None,
+    md_flavor: str = "github",
 ) -> dict[str, str | bytes]:
     """Every requested document of `d`, by file name, rendered in memory (nothing written)."""
     out: dict[str, str | bytes] = {}
@@ -41,7 +55,7 @@ def documents(
     for fmt in formats:
         if fmt == "pdf":
             continue
-        out[filename(d.net.name, fmt, lang)] = text = document(d, fmt, lang, templates)
+        out[filename(d.net.name, fmt, lang)] = text = document(d, fmt, lang, templates, md_flavor)
         tex_text = text if fmt == "tex" else tex_text
     if "pdf" in formats:
         if tex_text is None:

@@ -20,6 +20,7 @@ from ..derive import EAGER_PARAMETERS, Derivation
 from ..derive import general as G
 from ..derive.general import Equation
 from ..errors import SymbpError
+from . import html
 from .compact import compact, general_notation
 from .diagram import diagram
 from .env import environment
@@ -28,7 +29,8 @@ from .vector import vector_forms
 from .worked import chain, shown_weight, values_of, worked_example
 
 LANGS = ("en", "zh")
-FORMATS = ("tex", "md")
+MD_FLAVORS = ("github", "plain")
+FORMATS = ("tex", "md", "html")
 
 
 def _d(num, den) -> sp.Derivative:
@@ -235,11 +237,24 @@ def model(d: Derivation, lang: str) -> Document:
     )
 
 
-def document(d: Derivation, fmt: str, lang: str = "en", templates: Path | None = None) -> str:
-    """The derivation document of `d` as text, in format "tex" or "md"."""
+def document(
+    d: Derivation,
+    fmt: str,
+    lang: str = "en",
+    templates: Path | None = None,
+    md_flavor: str = "github",
+) -> str:
+    """The derivation document of `d` as text, in format "tex", "md" (flavour "github" or
+    "plain") or "html"."""
     if fmt not in FORMATS:
         raise SymbpError(f"--format: unknown format {fmt!r} (known: {', '.join(FORMATS)}, pdf)")
+    if md_flavor not in MD_FLAVORS:
+        raise SymbpError(f"--md-flavor: unknown flavour {md_flavor!r} (known: github, plain)")
     doc = model(d, lang)
+    if fmt == "html":
+        return html.page(d, doc, templates)
+    if fmt == "md" and md_flavor == "plain":
+        return html.plain_markdown(d, doc, templates)
     env = environment({**d.names.tex, **doc.vector.names}, fmt, templates)
     kind = "derivation" if doc.compact is None else "compact"
     return templating.render(env, f"{fmt}/{kind}.{fmt}.jinja2", vars(doc))

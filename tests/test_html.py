@@ -1,0 +1,138 @@
+"""`derive --format html`: one self-contained page, every formula MathML that Chromium renders,
+values on hover from the worked example, chain-rule factors linked to their derivations."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+
+import pytest
+
+import symbp
+from symbp import render
+from symbp.cli import main
+from symbp.derive import derive
+from symbp.render.documents import model
+
+
+class _Math(HTMLParser):
+    """Counts <math> elements and collects the text inside them, MathML errors and ids/links."""
+
+    def __init__(self):
+        super().__init__()
+        self.depth = 0
+        self.math = 0
+        self.errors = 0
+        self.math_text: list[str] = []
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "math":
+            self.math += 1
+            self.depth += 1
+        if tag == "merror":
+            self.errors += 1
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        if tag == "a" and attrs.get("href", "").startswith("#"):
+            self.links.append(attrs["href"][1:])
+
+    def handle_endtag(self, tag):
+        if tag == "math":
+            self.depth -= 1
+
+    def handle_data(self, data):
+        if self.depth:
+            self.math_text.append(data)
+
+
+def _page(name: str, lang: str = "en") -> str:
+    return render.document(derive(symbp.load(name)), "html", lang)
+
+
+@pytest.fixture(scope="module")
+def mazur_page() -> str:
+    return _page("mazur")
+
+
+def test_html_page_names_no_external_resource(mazur_page):
+    urls = set(re.findall(r"""(?:https?:)?//[^\s"'<>)]+""", mazur_page))
+    namespaces = {
+        "http://www.w3.org/1998/Math/MathML",
+        "http://www.w3.org/2000/svg",
+        "http://www.w3.org/1999/xhtml",
+    }
+    assert urls <= namespaces
+    assert not re.search(r"<(link|img|iframe)\b|\bsrc=", mazur_page)
+
+
+def test_html_prose_math_is_converted_leaving_no_dollar_or_backslash(mazur_page):
+    p = _Math()
+    p.feed(mazur_page)
+    outside = re.sub(
+        r"<math.*?</math>|<script>.*?</script>|<style>.*?</style>", "", mazur_page, flags=re.S
+    )
+    assert "$" not in outside and "\\" not in outside
+    assert p.errors == 0 and p.math > 200
+    assert not any("\\" in t for t in p.math_text)
+
+
+def test_html_hover_value_of_out_o1_is_mazurs(mazur_page):
+    values = json.loads(re.search(r"const VALUES = (\{.*?\});", mazur_page).group(1))
+    d = derive(symbp.load("mazur"))
+    out_o1 = next(s for s in d.names.tex if s.name == "out_o1")
+    q = f"q{list(d.names.tex).index(out_o1)}"
+    assert values[q] == "0.75136507"  # Mazur's post: out_o1 = 0.75136507
+    assert mazur_page.count(f"q {q}") > 10  # the same quantity marked everywhere it appears
+
+
+@pytest.mark.parametrize("name", ["mazur", "softmax"])
+def test_html_every_chain_factor_links_to_an_equation_on_the_page(name):
+    d = derive(symbp.load(name))
+    factors = sum(len(c.factors) for c in model(d, "en").chains)
+    p = _Math()
+    p.feed(render.document(d, "html"))
+    assert len(p.links) == factors
+    assert set(p.links) <= p.ids
+
+
+def test_html_without_latex2mathml_exits_2_with_one_line(monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(sys.modules, "latex2mathml.converter", None)
+    assert main(["derive", "mazur", "--format", "html", "-o", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "latex2mathml" in err and "\n" not in err
+    assert not list(tmp_path.iterdir())
+
+
+_CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(_CHROMIUM is None, reason="needs headless Chromium")
+@pytest.mark.parametrize(
+    "name,lang", [("mazur", "en"), ("mazur", "zh"), ("softmax", "en")], ids=str
+)
+def test_html_every_formula_renders_in_chromium(name, lang, tmp_path):
+    page = _page(name, lang)
+    path = tmp_path / "page.html"
+    path.write_text(page, encoding="utf-8")
+    dom = subprocess.run(
+        [_CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", path.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    ).stdout
+    before, after = _Math(), _Math()
+    before.feed(page)
+    after.feed(dom)
+    assert after.math == before.math > 100
+    assert after.errors == 0
+    assert not any("\\" in t for t in after.math_text)
+    # the script ran: every marked quantity became focusable
+    assert dom.count('tabindex="0"') == page.count('class="q q') > 50
