@@ -80,7 +80,7 @@ def _outputs(entry: activations.Activation, z_of):
     if not entry.elementwise:
         total = sp.Sum(sp.exp(z[s, q]), (q, 1, n))
         return lambda i: sp.exp(z_of(i)) / total
-    if entry.takes_alpha:
+    if entry.params:
         return lambda i: entry.cls(z_of(i), alpha)
     return lambda i: entry.cls(z_of(i))
 

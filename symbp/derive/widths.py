@@ -188,7 +188,7 @@ def _mp_functions() -> dict:
     for entry in activations.REGISTRY.values():
         if not entry.elementwise:
             continue
-        args = [z, alpha] if entry.takes_alpha else [z]
+        args = [z, alpha] if entry.params else [z]
         f = sp.lambdify(args, entry.cls.definition(*args), modules="mpmath")
         table[entry.cls.__name__] = np.frompyfunc(f, len(args), 1)
     table.update(
