@@ -3,7 +3,9 @@
 Measured side by side in one run, interleaved in random order, medians over rounds:
 (a) `symbp.compile(net).sgd_step`, (b) the module written by `symbp compile`, imported from
 disk, (c) hand-written NumPy in the seeds' style (seeds/000: np.dot, sigmoid 1/(1+exp(-x)),
-in-place updates), (d) PyTorch CPU autograd when installed. All in float64.
+in-place updates), (d) PyTorch CPU autograd and (e) PyTorch with a hand-written backward, when
+installed, (f) the `--target jax` module under jax.jit and (g) the `--target torch` module, when
+installed. All in float64.
 Cases: 784-256-10 sigmoid/softmax with cross-entropy, batch 128; XOR 2-4-1 sigmoid with
 squared error, batch 4. GFLOP/s counts the matrix products of a step; the reference is NumPy
 doing those products alone, on the same shapes.
@@ -18,6 +20,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, THREADS)  # before NumPy loads its BLAS
 
 import argparse  # noqa: E402
+import importlib  # noqa: E402
 import importlib.util  # noqa: E402
 import random  # noqa: E402
 import statistics  # noqa: E402
@@ -83,6 +86,38 @@ def torch_step_factory(torch, softmax: bool):
     return step
 
 
+def torch_hand_factory(torch, softmax: bool):
+    """The hand-written NumPy step in torch: no autograd, in-place updates (weights (out, in))."""
+
+    def step(p, X, Y, lr):
+        m = X.shape[0]
+        h = torch.sigmoid(torch.addmm(p["b1"], X, p["W1"].T))
+        z = torch.addmm(p["b2"], h, p["W2"].T)
+        if softmax:
+            err = (torch.softmax(z, dim=1) - Y) / m
+        else:
+            o = torch.sigmoid(z)
+            err = (o - Y) * o * (1 - o) / m
+        herr = (err @ p["W2"]) * h * (1 - h)
+        p["W2"].addmm_(err.T, h, alpha=-lr)
+        p["b2"].sub_(err.sum(dim=0), alpha=lr)
+        p["W1"].addmm_(herr.T, X, alpha=-lr)
+        p["b1"].sub_(herr.sum(dim=0), alpha=lr)
+        return p
+
+    return step
+
+
+def jax_step_factory(jax, mod):
+    """The --target jax module's sgd_step under jax.jit, waiting for each result."""
+    step = jax.jit(mod.sgd_step)
+
+    def run(p, X, Y, lr):
+        return jax.block_until_ready(step(p, X, Y, lr))
+
+    return run
+
+
 def import_module(path: Path):
     spec = importlib.util.spec_from_file_location(path.stem, path)
     mod = importlib.util.module_from_spec(spec)
@@ -137,10 +172,7 @@ def measure(impls: dict, setup: dict, steps: int, rounds: int) -> dict[str, floa
 
 
 def run_case(title, net, X, Y, lr, hand, torch_softmax, steps, rounds, tmp: Path):
-    try:
-        import torch
-    except ImportError:
-        torch = None
+    torch, jax = optional("torch"), optional("jax")
     model = symbp.compile(net)
     path = tmp / f"{net.name}.py"
     path.write_text(model.module_source())
@@ -166,6 +198,20 @@ def run_case(title, net, X, Y, lr, hand, torch_softmax, steps, rounds, tmp: Path
         tp = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
         impls["PyTorch CPU (autograd)"] = torch_step_factory(torch, torch_softmax)
         setup["PyTorch CPU (autograd)"] = (tp, torch.tensor(X), torch.tensor(Y), lr)
+        th = {k: torch.tensor(v) for k, v in params.items()}
+        impls["PyTorch hand-written backward"] = torch_hand_factory(torch, torch_softmax)
+        setup["PyTorch hand-written backward"] = (th, torch.tensor(X), torch.tensor(Y), lr)
+        path = tmp / f"{net.name}_torch.py"
+        path.write_text(model.module_source(target="torch"))
+        impls["exported --target torch"] = import_module(path).sgd_step
+        tt = {k: torch.tensor(v) for k, v in params.items()}
+        setup["exported --target torch"] = (tt, torch.tensor(X), torch.tensor(Y), lr)
+    if jax is not None:
+        path = tmp / f"{net.name}_jax.py"
+        path.write_text(model.module_source(target="jax"))
+        impls["exported --target jax (jit)"] = jax_step_factory(jax, import_module(path))
+        jp = {k: jax.numpy.asarray(v) for k, v in params.items()}
+        setup["exported --target jax (jit)"] = (jp, jax.numpy.asarray(X), jax.numpy.asarray(Y), lr)
     check_agreement(impls, setup, params)
     sizes = net.sizes
     impls["NumPy matrix products alone"] = matmul_only(X.shape[0], sizes, np.random.default_rng(1))
@@ -175,16 +221,28 @@ def run_case(title, net, X, Y, lr, hand, torch_softmax, steps, rounds, tmp: Path
     hand_t = medians["hand-written NumPy"]
     torch_t = medians.get("PyTorch CPU (autograd)")
     print(f"\n{title}: batch {X.shape[0]}, median of {rounds} rounds x {steps} steps\n")
-    print("| implementation | steps/s | us/step | GFLOP/s | vs hand NumPy | vs PyTorch |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| implementation | threads | steps/s | us/step | GFLOP/s | vs hand NumPy | vs PyTorch |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for name, t in medians.items():
         vs_hand = f"{hand_t / t:.2f}"
         vs_torch = f"{torch_t / t:.2f}" if torch_t else "n/a"
         print(
-            f"| {name} | {1 / t:,.0f} | {t * 1e6:,.1f} | {flops / t / 1e9:.2f} | "
+            f"| {name} | {THREADS} | {1 / t:,.0f} | {t * 1e6:,.1f} | {flops / t / 1e9:.2f} | "
             f"{vs_hand} | {vs_torch} |"
         )
     return medians
+
+
+def optional(name: str):
+    """The module `name`, or None when it is not installed."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+def as_numpy(v) -> np.ndarray:
+    return np.asarray(v.detach().numpy() if hasattr(v, "detach") else v)
 
 
 def check_agreement(impls, setup, params) -> None:
@@ -192,20 +250,37 @@ def check_agreement(impls, setup, params) -> None:
     results = {}
     for name, step in impls.items():
         p, X, Y, lr = setup[name]
-        if name.startswith("PyTorch"):
+        if name.startswith("PyTorch hand"):
+            p = {k: v.clone() for k, v in p.items()}
+            out = {k: v.numpy() for k, v in step(p, X, Y, lr).items()}
+        elif name.startswith("PyTorch"):
             p = {k: v.detach().clone().requires_grad_(True) for k, v in p.items()}
             out = {k: v.detach().numpy() for k, v in step(p, X, Y, lr).items()}
         elif name.startswith("hand"):
             p = {k: v.copy() for k, v in p.items()}
             out = {k: (v.T if k.startswith("W") else v) for k, v in step(p, X, Y, lr).items()}
         else:
-            out = step({k: v.copy() for k, v in p.items()}, X, Y, lr)
+            p = {k: v.clone() if hasattr(v, "clone") else v.copy() for k, v in p.items()}
+            out = step(p, X, Y, lr)
         results[name] = out
     ref = results["compiled (symbp.compile)"]
     for name, out in results.items():
-        worst = max(float(np.max(np.abs(np.asarray(out[k]) - ref[k]))) for k in ref)
+        worst = max(float(np.max(np.abs(as_numpy(out[k]) - ref[k]))) for k in ref)
         if worst > 1e-10:
             sys.exit(f"{name} disagrees with the compiled model after one step: {worst:.3g}")
+
+
+def blas_kernel() -> str:
+    """The BLAS NumPy runs (library, version, kernel, threads) as threadpoolctl reports it."""
+    tpc = optional("threadpoolctl")
+    if tpc is None:
+        return "BLAS kernel unknown: threadpoolctl not installed"
+    blas = [i for i in tpc.threadpool_info() if i["user_api"] == "blas"]
+    return "; ".join(
+        f"{i['internal_api']} {i['version']} {i.get('architecture', '?')} kernel, "
+        f"{i['num_threads']} threads"
+        for i in blas
+    )
 
 
 def main() -> None:
@@ -221,9 +296,13 @@ def main() -> None:
         threads = f"torch {torch.__version__}, {torch.get_num_threads()} threads"
     except ImportError:
         threads = "torch not installed"
+    jax = optional("jax")
+    if jax is not None:
+        jax.config.update("jax_enable_x64", True)
     print(
-        f"numpy {np.__version__} (BLAS threads {os.environ['OPENBLAS_NUM_THREADS']}); "
-        f"{threads}; python {sys.version.split()[0]}; float64"
+        f"numpy {np.__version__} (BLAS threads {os.environ['OPENBLAS_NUM_THREADS']}, "
+        f"{blas_kernel()}); {threads}; jax {jax.__version__ if jax else 'not installed'}; "
+        f"python {sys.version.split()[0]}; float64"
     )
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()

@@ -161,3 +161,46 @@ def test_from_example_needs_an_example_table(tmp_path, capsys):
     spec.write_text('inputs = 1\n[[layers]]\nunits = 1\nactivation = "sigmoid"\n')
     assert main(["train", str(spec), "--from-example", "--data", str(spec)]) == 2
     assert "--from-example" in capsys.readouterr().err
+
+
+def _blas_threads() -> list[int]:
+    from threadpoolctl import threadpool_info
+
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_train_runs_the_blas_on_the_threads_asked_for(threads):
+    net = symbp.load("xor")
+    model = symbp.compile(net)
+    seen = []
+    train(
+        model,
+        model.init_params(0),
+        net.example.X,
+        net.example.Y,
+        epochs=2,
+        learning_rate=0.5,
+        batch_size=4,
+        seed=0,
+        progress=lambda *_: seen.append(_blas_threads()),
+        threads=threads,
+    )
+    assert seen and all(t == [threads] for t in seen)
+
+
+def test_cli_train_defaults_to_one_blas_thread_per_core(monkeypatch, capsys):
+    import importlib
+    import os
+
+    train_module = importlib.import_module("symbp.compile.train")
+    asked = []
+    real = train_module.train
+
+    def spy(*args, **kwargs):
+        asked.append(kwargs["threads"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(train_module, "train", spy)
+    assert main(["train", "xor", "--epochs", "3"]) == 0
+    assert asked == [os.cpu_count()]

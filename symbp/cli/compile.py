@@ -7,6 +7,7 @@ import sys
 
 from .. import files
 from .. import spec as _spec
+from ..compile.targets import TARGETS
 from ..errors import SymbpError
 from . import common
 
@@ -15,9 +16,15 @@ def register(sub) -> None:
     p = sub.add_parser(
         "compile",
         parents=[common.spec_parent(True), common.TEMPLATES],
-        help="a standalone NumPy module generated from the derivation",
-        description="Write a NumPy module (forward, loss, gradients, sgd_step) generated "
-        "from the derived equations; it imports NumPy alone.",
+        help="a standalone NumPy, JAX or PyTorch module generated from the derivation",
+        description="Write a module (forward, loss, gradients, sgd_step) generated from the "
+        "derived equations; it imports its framework alone (NumPy by default).",
+    )
+    p.add_argument(
+        "--target",
+        choices=TARGETS,
+        default="numpy",
+        help="the framework the module is written for (default: numpy)",
     )
     p.add_argument(
         "-o",
@@ -37,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     if args.bundled:
         folder = "output" if args.output is None else args.output
         texts = {
-            f"{name}.py": compile_model(_spec.load(name)).module_source(args.templates)
+            f"{name}.py": compile_model(_spec.load(name)).module_source(args.templates, args.target)
             for name in _spec.bundled()
         }
         for path in files.write_files(files.inside(folder, texts)):
@@ -45,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.output is not None:
         files.check_target(args.output)
-    text = compile_model(common.load_spec(args.spec)).module_source(args.templates)
+    text = compile_model(common.load_spec(args.spec)).module_source(args.templates, args.target)
     if args.output is not None:
         files.write_files({args.output: text})
     else:

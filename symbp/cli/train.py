@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -41,6 +42,12 @@ def register(sub) -> None:
         "--history", metavar="FILE.csv", help="epoch,loss (default: next to --plot, if given)"
     )
     p.add_argument("--save", metavar="FILE.json", help="write the trained parameters")
+    p.add_argument(
+        "--threads",
+        type=common.positive_int,
+        default=os.cpu_count() or 1,
+        help="BLAS threads (default: all cores, %(default)s here)",
+    )
     p.add_argument(
         "--from-example",
         action="store_true",
@@ -121,6 +128,7 @@ def run(args: argparse.Namespace) -> int:
                 batch_size=args.batch_size,
                 seed=args.seed,
                 progress=_bar(args.epochs),
+                threads=args.threads,
             )
     except _Diverged as e:
         print(

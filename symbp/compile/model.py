@@ -58,10 +58,11 @@ class Model:
             if not np.allclose(got[key], value, rtol=1e-9, atol=1e-12):
                 raise CompileError(f"{key}: the generated gradient differs from the layer rules")
 
-    def module_source(self, templates: Path | None = None) -> str:
-        """The standalone module's text, headed by the network's name and description, from the
-        template in `templates` (a folder) if it has one, else symbp's."""
-        return module.source(self.derivation, self.train_bias, True, templates)
+    def module_source(self, templates: Path | None = None, target: str = "numpy") -> str:
+        """The standalone module's text for `target` (numpy, jax or torch), headed by the
+        network's name and description, from the template in `templates` (a folder) if it has
+        one, else symbp's."""
+        return module.source(self.derivation, self.train_bias, True, templates, target)
 
     def _params(self, params: Params) -> dict[str, np.ndarray]:
         if not isinstance(params, Mapping):

@@ -11,7 +11,8 @@ import sympy as sp
 from .. import kernels, templating
 from ..derive import Derivation
 from .printer import CodePrinter
-from .program import M, Program, Step, X, Y, build
+from .program import CompileError, M, Program, Step, X, Y, build
+from .targets import PRINTERS, TARGETS
 
 EQUATION_CHARS = 300  # longer per-unit equations are left out of docstrings (the sums get long)
 
@@ -143,12 +144,18 @@ def trained_keys(d: Derivation, train_bias: bool) -> list[str]:
 
 
 def source(
-    d: Derivation, train_bias: bool = True, header: bool = True, templates: Path | None = None
+    d: Derivation,
+    train_bias: bool = True,
+    header: bool = True,
+    templates: Path | None = None,
+    target: str = "numpy",
 ) -> str:
-    """The module's source text; `header` adds the network's name and description; `templates`
-    is a user's template folder searched first."""
+    """The module's source text for `target` (numpy, jax or torch); `header` adds the network's
+    name and description; `templates` is a user's template folder searched first."""
+    if target not in PRINTERS:
+        raise CompileError(f"unknown target {target!r} (known: {', '.join(TARGETS)})")
     program = build(d)
-    printer = CodePrinter()
+    printer = PRINTERS[target]()
     funcs = functions(program, printer, trained_keys(d, train_bias))
     general = [line for lhs, rhs in program.general for line in _equation(lhs, rhs)]
     net = d.net
@@ -166,9 +173,10 @@ def source(
         "logits": program.logits,
         "general": general,
         "imports": printer.import_lines(),
-        "helpers": [kernels.source(f) for f in kernels.order(printer.helpers)],
+        "helpers": [kernels.source(f) for f in printer.kernel_order()],
         "functions": funcs,
         "shapes": _dict_text(net.parameter_shapes()),
         "trained": _tuple_text(trained_keys(d, train_bias)),
     }
-    return templating.render(templating.environment(templates), "numpy/module.py.jinja2", context)
+    name = f"{target}/module.py.jinja2"
+    return templating.render(templating.environment(templates), name, context)

@@ -88,6 +88,10 @@ class CodePrinter(NumPyPrinter):
                 self._module_format(used)
         return kernel.__name__
 
+    def _array_fn(self, name: str) -> str:
+        """The array module's function `name` (numpy.sum, jax.numpy.sum), recorded for import."""
+        return self._module_format(f"{self._module}.{name}")
+
     def _print_ActivationBase(self, expr):
         entry = activations.by_class(type(expr))
         if entry.kernel is None:  # defined in a spec: printed through its definition
@@ -107,7 +111,7 @@ class CodePrinter(NumPyPrinter):
 
     def _print_Heaviside(self, expr):
         z, h0 = expr.args
-        return f"{self._module_format('numpy.heaviside')}({self._print(z)}, {self._print(h0)})"
+        return f"{self._array_fn('heaviside')}({self._print(z)}, {self._print(h0)})"
 
     def _as_ordered_terms(self, expr, order=None):
         terms = super()._as_ordered_terms(expr, order=order)
@@ -134,16 +138,20 @@ class CodePrinter(NumPyPrinter):
 
     def _print_MeanRows(self, expr):
         e, m = expr.args
-        total = f"{self._module_format('numpy.sum')}({self._print(e)}, axis=0)"
+        total = f"{self._array_fn('sum')}({self._print(e)}, axis=0)"
         return f"{total} / {self._operand(m)}"
 
     def _print_MeanTotal(self, expr):
         e, m = expr.args
-        return f"{self._module_format('numpy.sum')}({self._print(e)}) / {self._operand(m)}"
+        return f"{self._array_fn('sum')}({self._print(e)}) / {self._operand(m)}"
 
     def _print_RowSum(self, expr):
         (e,) = expr.args
-        return f"{self._module_format('numpy.sum')}({self._print(e)}, axis=1, keepdims=True)"
+        return f"{self._array_fn('sum')}({self._print(e)}, axis=1, keepdims=True)"
+
+    def kernel_order(self) -> list[Callable]:
+        """The recorded helpers in the order the generated module defines them."""
+        return kernels.order(self.helpers)
 
     def import_lines(self) -> list[str]:
         """The import statements for every module name printed so far."""

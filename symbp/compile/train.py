@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .model import Model
 
@@ -20,8 +21,15 @@ def train(
     batch_size: int,
     seed: int,
     progress: Callable[[int, int, float], None] | None = None,
+    threads: int | None = None,
 ) -> tuple[dict[str, np.ndarray], list[float]]:
-    """Parameters after `epochs` passes over shuffled mini-batches, and the loss after each."""
+    """Parameters after `epochs` passes over shuffled mini-batches, and the loss after each;
+    the BLAS runs on `threads` threads (None: as configured)."""
+    with threadpool_limits(limits=threads, user_api="blas"):
+        return _train(model, params, X, Y, epochs, learning_rate, batch_size, seed, progress)
+
+
+def _train(model, params, X, Y, epochs, learning_rate, batch_size, seed, progress):
     params = model._params(params)
     X, Y = model._xy(X, Y)
     rng = np.random.default_rng(seed)

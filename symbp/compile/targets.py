@@ -1,0 +1,90 @@
+"""The JAX and PyTorch printers: the NumPy module's array program printed for another framework.
+
+Each printer is the NumPy one with the framework's module name and its own kernels (found by
+name in `kernels/<target>.py`); the few operations whose spelling differs get their own method.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from collections.abc import Callable
+from types import ModuleType
+
+from sympy.printing.numpy import JaxPrinter, _numpy_known_constants, _numpy_known_functions
+
+from .. import kernels
+from .printer import CodePrinter
+
+TARGETS = ("numpy", "jax", "torch")
+
+
+class _TargetPrinter(CodePrinter):
+    """A CodePrinter whose helpers come from the target's kernel module."""
+
+    kernel_module: ModuleType
+
+    def _helper(self, kernel: Callable) -> str:
+        own = getattr(self.kernel_module, kernel.__name__)
+        self.helpers.add(own)
+        for used in kernels.uses(own):
+            if callable(used):
+                self._helper(used)
+        for name in _dotted_names(own, self._module.split(".")[0]):
+            self._module_format(name)
+        return own.__name__
+
+    def kernel_order(self) -> list[Callable]:
+        """The recorded helpers in the order the kernel module defines them."""
+        names = list(vars(self.kernel_module))
+        return sorted(self.helpers, key=lambda f: names.index(f.__name__))
+
+
+def _dotted_names(kernel: Callable, root: str) -> list[str]:
+    """The dotted names under `root` (`jax.numpy.exp`) that the kernel's body uses."""
+    found = []
+    for node in ast.walk(ast.parse(kernels.source(kernel))):
+        parts = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if isinstance(node, ast.Name) and node.id == root and len(parts) >= 1:
+            found.append(".".join([root, *reversed(parts)]))
+    return found
+
+
+class JaxCodePrinter(_TargetPrinter, JaxPrinter):
+    """Prints the array program with jax.numpy: pure functions, jit-able."""
+
+    printmethod = "_symbp_jax"
+    kernel_module = importlib.import_module(".kernels.jax", __package__)
+
+
+class TorchCodePrinter(_TargetPrinter):
+    """Prints the array program with torch tensors; no autograd, no fixed device."""
+
+    printmethod = "_symbp_torch"
+    _module = "torch"
+    _kf = {k: "torch." + v for k, v in _numpy_known_functions.items()}
+    _kc = {k: "torch." + v for k, v in _numpy_known_constants.items()}
+    kernel_module = importlib.import_module(".kernels.torch", __package__)
+
+    def _print_Heaviside(self, expr):
+        z, h0 = (self._print(a) for a in expr.args)
+        return f"{self._array_fn('heaviside')}({z}, torch.full_like({z}, {h0}))"
+
+    def _print_MeanRows(self, expr):
+        e, m = expr.args
+        total = f"{self._array_fn('sum')}({self._print(e)}, dim=0)"
+        return f"{total} / {self._operand(m)}"
+
+    def _print_RowSum(self, expr):
+        (e,) = expr.args
+        return f"{self._array_fn('sum')}({self._print(e)}, dim=1, keepdim=True)"
+
+
+PRINTERS: dict[str, type[CodePrinter]] = {
+    "numpy": CodePrinter,
+    "jax": JaxCodePrinter,
+    "torch": TorchCodePrinter,
+}
