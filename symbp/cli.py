@@ -419,7 +419,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         sys.stdout.write(report.text(verdicts, args.lang))
     if markdown is not None:
         _write_files({args.report: markdown})
-    return 0 if all(v.ok for v in verdicts) else 1
+    statuses = {v.status for v in verdicts}
+    return 1 if "not_equal" in statuses else 3 if "undecided" in statuses else 0
 
 
 def _cmd_verify_code(args: argparse.Namespace) -> int:

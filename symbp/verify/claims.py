@@ -18,7 +18,7 @@ from ..derive import Derivation
 from ..errors import ClaimError
 from ..parse import Node, OutOfRange, Reader, index_letters, located, parse, syntax_tree
 from .diagnose import Difference, diagnose
-from .points import POINTS, Points, random_example
+from .points import POINTS, Points
 from .proof import Proof
 from .rewrites import rewrites
 from .truth import Truth
@@ -35,8 +35,7 @@ class Checker(Truth, Points, Proof):
         self.names = d.names.names()
         self.index_maps()
         rng = np.random.default_rng(seed)
-        self.examples = [random_example(d, rng) for _ in range(points)]
-        self.values = [self._point_values(ex) for ex in self.examples]
+        self.examples = self._check_points(rng, points)
         self.known = self._known_factors()
         self._known_values = [[self._eval(f.expr, i) for f in self.known] for i in range(points)]
 
@@ -88,10 +87,13 @@ class Checker(Truth, Points, Proof):
             try:
                 node = reader.resolve(claim_raw)
             except OutOfRange as e:
-                if len(bindings) > 1:
+                if not binding:
+                    raise located(e, claim) from None
+                if e.layer and len(bindings) > 1:
                     skipped.append(binding)
                     continue
-                raise located(e, claim) from None
+                cases.append(self._absent_case(q, binding, e, claim_raw, functions, bindings))
+                continue
             except ClaimError as e:
                 raise located(e, claim) from None
             truth = self.truth(*q)
@@ -105,7 +107,45 @@ class Checker(Truth, Points, Proof):
                 "the claim names no symbol of this network for any value of " + ", ".join(letters),
                 claim,
             )
-        return Verdict(quantity, claim, cases, skipped)
+        return Verdict(quantity, claim, cases, skipped, len(self.values))
+
+    def _absent_case(self, q, binding, e: OutOfRange, raw: Node, functions, bindings) -> Case:
+        """A failing case: for this value of the quantity's letters the claim names a unit the
+        network lacks; says which rewrite or exchange of letters would make it right."""
+        truth = self.truth(*q)
+        tv = self._values(truth)
+        written = ()
+        for w, m, column, variant, everywhere in self._resolved_rewrites(
+            raw, functions, binding, bindings
+        ):
+            if all(self._close(t, v) for t, v in zip(tv, self._values(variant))) and everywhere():
+                written = ((w, m, column),)
+                break
+        letters = () if written else self._exchanged_letters(raw, functions, bindings)
+        diagnosis = Diagnosis(Kind.NO_SYMBOL, absent=e.spelled, written=written, letters=letters)
+        case = Case(binding, q, truth, None, False, "no_symbol", diagnosis)
+        case.derived = truth.xreplace(self.mid)
+        return case
+
+    def _exchanged_letters(self, raw: Node, functions, bindings) -> tuple[str, ...]:
+        """Two index letters whose exchange in the claim makes it right in every case, or ()."""
+        letters = sorted(bindings[0][0])
+        for a, b in itertools.combinations(letters, 2):
+            right = True
+            for binding, q in bindings:
+                swapped = {**binding, a: binding[b], b: binding[a]}
+                try:
+                    e = Reader(self.names, functions, self.truth, swapped).resolve(raw).expr
+                except ClaimError:
+                    right = False
+                    break
+                tv, vv = self._values(self.truth(*q)), self._values(e)
+                if not all(self._close(t, v) for t, v in zip(tv, vv)):
+                    right = False
+                    break
+            if right:
+                return (a, b)
+        return ()
 
     def _resolved_rewrites(self, raw: Node, functions, binding, bindings):
         """The claim with one written index changed (l -> l+1, jk -> kj, k -> j), resolved

@@ -59,6 +59,8 @@ def view(v: Verdict) -> dict:
         "quantity": v.quantity,
         "claim": v.claim,
         "ok": v.ok,
+        "status": v.status,
+        "points": v.points,
         "method": v.method,
         "cases": len(v.cases),
         "skipped": v.skipped,
@@ -99,11 +101,12 @@ def as_json(v: Verdict, lang: str = "en") -> dict:
         "quantity": v.quantity,
         "claim": v.claim,
         "ok": v.ok,
+        "verdict": str(v.status),
         "method": v.method,
         "cases": len(v.cases),
         "skipped": v.skipped,
         "truth": plain(case.derived),
-        "parsed": plain(case.read),
+        "parsed": None if case.read is None else plain(case.read),
     }
     if case.indices:
         out["indices"] = case.indices
@@ -120,6 +123,9 @@ def as_json(v: Verdict, lang: str = "en") -> dict:
             "extra": [_factor_json(f) for f in dg.extra],
             "confirmed": dg.confirmed,
         }
+        if dg.absent:
+            out["diagnosis"]["absent"] = dg.absent
+            out["diagnosis"]["letters"] = list(dg.letters)
     pt = v.counterexample
     if pt is not None:
         out["counterexample"] = {"at": pt.values, "claim": pt.claim, "truth": pt.truth}
