@@ -383,7 +383,7 @@ def _learning_rate(text: str) -> float:
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     from .verify import report
-    from .verify.claims import Checker, read_claims
+    from .verify.claims import Checker, verify_file
 
     if args.claims and (args.quantity or args.claim):
         raise SymbpError("give either --claims FILE or --quantity with --claim, not both")
@@ -393,17 +393,12 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         raise SymbpError("--report needs --claims FILE.toml")
     if args.report:
         _check_writable(args.report)
-    pairs = read_claims(args.claims) if args.claims else [(args.quantity, args.claim)]
     d = derive(_spec.load(args.spec))
     checker = Checker(d, seed=args.seed)
-    verdicts = []
-    for quantity, claim in pairs:
-        try:
-            verdicts.append(checker.verify(quantity, claim))
-        except SymbpError as e:
-            if not args.claims:
-                raise
-            raise SymbpError(f"{args.claims}: {quantity}: {e}") from None
+    if args.claims:
+        verdicts = verify_file(checker, args.claims)
+    else:
+        verdicts = [checker.verify(args.quantity, args.claim)]
     markdown = None
     if args.report:
         from .render.printer import tex
@@ -420,7 +415,9 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     if markdown is not None:
         _write_files({args.report: markdown})
     statuses = {v.status for v in verdicts}
-    return 1 if "not_equal" in statuses else 3 if "undecided" in statuses else 0
+    if statuses & {"not_equal", "unreadable"}:
+        return 1
+    return 3 if "undecided" in statuses else 0
 
 
 def _cmd_verify_code(args: argparse.Namespace) -> int:

@@ -22,7 +22,7 @@ from .points import POINTS, Points
 from .proof import Proof
 from .rewrites import rewrites
 from .truth import Truth
-from .verdict import Case, Diagnosis, Kind, Point, Verdict
+from .verdict import Case, Diagnosis, Kind, Point, Unreadable, Verdict
 
 MAX_BINDINGS = 256
 
@@ -225,16 +225,31 @@ def read_claims(path: str) -> list[tuple[str, str]]:
         raise ClaimError(f"{path}: cannot read: {e.strerror or e}") from None
     except tomllib.TOMLDecodeError as e:
         raise ClaimError(f"{path}: not valid TOML: {e}") from None
-    out = []
-    for key, value in table.items():
-        if not isinstance(value, str):
-            raise ClaimError(
-                f"{path}: {key}: a claim must be a string, got {type(value).__name__} "
-                '(write `"dE/dw5" = "(out_o1 - target_o1) * ..."`)'
-            )
-        out.append((key, value))
+    out = list(table.items())
     if not out:
         raise ClaimError(f'{path}: no claims (write one line per claim: quantity = "claim")')
+    return out
+
+
+def verify_file(checker: Checker, path: str) -> list[Verdict | Unreadable]:
+    """Every claim of a claims file checked, the unreadable ones marked; raises ClaimError only
+    when none can be read."""
+    out: list[Verdict | Unreadable] = []
+    for key, value in read_claims(path):
+        if not isinstance(value, str):
+            error = (
+                f"a claim must be a string, got {type(value).__name__} "
+                '(write `"dE/dw5" = "(out_o1 - target_o1) * ..."`)'
+            )
+            out.append(Unreadable(key, repr(value), error))
+            continue
+        try:
+            out.append(checker.verify(key, value))
+        except ClaimError as e:
+            out.append(Unreadable(key, value, str(e)))
+    if all(isinstance(v, Unreadable) for v in out):
+        first = out[0]
+        raise ClaimError(f"{path}: no claim could be read; {first.quantity}: {first.error}")
     return out
 
 

@@ -16,6 +16,7 @@ import sympy as sp
 from .. import templating
 from ..errors import SymbpError
 from .claims import Diagnosis, Verdict
+from .verdict import Unreadable
 
 LANGS = ("en", "zh")
 
@@ -52,8 +53,16 @@ def describe(diagnosis: Diagnosis, lang: str = "en") -> str:
     return str(module.line(diagnosis)).strip()
 
 
-def view(v: Verdict) -> dict:
+def view(v: Verdict | Unreadable) -> dict:
     """The data a template shows for one verdict."""
+    if isinstance(v, Unreadable):
+        return {
+            "quantity": v.quantity,
+            "claim": v.claim,
+            "ok": False,
+            "status": v.status,
+            "error": v.error,
+        }
     case = v.failing or (v.cases[0] if v.cases else None)
     return {
         "quantity": v.quantity,
@@ -94,8 +103,16 @@ def _factor_json(f) -> dict:
     return out
 
 
-def as_json(v: Verdict, lang: str = "en") -> dict:
+def as_json(v: Verdict | Unreadable, lang: str = "en") -> dict:
     """One verdict as JSON-ready data (numbers as floats, expressions in claim spelling)."""
+    if isinstance(v, Unreadable):
+        return {
+            "quantity": v.quantity,
+            "claim": v.claim,
+            "ok": False,
+            "verdict": str(v.status),
+            "error": v.error,
+        }
     case = v.failing or v.cases[0]
     out: dict = {
         "quantity": v.quantity,

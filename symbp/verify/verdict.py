@@ -30,6 +30,7 @@ class Status(enum.StrEnum):
     PROVED = "proved"
     NOT_EQUAL = "not_equal"
     UNDECIDED = "undecided"
+    UNREADABLE = "unreadable"  # a claims file's entry that cannot be read
 
 
 @dataclass(frozen=True)
@@ -136,3 +137,14 @@ class Verdict:
         """How the cases were decided: identical, cancel, definitions, exact_evaluation (proofs),
         numbers (a counterexample), no_symbol or unproved; several joined by "+"."""
         return "+".join(sorted({c.method for c in self.cases}))
+
+
+@dataclass
+class Unreadable:
+    """A claims file's entry that cannot be read: its key, its text and why."""
+
+    quantity: str
+    claim: str
+    error: str
+    ok: bool = False
+    status: Status = Status.UNREADABLE
