@@ -21,6 +21,13 @@ class Kind(enum.StrEnum):
     NOT_EQUAL = "not_equal"
     UNPROVED = "unproved"
     NO_SYMBOL = "no_symbol"
+    Z_FOR_A = "z_for_a"  # the pre-activation written for the activation of the same unit
+    FUNCTION_OF_ACTIVATION = "function_of_activation"  # sigma'(a) where sigma'(z) is meant
+    WRONG_DERIVATIVE = "wrong_derivative"  # another activation's derivative (a(1-a) on tanh)
+    MISSING_TERM = "missing_term"
+    EXTRA_TERM = "extra_term"
+    JACOBIAN_DIAGONAL = "jacobian_diagonal"  # softmax's Jacobian reduced to its diagonal
+    A_MINUS_Y = "a_minus_y"  # a - y as the output error where loss and output do not give it
 
 
 class Status(enum.StrEnum):
@@ -62,6 +69,9 @@ class Diagnosis:
     written: tuple[tuple[str, str, int | None], ...] = ()  # (as written, meant, column)
     absent: str = ""
     letters: tuple[str, ...] = ()
+    terms: tuple[sp.Expr, ...] = ()  # missing_term / extra_term: the terms of the sum
+    activation: str | None = None  # the output layer's activation (a_minus_y, jacobian_diagonal)
+    loss: str | None = None
 
     def __str__(self) -> str:
         from .report import describe
