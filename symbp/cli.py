@@ -426,7 +426,9 @@ def _cmd_verify_code(args: argparse.Namespace) -> int:
 
     d = derive(_spec.load(args.spec))
     fn, name = load_function(args.target)
-    result = check_gradients(d, fn, name, points=args.points, samples=args.samples, seed=args.seed)
+    result = check_gradients(
+        d, fn, name, points=args.points, samples=args.samples, seed=args.seed, layout=args.layout
+    )
     if args.json:
         print(json.dumps(report.code_json(result), indent=2))
     else:
@@ -577,6 +579,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
     p.add_argument("target", metavar="FILE.py:FUNCTION", help="your gradient function")
+    p.add_argument(
+        "--layout",
+        choices=("columns", "rows"),
+        default="columns",
+        help="columns: W is out x in (z = W a); rows: W is in x out (z = x @ W), as in Deep "
+        "Learning from Scratch",
+    )
     p.add_argument("--points", type=_positive_int, default=3, help="random points (default 3)")
     p.add_argument("--samples", type=_positive_int, default=3, help="batch size (default 3)")
     p.add_argument("--seed", type=_seed, default=0, help="seed of the random points")

@@ -168,6 +168,17 @@ def code_json(report) -> dict:
         "samples": report.samples,
         "reference_error": report.reference_error,
         "max_error": _finite(report.max_error),
+        "layout": report.layout,
+        "causes": [
+            {
+                "kind": c.kind,
+                "param": c.key or None,
+                "constant": c.constant,
+                "constant_name": c.constant_name or None,
+                "layer": c.layer or None,
+            }
+            for c in report.causes
+        ],
         "wrong": [
             {
                 "param": e.key,
