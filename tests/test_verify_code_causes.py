@@ -100,4 +100,10 @@ def test_sigmoid_derivative_on_the_tanh_layer_is_located(d):
     fn = lambda p, X, Y: backprop(p, X, Y, hidden_derivative=lambda a: a * (1 - a))  # noqa: E731
     report = check_gradients(d, fn)
     assert {e.key for e in report.wrong} == {"W1", "b1"}
-    assert ("from_layer", 1) in [(c.kind, c.layer) for c in report.causes]
+    (cause,) = [c for c in report.causes if c.layer]
+    assert (cause.kind, cause.layer, cause.habit, cause.activation) == (
+        "activation_derivative",
+        1,
+        "sigmoid",
+        "tanh",
+    )

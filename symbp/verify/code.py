@@ -21,6 +21,7 @@ from ..activations import numeric_namespace
 from ..derive import Derivation
 from ..errors import SymbpError
 from ..network import Example
+from .diagnose import HABITS
 
 RTOL = 1e-5
 ATOL = 1e-7
@@ -49,13 +50,17 @@ class Cause:
     derived; `constant` is the number, `batch` the batch size m, so m or 1/m can be named),
     transposed (got = derived^T), from_layer (every wrong entry is in layers 1..`layer`, the
     layers above are right, its bias too: layer `layer`'s delta is wrong, the layers below
-    inherit it), weights_only (only W of layer `layer` is wrong; its bias, the delta, is right)."""
+    inherit it), activation_derivative (that delta used the derivative of the activation `habit`,
+    a(1 - a) for sigmoid, 1 - a^2 for tanh), weights_only (only W of layer `layer` is wrong; its
+    bias, the delta, is right)."""
 
     kind: str
     key: str = ""
     constant: float | None = None
     batch: int = 0
     layer: int = 0
+    habit: str = ""  # activation_derivative: whose derivative was used instead
+    activation: str = ""  # activation_derivative: the layer's own activation
 
     @property
     def constant_name(self) -> str:
@@ -205,10 +210,13 @@ def check_gradients(
     reference = 0.0
     checked = 0
     seen: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+    values: list[dict] = []
     for ex in examples:
         X, Y = ex.X, ex.Y
         params = {k: np.array(v, dtype=float) for k, v in ex.params.items()}
-        derived = d.evaluate(ex).gradients
+        worked = d.evaluate(ex)
+        derived = worked.gradients
+        values.append(worked.values)
         got = _call(fn, name, params, X, Y, shapes, layout == "rows")
         for key in shapes:
             seen.setdefault(key, []).append((got[key], np.asarray(derived[key], dtype=float)))
@@ -224,7 +232,7 @@ def check_gradients(
                     worst[(key, idx)] = entry
     wrong = sorted(worst.values(), key=lambda e: (list(shapes).index(e.key), e.index))
     m = len(examples[0].x)
-    causes = _causes(d, wrong, seen, m)
+    causes = _causes(d, wrong, seen, m, values)
     return CodeReport(wrong, checked, len(examples), m, reference, examples, causes, layout)
 
 
@@ -232,7 +240,7 @@ def _close(a: np.ndarray, b: np.ndarray) -> bool:
     return bool(np.all(np.abs(a - b) <= ATOL + RTOL * np.abs(b)))
 
 
-def _causes(d: Derivation, wrong: list[Entry], seen, m: int) -> list[Cause]:
+def _causes(d: Derivation, wrong: list[Entry], seen, m: int, values) -> list[Cause]:
     """Each wrong parameter's cause when one explains all of its entries, then the layer the
     error starts at."""
     causes = []
@@ -264,7 +272,12 @@ def _causes(d: Derivation, wrong: list[Entry], seen, m: int) -> list[Cause]:
         return causes
     bias_wrong = any(e.key == d.param_index[lf.biases[0]][0] for e in wrong)
     if bias_wrong and layers == set(range(1, top + 1)) and top < len(d.layers):
-        causes.append(Cause("from_layer", layer=top))
+        habit = _habit(d, top, seen[d.param_index[lf.biases[0]][0]], values)
+        if habit:
+            name = lf.activation.name
+            causes.append(Cause("activation_derivative", layer=top, habit=habit, activation=name))
+        else:
+            causes.append(Cause("from_layer", layer=top))
     elif not bias_wrong and layers == {top}:
         causes.append(Cause("weights_only", layer=top))
     return causes
@@ -302,3 +315,25 @@ def load_function(target: str) -> tuple[Callable, str]:
     if not callable(fn):
         raise SymbpError(f"{path}: {func!r} is not a function")
     return fn, f"{os.path.basename(path)}:{func}"
+
+
+def _habit(d: Derivation, layer: int, bias: list, values: list[dict]) -> str:
+    """The activation whose derivative (in terms of a) the code used for layer `layer`'s
+    delta instead of the layer's own, when that explains its bias gradient; else ""."""
+    lf, lb = d.layers[layer - 1], d.backward[layer - 1]
+    if lf.bias_mode != "per_unit" or not lf.activation.elementwise:
+        return ""
+    for habit, form in HABITS.items():
+        if habit == lf.activation.name:
+            continue
+        right = True
+        for (got, _), vals in zip(bias, values):
+            for j, (a, delta) in enumerate(zip(lf.a, d.delta_symbols[layer - 1])):
+                true = lb.jacobian[j, j]
+                own = sp.lambdify(sorted(true.free_symbols, key=str), true, "numpy")
+                args = [vals[s] for s in sorted(true.free_symbols, key=str)]
+                alt = np.mean(vals[delta] * form(vals[a]) / own(*args))
+                right = right and bool(abs(alt - got[j]) <= ATOL + RTOL * abs(alt))
+        if right:
+            return habit
+    return ""

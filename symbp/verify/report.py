@@ -176,6 +176,7 @@ def code_json(report) -> dict:
                 "constant": c.constant,
                 "constant_name": c.constant_name or None,
                 "layer": c.layer or None,
+                "habit": c.habit or None,
             }
             for c in report.causes
         ],
