@@ -166,3 +166,25 @@ def test_random_mutations_of_correct_claims_are_never_proved(case, data):
         for case in v.cases:
             got, want = fresh._values(case.claim), fresh._values(case.truth)
             assert all(fresh._close(g, w) for g, w in zip(got, want)), (quantity, mutated)
+
+
+@pytest.mark.parametrize(
+    "quantity,claim",
+    [
+        ("delta^1_1", r"\sum_k w^2_{k1} \delta^2_k (1 - \tanh^2(z^1_1))"),
+        ("delta^1_1", "(w^2_{11} δ^2_1 + w^2_{21} δ^2_2) (1 - (a^1_1)^2)"),
+        ("dC/dW^2_{11}", r"\delta^2_1 a^1_1"),
+        ("delta^2_1", "(a^2_1 - y_1) σ′(z^2_1)"),
+    ],
+    ids=["function-power", "unicode-delta", "capital-W-entry", "unicode-prime"],
+)
+def test_registry_spellings_are_read(quantity, claim):
+    net = symbp.Network(
+        inputs=3, layers=[symbp.Layer(1, "tanh"), symbp.Layer(2)], loss="squared_error"
+    )
+    assert Checker(symbp.derive(net)).verify(quantity, claim).ok
+
+
+def test_inverse_function_power_is_refused():
+    with pytest.raises(ClaimError, match="only a whole power"):
+        checker("xor").verify("delta^1_1", r"\tanh^{-1}(z^1_1)")

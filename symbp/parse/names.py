@@ -104,6 +104,8 @@ class Names:
         """The Symbol spelled by base with these indices, or None."""
         if base == "a" and upper == 0 and lower is not None:
             base, upper = "x", None
+        if base == "W" and lower is not None:  # an entry of the matrix W^l is w^l_{jk}
+            base = "w"
         cands = []
         lowers = self._spell_lower(lower) if lower is not None else [None]
         for lo in lowers:
