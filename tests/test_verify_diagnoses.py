@@ -98,3 +98,12 @@ def test_identity_output_with_squared_error_gives_a_minus_y():
 def test_the_error_itself_is_never_named_as_a_missing_factor():
     dg = checker("softmax_se").verify("delta^1_1", "a^1_1 - y_1").diagnosis
     assert dg.kind != "factors" and not any(f.kind == "delta" for f in dg.missing)
+
+
+@pytest.mark.parametrize(
+    "net,quantity,claim,kind,text", CASES, ids=[f"{c[0]}:{c[3]}:{i}" for i, c in enumerate(CASES)]
+)
+def test_mistake_is_named_in_chinese_too(net, quantity, claim, kind, text):
+    dg = checker(net).verify(quantity, claim).diagnosis
+    zh, en = describe(dg, "zh"), describe(dg)
+    assert zh and zh != en and "no single" not in zh
