@@ -89,7 +89,7 @@ CLAIMS = [
     ("mazur", "dE/dw5", "1/2 " + W5, "constant"),
     ("mazur", "dE/dw5", W5 + " w5", "extra_factor"),
     ("mazur", "dE/dw5", W5 + " out_o1 (1 - out_o1)", "extra_factor"),
-    ("mazur", "dE/db2", "delta_o1", "not_equal"),
+    ("mazur", "dE/db2", "delta_o1", "missing_term"),
     ("mazur", "dE/dw5", "0", "zero"),
     # Nielsen notation, plain text and LaTeX
     ("xor", "dC/dw^2_{13}", "(a^2_1 - y_1) a^2_1 (1 - a^2_1) a^1_3", "proved"),

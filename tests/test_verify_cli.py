@@ -169,3 +169,21 @@ def test_verify_code_json_and_fixed_code(capsys):
 def test_verify_code_bad_input_exits_2(capsys, target, match):
     code, out, err = run(capsys, "verify-code", "deep_logistic", target)
     assert code == 2 and out == "" and match in err
+
+
+def test_claims_file_reports_every_readable_claim_and_marks_the_others(capsys, tmp_path):
+    claims = tmp_path / "claims.toml"
+    claims.write_text(
+        '"dE/dw5" = "(out_o1 - target_o1)*out_o1*(1 - out_o1)*out_h1"\n'
+        '"dE/dw6" = "out_h1 +"\n"dE/dw7" = 3\n"dE/dw8" = "delta_o2 out_h2"\n',
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "verify", "mazur", "--claims", str(claims), "--json")
+    data = json.loads(out)
+    assert code == 1 and data["ok"] is False
+    verdicts = [c["verdict"] for c in data["claims"]]
+    assert verdicts == ["proved", "unreadable", "unreadable", "proved"]
+    assert "column 9" in data["claims"][1]["error"]
+    assert "must be a string" in data["claims"][2]["error"]
+    code, out, _ = run(capsys, "verify", "mazur", "--claims", str(claims))
+    assert out.count("UNREADABLE: ") == 2 and out.count("proved: ") == 2

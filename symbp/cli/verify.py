@@ -39,7 +39,7 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..derive import derive
     from ..verify import report
-    from ..verify.claims import Checker, read_claims
+    from ..verify.claims import Checker, verify_file
 
     many = args.claims is not None
     if many and (args.quantity or args.claim):
@@ -51,17 +51,12 @@ def run(args: argparse.Namespace) -> int:
     if args.report is not None:
         files.check_target(args.report)
         files.check_distinct({"--claims": args.claims, "--report": args.report})
-    pairs = read_claims(args.claims) if many else [(args.quantity, args.claim)]
     d = derive(common.load_spec(args.spec))
     checker = Checker(d, seed=args.seed)
-    verdicts = []
-    for quantity, claim in pairs:
-        try:
-            verdicts.append(checker.verify(quantity, claim))
-        except SymbpError as e:
-            if not many:
-                raise
-            raise SymbpError(f"{args.claims}: {quantity}: {e}") from None
+    if many:
+        verdicts = verify_file(checker, args.claims)
+    else:
+        verdicts = [checker.verify(args.quantity, args.claim)]
     markdown = None
     if args.report is not None:
         from ..render.printer import tex
@@ -77,4 +72,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(report.text(verdicts, args.lang, args.templates))
     if markdown is not None:
         files.write_files({args.report: markdown})
-    return 0 if all(v.ok for v in verdicts) else 1
+    statuses = {v.status for v in verdicts}
+    if statuses & {"not_equal", "unreadable"}:
+        return 1
+    return 3 if "undecided" in statuses else 0

@@ -43,6 +43,13 @@ def register(sub) -> None:
         default=3,
         help=f"batch size (at most {MAX_SAMPLES})",
     )
+    p.add_argument(
+        "--layout",
+        choices=("columns", "rows"),
+        default="columns",
+        help="columns: W is out x in (z = W a); rows: W is in x out (z = x @ W), as in Deep "
+        "Learning from Scratch",
+    )
     p.add_argument("--seed", type=common.seed_int, default=0, help="seed of the random points")
     p.set_defaults(run=run)
 
@@ -84,7 +91,13 @@ def run(args: argparse.Namespace) -> int:
         fn, name = load_function(args.target)
     with _fenced(name):
         result = check_gradients(
-            d, fn, name, points=args.points, samples=args.samples, seed=args.seed
+            d,
+            fn,
+            name,
+            points=args.points,
+            samples=args.samples,
+            seed=args.seed,
+            layout=args.layout,
         )
     if args.json:
         print(json.dumps(report.code_json(result), indent=2, allow_nan=False))

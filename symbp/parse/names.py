@@ -32,7 +32,15 @@ def tower(expr: sp.Expr) -> int:
 
 
 class OutOfRange(ClaimError):
-    """A known family of symbols (a^l_j, w5, ...) asked for at an index the network lacks."""
+    """A known family of symbols (a^l_j, w5, ...) asked for at an index the network lacks.
+
+    `spelled` is the name with its indices' values (`w^2_21`); `layer` is True when the layer
+    itself does not exist (`w^3` in a two-layer network), False when only the unit does not."""
+
+    def __init__(self, message: str, spelled: str = "", layer: bool = False, **kw):
+        super().__init__(message, **kw)
+        self.spelled = spelled
+        self.layer = layer
 
 
 class Names:
@@ -96,6 +104,8 @@ class Names:
         """The Symbol spelled by base with these indices, or None."""
         if base == "a" and upper == 0 and lower is not None:
             base, upper = "x", None
+        if base == "W" and lower is not None:  # an entry of the matrix W^l is w^l_{jk}
+            base = "w"
         cands = []
         lowers = self._spell_lower(lower) if lower is not None else [None]
         for lo in lowers:
@@ -153,13 +163,16 @@ class Names:
         return self._powers(leaf, uppers, env)
 
     def _unknown(self, text, lower, uppers, env, column):
-        spelled = text
+        spelled, upper = text, None
         if uppers:
             try:
-                spelled += f"^{self._index(uppers[0], env)}"
+                upper = self._index(uppers[0], env)
+                spelled += f"^{upper}"
             except ClaimError:
                 pass
-        if lower is not None:
+        if isinstance(lower, tuple):
+            spelled += "_{" + "".join(map(str, lower)) + "}"
+        elif lower is not None:
             spelled += f"_{lower}"
         letters = re.match(r"[A-Za-z]+", text)
         stem = letters.group(0) if letters else text
@@ -167,8 +180,12 @@ class Names:
         family = [n for n in self.names if re.split(r"[\^_0-9{]", n, maxsplit=1)[0] == stem]
         if family and (lower is not None or uppers or numbered):
             shown = ", ".join(family[:8]) + (", ..." if len(family) > 8 else "")
+            layer = upper is not None and not any(n.startswith(f"{stem}^{upper}") for n in family)
             raise OutOfRange(
-                f"no symbol {spelled!r} in this network (it has {shown})", column=column
+                f"no symbol {spelled!r} in this network (it has {shown})",
+                spelled,
+                layer,
+                column=column,
             )
         known = ", ".join(list(self.names)[:12]) + (", ..." if len(self.names) > 12 else "")
         raise ClaimError(f"unknown name {spelled!r} (known: {known})", column=column)
@@ -187,7 +204,9 @@ class Names:
         j = self._index(idx[0], env) if idx else 1
         sym = self.names.get(f"a^{self.last}_{j}") or self.names.get(f"out_o{j}")
         if sym is None:
-            raise OutOfRange(f"no output unit {j} in this network", column=node.column)
+            raise OutOfRange(
+                f"no output unit {j} in this network", f"hat y_{j}", column=node.column
+            )
         return self._make("symbol", (), sym, node.column, sym)
 
     def _powers(self, base: Node, uppers: list[Node], env) -> Node:

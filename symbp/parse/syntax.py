@@ -119,6 +119,18 @@ class _ToNodes(Transformer_NonRecursive):
         name = SYMBOLS.get(str(func), str(func).lstrip("\\"))
         return raw("call", (arg,), value=name + ("'" if prime else ""), column=_col(func))
 
+    def powcall(self, func, pow_tok, exponent, arg):
+        """`\\tanh^2(z)`: the call raised to a whole power (never an inverse function)."""
+        if exponent.op != "token" or not str(exponent.value).isdigit():
+            raise ClaimError(
+                f"{func}^... : only a whole power of a function is understood (tanh^2(z))",
+                column=_col(pow_tok),
+            )
+        call = self.call(func, arg)
+        return raw(
+            "scripted", (call, raw("upper", (exponent,), column=_col(pow_tok))), column=call.column
+        )
+
     def textcall(self, cmd, name, *rest):
         """`\\operatorname{ReLU}(z)`: a call when the name is a known function, else a product."""
         prime = len(rest) == 2

@@ -18,11 +18,11 @@ from ..derive import Derivation
 from ..errors import ClaimError, SymbpError
 from ..parse import Node, OutOfRange, Reader, index_letters, located, parse, syntax_tree
 from .diagnose import Difference, diagnose
-from .points import POINTS, Points, random_example
+from .points import POINTS, Points
 from .proof import Proof
 from .rewrites import rewrites
 from .truth import Truth
-from .verdict import Case, Diagnosis, Kind, Point, Verdict
+from .verdict import Case, Diagnosis, Kind, Point, Unreadable, Verdict
 
 MAX_BINDINGS = 256
 
@@ -35,8 +35,7 @@ class Checker(Truth, Points, Proof):
         self.names = d.names.names()
         self.index_maps()
         rng = np.random.default_rng(seed)
-        self.examples = [random_example(d, rng) for _ in range(points)]
-        self.values = [self._point_values(ex) for ex in self.examples]
+        self.examples = self._check_points(rng, points)
         self.known = self._known_factors()
         self._known_values = [[self._eval(f.expr, i) for f in self.known] for i in range(points)]
 
@@ -88,10 +87,13 @@ class Checker(Truth, Points, Proof):
             try:
                 node = reader.resolve(claim_raw)
             except OutOfRange as e:
-                if len(bindings) > 1:
+                if not binding:
+                    raise located(e, claim) from None
+                if e.layer and len(bindings) > 1:
                     skipped.append(binding)
                     continue
-                raise located(e, claim) from None
+                cases.append(self._absent_case(q, binding, e, claim_raw, functions, bindings))
+                continue
             except ClaimError as e:
                 raise located(e, claim) from None
             truth = self.truth(*q)
@@ -105,7 +107,45 @@ class Checker(Truth, Points, Proof):
                 "the claim names no symbol of this network for any value of " + ", ".join(letters),
                 claim,
             )
-        return Verdict(quantity, claim, cases, skipped)
+        return Verdict(quantity, claim, cases, skipped, len(self.values))
+
+    def _absent_case(self, q, binding, e: OutOfRange, raw: Node, functions, bindings) -> Case:
+        """A failing case: for this value of the quantity's letters the claim names a unit the
+        network lacks; says which rewrite or exchange of letters would make it right."""
+        truth = self.truth(*q)
+        tv = self._values(truth)
+        written = ()
+        for w, m, column, variant, everywhere in self._resolved_rewrites(
+            raw, functions, binding, bindings
+        ):
+            if all(self._close(t, v) for t, v in zip(tv, self._values(variant))) and everywhere():
+                written = ((w, m, column),)
+                break
+        letters = () if written else self._exchanged_letters(raw, functions, bindings)
+        diagnosis = Diagnosis(Kind.NO_SYMBOL, absent=e.spelled, written=written, letters=letters)
+        case = Case(binding, q, truth, None, False, "no_symbol", diagnosis)
+        case.derived = truth.xreplace(self.mid)
+        return case
+
+    def _exchanged_letters(self, raw: Node, functions, bindings) -> tuple[str, ...]:
+        """Two index letters whose exchange in the claim makes it right in every case, or ()."""
+        letters = sorted(bindings[0][0])
+        for a, b in itertools.combinations(letters, 2):
+            right = True
+            for binding, q in bindings:
+                swapped = {**binding, a: binding[b], b: binding[a]}
+                try:
+                    e = Reader(self.names, functions, self.truth, swapped).resolve(raw).expr
+                except ClaimError:
+                    right = False
+                    break
+                tv, vv = self._values(self.truth(*q)), self._values(e)
+                if not all(self._close(t, v) for t, v in zip(tv, vv)):
+                    right = False
+                    break
+            if right:
+                return (a, b)
+        return ()
 
     def _resolved_rewrites(self, raw: Node, functions, binding, bindings):
         """The claim with one written index changed (l -> l+1, jk -> kj, k -> j), resolved
@@ -185,16 +225,31 @@ def read_claims(path: str) -> list[tuple[str, str]]:
         table = files.parse_toml(files.read_text(path, "claims", MAX_CLAIMS_BYTES), path)
     except SymbpError as e:
         raise ClaimError(str(e)) from None
-    out = []
-    for key, value in table.items():
-        if not isinstance(value, str):
-            raise ClaimError(
-                f"{path}: {key}: a claim must be a string, got {type(value).__name__} "
-                '(write `"dE/dw5" = "(out_o1 - target_o1) * ..."`)'
-            )
-        out.append((key, value))
+    out = list(table.items())
     if not out:
         raise ClaimError(f'{path}: no claims (write one line per claim: quantity = "claim")')
+    return out
+
+
+def verify_file(checker: Checker, path: str) -> list[Verdict | Unreadable]:
+    """Every claim of a claims file checked, the unreadable ones marked; raises ClaimError only
+    when none can be read."""
+    out: list[Verdict | Unreadable] = []
+    for key, value in read_claims(path):
+        if not isinstance(value, str):
+            error = (
+                f"a claim must be a string, got {type(value).__name__} "
+                '(write `"dE/dw5" = "(out_o1 - target_o1) * ..."`)'
+            )
+            out.append(Unreadable(key, repr(value), error))
+            continue
+        try:
+            out.append(checker.verify(key, value))
+        except ClaimError as e:
+            out.append(Unreadable(key, value, str(e)))
+    if all(isinstance(v, Unreadable) for v in out):
+        first = out[0]
+        raise ClaimError(f"{path}: no claim could be read; {first.quantity}: {first.error}")
     return out
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 import sympy as sp
@@ -20,6 +21,7 @@ from ..activations import numeric_namespace
 from ..derive import Derivation
 from ..errors import SymbpError
 from ..network import Example
+from .diagnose import HABITS
 
 RTOL = 1e-5
 ATOL = 1e-7
@@ -42,9 +44,43 @@ class Entry:
         return abs(self.got - self.derived) if np.isfinite(self.got) else float("inf")
 
 
+@dataclass(frozen=True)
+class Cause:
+    """Why one parameter's gradient is wrong. kind: zeros (all 0), constant (got = constant *
+    derived; `constant` is the number, `batch` the batch size m, so m or 1/m can be named),
+    transposed (got = derived^T), from_layer (every wrong entry is in layers 1..`layer`, the
+    layers above are right, its bias too: layer `layer`'s delta is wrong, the layers below
+    inherit it), activation_derivative (that delta used the derivative of the activation `habit`,
+    a(1 - a) for sigmoid, 1 - a^2 for tanh), weights_only (only W of layer `layer` is wrong; its
+    bias, the delta, is right)."""
+
+    kind: str
+    key: str = ""
+    constant: float | None = None
+    batch: int = 0
+    layer: int = 0
+    habit: str = ""  # activation_derivative: whose derivative was used instead
+    activation: str = ""  # activation_derivative: the layer's own activation
+
+    @property
+    def constant_name(self) -> str:
+        """The constant as written: m, 1/m, -m, -1/m (m the batch size), or a small fraction."""
+        c, m = self.constant, self.batch
+        if c is None:
+            return ""
+        if m > 2:
+            for value, text in ((m, "m"), (1 / m, "1/m"), (-m, "-m"), (-1 / m, "-1/m")):
+                if abs(c - value) <= 1e-6 * abs(value):
+                    return text
+        f = Fraction(c).limit_denominator(16)
+        if abs(float(f) - c) <= 1e-6 * abs(c):
+            return str(f)
+        return f"{c:.6g}"
+
+
 @dataclass
 class CodeReport:
-    """`.ok`, the wrong entries (worst point each) and the points checked."""
+    """`.ok`, the wrong entries (worst point each), their causes and the points checked."""
 
     wrong: list[Entry]
     checked: int
@@ -52,6 +88,8 @@ class CodeReport:
     samples: int
     reference_error: float  # largest |derived - finite difference|, relative
     examples: list[Example] = field(default_factory=list, repr=False)
+    causes: list[Cause] = field(default_factory=list)
+    layout: str = "columns"  # rows: weights given and returned as in x out (x @ W), transposed
 
     @property
     def ok(self) -> bool:
@@ -103,10 +141,12 @@ def random_example(d: Derivation, rng: np.random.Generator, samples: int = 3) ->
     return Example(x=rows(X), y=rows(Y), params=params, single=False)
 
 
-def _call(fn: Callable, name: str, params, X, Y, shapes) -> dict[str, np.ndarray]:
-    """Call the user's function on copies; its own errors become one SymbpError line."""
+def _call(fn: Callable, name: str, params, X, Y, shapes, rows: bool) -> dict[str, np.ndarray]:
+    """Call the user's function on copies (weights in x out when `rows`); its own errors become
+    one SymbpError line. The gradients come back in the derivation's out x in layout."""
+    given = {k: (v.T if rows and v.ndim == 2 else v).copy() for k, v in params.items()}
     try:
-        result = fn({k: v.copy() for k, v in params.items()}, X.copy(), Y.copy())
+        result = fn(given, X.copy(), Y.copy())
     except Exception as e:  # the user's code, not symbp's: report it as bad input
         raise SymbpError(f"{name} raised {type(e).__name__}: {e}") from None
     if not isinstance(result, Mapping):
@@ -115,7 +155,9 @@ def _call(fn: Callable, name: str, params, X, Y, shapes) -> dict[str, np.ndarray
             f"parameters ({', '.join(shapes)})"
         )
     out = {}
-    for key, shape in shapes.items():
+    for key, expected in shapes.items():
+        transpose = rows and len(expected) == 2
+        shape = tuple(expected[::-1]) if transpose else tuple(expected)
         if key not in result:
             raise SymbpError(f"{name} returned no gradient for {key!r} (shape {list(shape)})")
         try:
@@ -123,13 +165,16 @@ def _call(fn: Callable, name: str, params, X, Y, shapes) -> dict[str, np.ndarray
         except (TypeError, ValueError):
             raise SymbpError(f"{name}: gradient {key!r} is not an array of numbers") from None
         if arr.shape != shape:
-            if arr.size != int(np.prod(shape, dtype=int)):
-                raise SymbpError(
-                    f"{name}: gradient {key!r} has shape {list(arr.shape)}, "
-                    f"the parameter has shape {list(shape)}"
-                )
-            arr = arr.reshape(shape)
-        out[key] = arr
+            hint = ""
+            if len(shape) == 2 and arr.shape == shape[::-1]:
+                hint = " (in x out: the x @ W layout; pass --layout rows)"
+                if transpose:
+                    hint = " (with --layout rows it must be in x out, like the weights passed)"
+            raise SymbpError(
+                f"{name}: gradient {key!r} has shape {list(arr.shape)}, the parameter has "
+                f"shape {list(shape)}{hint}"
+            )
+        out[key] = arr.T if transpose else arr
     return out
 
 
@@ -149,8 +194,12 @@ def check_gradients(
     samples: int = 3,
     seed: int = 0,
     examples: list[Example] | None = None,
+    layout: str = "columns",
 ) -> CodeReport:
-    """Compare fn(params, X, Y) with the derived gradients at random points (or `examples`)."""
+    """Compare fn(params, X, Y) with the derived gradients at random points (or `examples`);
+    layout "rows" passes and takes the weights as in x out (x @ W, Deep Learning from Scratch)."""
+    if layout not in ("columns", "rows"):
+        raise SymbpError(f"unknown layout {layout!r} (known: columns, rows)")
     rng = np.random.default_rng(seed)
     if examples is None:
         examples = [random_example(d, rng, samples) for _ in range(points)]
@@ -160,11 +209,17 @@ def check_gradients(
     worst: dict[tuple[str, tuple[int, ...]], Entry] = {}
     reference = 0.0
     checked = 0
+    seen: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+    values: list[dict] = []
     for ex in examples:
         X, Y = ex.X, ex.Y
         params = {k: np.array(v, dtype=float) for k, v in ex.params.items()}
-        derived = d.evaluate(ex).gradients
-        got = _call(fn, name, params, X, Y, shapes)
+        worked = d.evaluate(ex)
+        derived = worked.gradients
+        values.append(worked.values)
+        got = _call(fn, name, params, X, Y, shapes, layout == "rows")
+        for key in shapes:
+            seen.setdefault(key, []).append((got[key], np.asarray(derived[key], dtype=float)))
         for (key, idx), sym_name in names.items():
             fd = _finite_difference(loss, params, X, Y, key, idx)
             ref = float(derived[key][idx])
@@ -176,7 +231,56 @@ def check_gradients(
                 if prev is None or entry.error > prev.error:
                     worst[(key, idx)] = entry
     wrong = sorted(worst.values(), key=lambda e: (list(shapes).index(e.key), e.index))
-    return CodeReport(wrong, checked, len(examples), len(examples[0].x), reference, examples)
+    m = len(examples[0].x)
+    causes = _causes(d, wrong, seen, m, values)
+    return CodeReport(wrong, checked, len(examples), m, reference, examples, causes, layout)
+
+
+def _close(a: np.ndarray, b: np.ndarray) -> bool:
+    return bool(np.all(np.abs(a - b) <= ATOL + RTOL * np.abs(b)))
+
+
+def _causes(d: Derivation, wrong: list[Entry], seen, m: int, values) -> list[Cause]:
+    """Each wrong parameter's cause when one explains all of its entries, then the layer the
+    error starts at."""
+    causes = []
+    for key in dict.fromkeys(e.key for e in wrong):
+        pairs = seen[key]
+        got = np.concatenate([g.ravel() for g, _ in pairs])
+        ref = np.concatenate([r.ravel() for _, r in pairs])
+        if np.all(got == 0):
+            causes.append(Cause("zeros", key))
+            continue
+        big = np.abs(ref) > 1e-6
+        ratios = got[big] / ref[big]
+        if ratios.size and np.allclose(ratios, ratios[0], rtol=1e-6, atol=0):
+            causes.append(Cause("constant", key, float(ratios[0]), m))
+            continue
+        if all(g.ndim == 2 and g.shape[0] == g.shape[1] and _close(g.T, r) for g, r in pairs):
+            causes.append(Cause("transposed", key))
+    layer_of = {
+        d.param_index[p][0]: lf.index
+        for lf in d.layers
+        for p in [*(w for row in lf.weights for w in row), *lf.biases]
+    }
+    layers = {layer_of[e.key] for e in wrong}
+    if len(d.layers) < 2 or not layers:
+        return causes
+    top = max(layers)
+    lf = d.layers[top - 1]
+    if lf.bias_mode == "none":
+        return causes
+    bias_wrong = any(e.key == d.param_index[lf.biases[0]][0] for e in wrong)
+    if bias_wrong and layers == set(range(1, top + 1)) and top < len(d.layers):
+        habit = _habit(d, top, seen[d.param_index[lf.biases[0]][0]], values)
+        if habit:
+            name = lf.activation.name
+            causes.append(Cause("activation_derivative", layer=top, habit=habit, activation=name))
+        else:
+            causes.append(Cause("from_layer", layer=top))
+    elif not bias_wrong and layers == {top}:
+        causes.append(Cause("weights_only", layer=top))
+    return causes
 
 
 def load_function(target: str) -> tuple[Callable, str]:
@@ -211,3 +315,25 @@ def load_function(target: str) -> tuple[Callable, str]:
     if not callable(fn):
         raise SymbpError(f"{path}: {func!r} is not a function")
     return fn, f"{os.path.basename(path)}:{func}"
+
+
+def _habit(d: Derivation, layer: int, bias: list, values: list[dict]) -> str:
+    """The activation whose derivative (in terms of a) the code used for layer `layer`'s
+    delta instead of the layer's own, when that explains its bias gradient; else ""."""
+    lf, lb = d.layers[layer - 1], d.backward[layer - 1]
+    if lf.bias_mode != "per_unit" or not lf.activation.elementwise:
+        return ""
+    for habit, form in HABITS.items():
+        if habit == lf.activation.name:
+            continue
+        right = True
+        for (got, _), vals in zip(bias, values):
+            for j, (a, delta) in enumerate(zip(lf.a, d.delta_symbols[layer - 1])):
+                true = lb.jacobian[j, j]
+                own = sp.lambdify(sorted(true.free_symbols, key=str), true, "numpy")
+                args = [vals[s] for s in sorted(true.free_symbols, key=str)]
+                alt = np.mean(vals[delta] * form(vals[a]) / own(*args))
+                right = right and bool(abs(alt - got[j]) <= ATOL + RTOL * abs(alt))
+        if right:
+            return habit
+    return ""

@@ -14,6 +14,7 @@ from ..errors import ClaimError
 from ..network import Example
 
 POINTS = 4
+MAX_DRAWS = 64  # extra examples drawn, at most, to see each kink from both sides
 RTOL = 1e-8
 
 
@@ -41,6 +42,31 @@ class Points:
     d: Derivation
     cost: sp.Symbol
     values: list[dict[sp.Symbol, float]]
+
+    def _check_points(self, rng: np.random.Generator, points: int) -> list[Example]:
+        """`points` random examples, and more (up to MAX_DRAWS) until every unit whose
+        derivative has a kink (ReLU, leaky ReLU) is seen on both sides of 0; fills `values`."""
+        examples = [random_example(self.d, rng) for _ in range(points)]
+        self.values = [self._point_values(ex) for ex in examples]
+        kinks = [
+            z
+            for lf, lb in zip(self.d.layers, self.d.backward)
+            for j, z in enumerate(lf.z)
+            if lb.jacobian[j, j].has(sp.Heaviside)
+        ]
+        need = {(z, side) for z in kinks for side in (True, False)} if points else set()
+        need -= {(z, v[z] > 0) for v in self.values for z in kinks if v[z] != 0}
+        for _ in range(MAX_DRAWS):
+            if not need:
+                break
+            ex = random_example(self.d, rng)
+            vals = self._point_values(ex)
+            seen = {(z, vals[z] > 0) for z in kinks if vals[z] != 0} & need
+            if seen:
+                examples.append(ex)
+                self.values.append(vals)
+                need -= seen
+        return examples
 
     def _point_values(self, ex: Example) -> dict[sp.Symbol, float]:
         worked = self.d.evaluate(ex)

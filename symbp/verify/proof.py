@@ -6,6 +6,7 @@ import random
 
 import sympy as sp
 
+from .. import activations as act
 from ..activations import defined
 from ..derive import Derivation
 from ..derive.proof import ExactEvaluator, atomize, tree_size
@@ -14,6 +15,8 @@ SYMBOLIC_LIMIT = 3000  # tree nodes above which cancel gives way to exact evalua
 DEFINITION_LIMIT = 600
 CANCEL_POWER = 8  # integer exponents above which cancel gives way to exact evaluation
 EXACT_POINTS = 3
+SAME_SIGN = (act.Relu, act.LeakyRelu, act.Elu, act.Gelu, act.Tanh, sp.tanh)  # f(0)=0, sign kept
+POSITIVE = (act.Sigmoid, act.Softplus, sp.exp)  # f(u) > 0 everywhere
 
 
 class Proof:
@@ -30,7 +33,7 @@ class Proof:
         `cancel`; the rest to exact rational evaluation at random points (Schwartz-Zippel), so
         the time stays bounded whatever powers a claim contains.
         """
-        lhs, rhs = (self.d.expand(e).xreplace(self.fixed) for e in (truth, claim))
+        lhs, rhs = (steps(self.d.expand(e).xreplace(self.fixed)) for e in (truth, claim))
         a, b = atomize([lhs, rhs])
         diff = a - b
         if diff == 0:
@@ -75,3 +78,23 @@ def max_power(e: sp.Expr) -> int:
     """The largest |integer exponent| in `e` (0 when there is none)."""
     powers = [abs(int(p.exp)) for p in e.atoms(sp.Pow) if p.exp.is_Integer]
     return max(powers, default=0)
+
+
+def steps(e: sp.Expr) -> sp.Expr:
+    """`e` with the step identities applied: H(f(u)) = H(u) for an f that keeps the sign and
+    maps 0 to 0 (ReLU, leaky ReLU and ELU with a positive slope, tanh, GELU), H(f(u)) = 1 for a
+    positive f (sigmoid, softplus, exp), and H^n = H."""
+
+    def rule(h: sp.Heaviside) -> sp.Expr:
+        inner, rest = h.args[0], h.args[1:]
+        if isinstance(inner, SAME_SIGN) and all(p.is_positive for p in inner.args[1:]):
+            return rule(sp.Heaviside(inner.args[0], *rest))
+        if isinstance(inner, POSITIVE):
+            return sp.Integer(1)
+        return h
+
+    e = e.replace(lambda x: isinstance(x, sp.Heaviside), rule)
+    return e.replace(
+        lambda x: x.is_Pow and isinstance(x.base, sp.Heaviside) and x.exp.is_Integer and x.exp > 0,
+        lambda x: x.base,
+    )

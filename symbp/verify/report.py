@@ -17,6 +17,7 @@ import sympy as sp
 from .. import templating
 from ..errors import SymbpError
 from .claims import Diagnosis, Verdict
+from .verdict import Unreadable
 
 LANGS = ("en", "zh")
 
@@ -60,13 +61,23 @@ def describe(diagnosis: Diagnosis, lang: str = "en") -> str:
     return str(module.line(diagnosis)).strip()
 
 
-def view(v: Verdict) -> dict:
+def view(v: Verdict | Unreadable) -> dict:
     """The data a template shows for one verdict."""
+    if isinstance(v, Unreadable):
+        return {
+            "quantity": v.quantity,
+            "claim": v.claim,
+            "ok": False,
+            "status": v.status,
+            "error": v.error,
+        }
     case = v.failing or (v.cases[0] if v.cases else None)
     return {
         "quantity": v.quantity,
         "claim": v.claim,
         "ok": v.ok,
+        "status": v.status,
+        "points": v.points,
         "method": v.method,
         "cases": len(v.cases),
         "skipped": v.skipped,
@@ -104,18 +115,27 @@ def _factor_json(f) -> dict:
     return out
 
 
-def as_json(v: Verdict, lang: str = "en") -> dict:
+def as_json(v: Verdict | Unreadable, lang: str = "en") -> dict:
     """One verdict as JSON-ready data (numbers as floats, expressions in claim spelling)."""
+    if isinstance(v, Unreadable):
+        return {
+            "quantity": v.quantity,
+            "claim": v.claim,
+            "ok": False,
+            "verdict": str(v.status),
+            "error": v.error,
+        }
     case = v.failing or v.cases[0]
     out: dict = {
         "quantity": v.quantity,
         "claim": v.claim,
         "ok": v.ok,
+        "verdict": str(v.status),
         "method": v.method,
         "cases": len(v.cases),
         "skipped": v.skipped,
         "truth": plain(case.derived),
-        "parsed": plain(case.read),
+        "parsed": None if case.read is None else plain(case.read),
     }
     if case.indices:
         out["indices"] = case.indices
@@ -132,6 +152,9 @@ def as_json(v: Verdict, lang: str = "en") -> dict:
             "extra": [_factor_json(f) for f in dg.extra],
             "confirmed": dg.confirmed,
         }
+        if dg.absent:
+            out["diagnosis"]["absent"] = dg.absent
+            out["diagnosis"]["letters"] = list(dg.letters)
     pt = v.counterexample
     if pt is not None:
         out["counterexample"] = {"at": pt.values, "claim": pt.claim, "truth": pt.truth}
@@ -156,6 +179,18 @@ def code_json(report) -> dict:
         "samples": report.samples,
         "reference_error": report.reference_error,
         "max_error": _finite(report.max_error),
+        "layout": report.layout,
+        "causes": [
+            {
+                "kind": c.kind,
+                "param": c.key or None,
+                "constant": c.constant,
+                "constant_name": c.constant_name or None,
+                "layer": c.layer or None,
+                "habit": c.habit or None,
+            }
+            for c in report.causes
+        ],
         "wrong": [
             {
                 "param": e.key,

@@ -20,6 +20,24 @@ class Kind(enum.StrEnum):
     ZERO = "zero"
     NOT_EQUAL = "not_equal"
     UNPROVED = "unproved"
+    NO_SYMBOL = "no_symbol"
+    Z_FOR_A = "z_for_a"  # the pre-activation written for the activation of the same unit
+    FUNCTION_OF_ACTIVATION = "function_of_activation"  # sigma'(a) where sigma'(z) is meant
+    WRONG_DERIVATIVE = "wrong_derivative"  # another activation's derivative (a(1-a) on tanh)
+    MISSING_TERM = "missing_term"
+    EXTRA_TERM = "extra_term"
+    JACOBIAN_DIAGONAL = "jacobian_diagonal"  # softmax's Jacobian reduced to its diagonal
+    A_MINUS_Y = "a_minus_y"  # a - y as the output error where loss and output do not give it
+
+
+class Status(enum.StrEnum):
+    """A verdict: proved, not_equal (a counterexample or a symbol the network lacks), or
+    undecided (equal at every check point, yet neither proved nor refuted)."""
+
+    PROVED = "proved"
+    NOT_EQUAL = "not_equal"
+    UNDECIDED = "undecided"
+    UNREADABLE = "unreadable"  # a claims file's entry that cannot be read
 
 
 @dataclass(frozen=True)
@@ -38,7 +56,9 @@ class Diagnosis:
     zero, not_equal, or unproved (equal at every check point, yet no symbolic proof found).
     `constant` is c in claim = c * truth; `swaps` (written, meant) Symbol pairs, or `written`
     (as written, meant, column) texts when an index letter of the claim is wrong;
-    `missing`/`extra` the factors; `confirmed` when the explanation was proved symbolically."""
+    `missing`/`extra` the factors; `confirmed` when the explanation was proved symbolically.
+    no_symbol: `absent` names the symbol the claim asks for that the network lacks (`w^2_21`),
+    `letters` the index letters whose exchange makes the claim right, if any."""
 
     kind: str
     constant: sp.Rational | float | None = None
@@ -47,6 +67,11 @@ class Diagnosis:
     extra: tuple[Factor, ...] = ()
     confirmed: bool = False
     written: tuple[tuple[str, str, int | None], ...] = ()  # (as written, meant, column)
+    absent: str = ""
+    letters: tuple[str, ...] = ()
+    terms: tuple[sp.Expr, ...] = ()  # missing_term / extra_term: the terms of the sum
+    activation: str | None = None  # the output layer's activation (a_minus_y, jacobian_diagonal)
+    loss: str | None = None
 
     def __str__(self) -> str:
         from .report import describe
@@ -70,7 +95,7 @@ class Case:
     indices: dict[str, int]
     quantity: tuple[sp.Symbol, sp.Symbol | None]
     truth: sp.Expr
-    claim: sp.Expr
+    claim: sp.Expr | None  # None when the claim names a symbol the network lacks
     ok: bool
     method: str  # see Verdict.method
     diagnosis: Diagnosis | None = None
@@ -87,14 +112,25 @@ class Verdict:
     claim: str
     cases: list[Case]
     skipped: list[dict[str, int]] = field(default_factory=list)
+    points: int = 0  # the number of check points each case was compared at
 
     @property
     def ok(self) -> bool:
         return all(c.ok for c in self.cases)
 
     @property
+    def status(self) -> Status:
+        if any(not c.ok and c.method != "unproved" for c in self.cases):
+            return Status.NOT_EQUAL
+        if any(not c.ok for c in self.cases):
+            return Status.UNDECIDED
+        return Status.PROVED
+
+    @property
     def failing(self) -> Case | None:
-        return next((c for c in self.cases if not c.ok), None)
+        """The first case refuted, else the first undecided one, else None."""
+        refuted = (c for c in self.cases if not c.ok and c.method != "unproved")
+        return next(refuted, None) or next((c for c in self.cases if not c.ok), None)
 
     @property
     def diagnosis(self) -> Diagnosis | None:
@@ -109,5 +145,16 @@ class Verdict:
     @property
     def method(self) -> str:
         """How the cases were decided: identical, cancel, definitions, exact_evaluation (proofs),
-        numbers (a counterexample) or unproved; several joined by "+"."""
+        numbers (a counterexample), no_symbol or unproved; several joined by "+"."""
         return "+".join(sorted({c.method for c in self.cases}))
+
+
+@dataclass
+class Unreadable:
+    """A claims file's entry that cannot be read: its key, its text and why."""
+
+    quantity: str
+    claim: str
+    error: str
+    ok: bool = False
+    status: Status = Status.UNREADABLE
