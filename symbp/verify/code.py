@@ -251,6 +251,8 @@ def _causes(d: Derivation, wrong: list[Entry], seen, m: int, values) -> list[Cau
         if np.all(got == 0):
             causes.append(Cause("zeros", key))
             continue
+        if not np.all(np.isfinite(got)):
+            continue  # overflowed entries: no ratio or layout explains them
         big = np.abs(ref) > 1e-6
         ratios = got[big] / ref[big]
         if ratios.size and np.allclose(ratios, ratios[0], rtol=1e-6, atol=0):
