@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 from functools import lru_cache
+from pathlib import Path
 
 import pytest
 import sympy as sp
@@ -16,7 +17,7 @@ from symbp.activations import LeakyRelu, Relu, Sigmoid, Softmax
 from symbp.derive import general as G
 from symbp.render import pdf
 from symbp.render.env import tex_escape
-from symbp.render.printer import Updated, number, tex
+from symbp.render.printer import BatchMean, Sample, Updated, number, tex
 from symbp.render.vector import vector_forms
 
 EXAMPLES = sorted(symbp.list_examples())
@@ -371,3 +372,17 @@ def test_pdf_is_byte_identical_across_runs(tmp_path):
     d = symbp.derive(symbp.load("logistic"))
     text = render.document(d, "tex")
     assert pdf.compile_pdf(text, "logistic") == pdf.compile_pdf(text, "logistic")
+
+
+def test_batch_mean_prints_the_sum_over_samples_with_sample_indices():
+    i, a, y = sp.Symbol("i"), sp.Symbol("a"), sp.Symbol("y")
+    body = sp.Mul(sp.Add(a, -y, evaluate=False), a, evaluate=False)
+    e = BatchMean(body.xreplace({a: Sample(a, i), y: Sample(y, i)}), i, 4)
+    assert tex(e) == r"\frac{1}{4} \sum_{i=1}^{4} \left({a}^{(i)} - {y}^{(i)}\right) {a}^{(i)}"
+
+
+def test_batch_chain_rule_is_written_as_a_mean_over_the_samples():
+    text = (Path(__file__).parent.parent / "output" / "xor.md").read_text(encoding="utf-8")
+    chain = text[text.index("Multiplied together") : text.index("## Worked example")]
+    assert chain.count(r"\frac{1}{4} \sum_{i=1}^{4}") == 2
+    assert "{a^{1}_{1}}^{(i)}" in chain and "{x_{1}}^{(i)}" in chain

@@ -21,6 +21,18 @@ class Updated(sp.Function):
     nargs = 1
 
 
+class Sample(sp.Function):
+    """A per-sample quantity at sample i of a batch, printed with a superscript (i)."""
+
+    nargs = 2
+
+
+class BatchMean(sp.Function):
+    """BatchMean(body, i, m): (1/m) sum_{i=1}^m body, the mean of a per-sample quantity."""
+
+    nargs = 3
+
+
 class SymbpLatexPrinter(LatexPrinter):
     """LatexPrinter with symbp's notation table and printing rules."""
 
@@ -42,10 +54,8 @@ class SymbpLatexPrinter(LatexPrinter):
         return super()._print_Symbol(expr, style)
 
     def _as_ordered_terms(self, expr, order=None):
-        """sympy's term order, then positive terms first: target - out, not -out + target."""
+        """sympy's term order (or the given one), then positive terms first: target - out."""
         terms = super()._as_ordered_terms(expr, order=order)
-        if (order or self._settings.get("order")) == "none":
-            return terms
         positive = [t for t in terms if not t.could_extract_minus_sign()]
         if not positive:
             return terms
@@ -127,6 +137,19 @@ class SymbpLatexPrinter(LatexPrinter):
     def _print_Transpose(self, expr):
         return rf"\left({self._print(expr.arg)}\right)^{{T}}"
 
+    def _print_Sample(self, expr, exp=None):
+        quantity, i = (self._print(a) for a in expr.args)
+        head = rf"{{{quantity}}}^{{({i})}}"
+        return head if exp is None else rf"\left({head}\right)^{{{exp}}}"
+
+    def _print_BatchMean(self, expr, exp=None):
+        from sympy.printing.precedence import PRECEDENCE
+
+        body, i, m = expr.args
+        m = self._print(m)
+        inner = self.parenthesize(body, PRECEDENCE["Mul"], strict=True)
+        return rf"\frac{{1}}{{{m}}} \sum_{{{self._print(i)}=1}}^{{{m}}} {inner}"
+
     def _print_Updated(self, expr, exp=None):
         return rf"{{{self._print(expr.args[0])}}}^{{+}}"
 
@@ -157,4 +180,4 @@ def tex(
     return printer.doprint(expr)
 
 
-__all__ = ["SymbpLatexPrinter", "Updated", "number", "tex"]
+__all__ = ["BatchMean", "Sample", "SymbpLatexPrinter", "Updated", "number", "tex"]

@@ -10,7 +10,7 @@ from ..derive import Derivation, batch
 from ..derive.example import evaluate_exprs
 from .env import At, number
 from .model import Chain, Line, Update, Worked
-from .printer import Updated
+from .printer import BatchMean, Sample, Updated
 
 
 def _d(num, den) -> sp.Derivative:
@@ -71,10 +71,29 @@ def chain(d: Derivation, param: sp.Symbol, worked, values: dict | None) -> Chain
     if values is not None:
         nums = {s: number(_eval(d, worked, f.value)[0]) for s, f in zip(syms, term)}
         product.append(At(sp.Mul(*syms, evaluate=False), nums, ordered=True))
+    if worked is not None and values is None:
+        product = [_batch_mean(d, [f.value for f in term], worked)]
     if worked is not None:
         product.append(float(worked.param_gradients[param]))
     symbols = At(sp.Mul(*[_d(f.num, f.den) for f in term], evaluate=False), ordered=True)
     return Chain(param, symbols, factors, Line(_d(C, param), product))
+
+
+def _batch_mean(d: Derivation, factors: list[sp.Expr], worked) -> At:
+    """(1/m) sum_i of a product of per-sample factors, each sample-dependent symbol at i."""
+    i = sp.Symbol("i", integer=True, positive=True)
+    fixed = set(d.param_index)
+    indexed = {s: Sample(s, i) for f in factors for s in f.free_symbols if s not in fixed}
+
+    def at_i(e: sp.Expr) -> sp.Expr:
+        if e in indexed:
+            return indexed[e]
+        if isinstance(e, (sp.Add, sp.Mul, sp.Pow)):
+            return e.func(*[at_i(a) for a in e.args], evaluate=False)
+        return e.func(*[at_i(a) for a in e.args]) if e.args else e
+
+    body = sp.Mul(*[at_i(f) for f in factors], evaluate=False)
+    return At(BatchMean(body, i, worked_samples(worked)), ordered=True)
 
 
 def _numeral(value: float) -> sp.Number:
