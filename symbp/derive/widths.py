@@ -125,6 +125,8 @@ def _symbolic(env: dict, alpha) -> Evaluator:
     functions.update(
         exp=_elementwise(sp.exp), log=_elementwise(sp.log), Heaviside=_elementwise(sp.Heaviside)
     )
+    for cls in (activations.NormalPdf, activations.NormalCdf):  # GELU's derivative uses them
+        functions[cls.__name__] = _elementwise(cls)
     return Evaluator({**env, R.alpha: alpha}, functions, number=sp.sympify)
 
 
