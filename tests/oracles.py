@@ -142,3 +142,110 @@ def oracle_gradients(oracle: str, net, params: dict, X: np.ndarray, Y: np.ndarra
     with mpmath.workdps(40):
         loss = float(mp_cost(net, params, X, Y))
     return loss, mp_central_differences(net, params, X, Y)
+
+
+def _act_prime(name: str, zs: list, alpha: float | None) -> list:
+    """The elementwise activations' derivatives (ReLU's and leaky ReLU's at 0 from the left)."""
+    if name == "sigmoid":
+        return [mpmath.exp(-z) / (1 + mpmath.exp(-z)) ** 2 for z in zs]
+    if name == "tanh":
+        return [1 / mpmath.cosh(z) ** 2 for z in zs]
+    if name == "relu":
+        return [mpmath.mpf(1) if z > 0 else mpmath.mpf(0) for z in zs]
+    if name == "leaky_relu":
+        return [mpmath.mpf(1) if z > 0 else mpmath.mpf(alpha) for z in zs]
+    if name == "softplus":
+        return [1 / (1 + mpmath.exp(-z)) for z in zs]
+    if name == "identity":
+        return [mpmath.mpf(1) for _ in zs]
+    if name == "elu":
+        return [mpmath.mpf(1) if z > 0 else mpmath.mpf(alpha) * mpmath.exp(z) for z in zs]
+    if name == "gelu":
+        return [mpmath.ncdf(z) + z * mpmath.npdf(z) for z in zs]
+    raise KeyError(f"the mpmath reference does not know the activation {name!r}")
+
+
+def _mp_param(value) -> object:
+    arr = np.asarray(value, dtype=float)
+    if arr.ndim == 0:
+        return mpmath.mpf(float(arr))
+    return [_mp_param(v) for v in arr]
+
+
+def mp_reference(net, params: dict, X: np.ndarray, Y: np.ndarray, digits: int = 80):
+    """(loss, grads) of the batch-mean cost by a hand-written forward and backward pass in mpmath
+    at `digits` significant digits, from CONTRACT.md's conventions alone (z = W a + b, a = sigma(z),
+    the three per-sample costs); grads are lists of mpf shaped like params."""
+    with mpmath.workdps(digits):
+        P = {k: _mp_param(v) for k, v in params.items()}
+        L = len(net.layers)
+        total = mpmath.mpf(0)
+        grads = {}
+        for k, v in params.items():
+            shape = np.shape(v)
+            grads[k] = (
+                mpmath.mpf(0)
+                if shape == ()
+                else [
+                    [mpmath.mpf(0)] * shape[1] if len(shape) == 2 else mpmath.mpf(0)
+                    for _ in range(shape[0])
+                ]
+            )
+        for x, y in zip(X, Y):
+            acts = [[mpmath.mpf(float(v)) for v in x]]
+            zss = []
+            for l, layer in enumerate(net.layers, start=1):
+                W, b, a = P[f"W{l}"], P.get(f"b{l}"), acts[-1]
+                zs = []
+                for j in range(layer.units):
+                    z = mpmath.fsum(W[j][k] * a[k] for k in range(len(a)))
+                    if b is not None:
+                        z += b[j] if isinstance(b, list) else b
+                    zs.append(z)
+                zss.append(zs)
+                acts.append(_act(layer.activation, zs, layer.alpha))
+            a, ys = acts[-1], [mpmath.mpf(float(v)) for v in y]
+            if net.loss == "squared_error":
+                total += mpmath.fsum((yj - aj) ** 2 for aj, yj in zip(a, ys)) / 2
+                g = [aj - yj for aj, yj in zip(a, ys)]
+            elif net.loss == "cross_entropy":
+                total -= mpmath.fsum(yj * mpmath.log(aj) for aj, yj in zip(a, ys))
+                g = [-yj / aj for aj, yj in zip(a, ys)]
+            elif net.loss == "binary_cross_entropy":
+                total -= mpmath.fsum(
+                    yj * mpmath.log(aj) + (1 - yj) * mpmath.log(1 - aj) for aj, yj in zip(a, ys)
+                )
+                g = [(aj - yj) / (aj * (1 - aj)) for aj, yj in zip(a, ys)]
+            else:
+                raise KeyError(f"the mpmath reference does not know the loss {net.loss!r}")
+            for l in range(L, 0, -1):
+                layer, zs, a = net.layers[l - 1], zss[l - 1], acts[l]
+                if layer.activation == "softmax":
+                    s = mpmath.fsum(ak * gk for ak, gk in zip(a, g))
+                    delta = [aj * (gj - s) for aj, gj in zip(a, g)]
+                else:
+                    delta = [
+                        d * gj for d, gj in zip(_act_prime(layer.activation, zs, layer.alpha), g)
+                    ]
+                prev = acts[l - 1]
+                gW = grads[f"W{l}"]
+                for j, dj in enumerate(delta):
+                    for k, ak in enumerate(prev):
+                        gW[j][k] += dj * ak
+                if f"b{l}" in grads:
+                    if isinstance(grads[f"b{l}"], list):
+                        for j, dj in enumerate(delta):
+                            grads[f"b{l}"][j] += dj
+                    else:
+                        grads[f"b{l}"] += mpmath.fsum(delta)
+                W = P[f"W{l}"]
+                g = [
+                    mpmath.fsum(W[j][k] * delta[j] for j in range(len(delta)))
+                    for k in range(len(prev))
+                ]
+        m = len(X)
+
+        def mean(v):
+            return [mean(e) for e in v] if isinstance(v, list) else v / m
+
+        return total / m, {k: mean(v) for k, v in grads.items()}
