@@ -14,7 +14,7 @@ import itertools
 import numpy as np
 import sympy as sp
 
-from ..derive import Derivation
+from ..derive import EAGER_PARAMETERS, Derivation
 from ..errors import ClaimError, SymbpError
 from ..parse import Node, OutOfRange, Reader, index_letters, located, parse, syntax_tree
 from .diagnose import Difference, diagnose
@@ -27,10 +27,21 @@ from .verdict import Case, Diagnosis, Kind, Point, Unreadable, Verdict
 MAX_BINDINGS = 256
 
 
+def too_large(d: Derivation, what: str) -> None:
+    """Raise SymbpError at once when `d` is larger than per-unit claims are checked for."""
+    if d.parameter_count > EAGER_PARAMETERS:
+        raise SymbpError(
+            f"{what} works per unit, up to {EAGER_PARAMETERS:,} parameters; {d.net.name} has "
+            f"{d.parameter_count:,}: write the claim for a narrower copy of the same layers "
+            "(the rules do not depend on the widths; `symbp check` proves that for every width)"
+        )
+
+
 class Checker(Truth, Points, Proof):
     """Checks claims about one derivation; built once, used for many claims."""
 
     def __init__(self, d: Derivation, seed: int = 0, points: int = POINTS):
+        too_large(d, "checking a claim")
         self.d = d
         self.names = d.names.names()
         self.index_maps()

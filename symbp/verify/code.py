@@ -18,7 +18,7 @@ import numpy as np
 import sympy as sp
 
 from ..activations import numeric_namespace
-from ..derive import Derivation
+from ..derive import EAGER_PARAMETERS, Derivation
 from ..errors import SymbpError
 from ..network import Example
 from .diagnose import HABITS
@@ -200,6 +200,12 @@ def check_gradients(
     layout "rows" passes and takes the weights as in x out (x @ W, Deep Learning from Scratch)."""
     if layout not in ("columns", "rows"):
         raise SymbpError(f"unknown layout {layout!r} (known: columns, rows)")
+    if d.parameter_count > EAGER_PARAMETERS:
+        raise SymbpError(
+            f"checking gradient code works per entry, up to {EAGER_PARAMETERS:,} parameters; "
+            f"{d.net.name} has {d.parameter_count:,}: check it on a narrower"
+            " copy of the same layers"
+        )
     rng = np.random.default_rng(seed)
     if examples is None:
         examples = [random_example(d, rng, samples) for _ in range(points)]
