@@ -43,6 +43,9 @@ def jacobian(lf: LayerForward) -> sp.Matrix:
     return sp.Matrix(n, n, entry)
 
 
+FACTOR_LIMIT = 30  # operations of an output delta above which cancel + factor is not tried (slow)
+
+
 def _ops(e: sp.Expr) -> int:
     return sp.count_ops(e, visual=False)
 
@@ -55,9 +58,10 @@ def simplify_output_delta(
     Returns the chosen form and the identities used; each candidate is proven equal to raw.
     """
     best, used = raw, []
-    cancelled = sp.factor(sp.cancel(raw))
-    if _ops(cancelled) < _ops(best) and sp.cancel(cancelled - raw) == 0:
-        best = cancelled
+    if _ops(raw) <= FACTOR_LIMIT:  # factor is exponential in the size; wide layers skip it
+        cancelled = sp.factor(sp.cancel(raw))
+        if _ops(cancelled) < _ops(best) and sp.cancel(cancelled - raw) == 0:
+            best = cancelled
     if loss.targets_sum_to_one and len(y) > 1:
         collected = sp.collect(sp.expand(raw), a).xreplace({sp.Add(*y): sp.Integer(1)})
         one = {y[-1]: 1 - sp.Add(*y[:-1])}
