@@ -19,7 +19,7 @@ from ..compile.train import train
 from ..derive import EAGER_PARAMETERS, Derivation
 from ..derive import general as G
 from ..derive.general import Equation
-from ..errors import SymbpError
+from ..errors import FormatError, SymbpError
 from . import html
 from .compact import compact, general_notation
 from .diagram import diagram
@@ -195,7 +195,7 @@ def _compact_model(d: Derivation, lang: str) -> Document:
 def model(d: Derivation, lang: str) -> Document:
     """The data model the derivation templates receive."""
     if lang not in LANGS:
-        raise SymbpError(f"--lang: unknown language {lang!r} (known: {', '.join(LANGS)})")
+        raise SymbpError(f"unknown language {lang!r} (known: {', '.join(LANGS)})")
     if d.parameter_count > EAGER_PARAMETERS:
         return _compact_model(d, lang)
     net = d.net
@@ -247,9 +247,9 @@ def document(
     """The derivation document of `d` as text, in format "tex", "md" (flavour "github" or
     "plain") or "html"."""
     if fmt not in FORMATS:
-        raise SymbpError(f"--format: unknown format {fmt!r} (known: {', '.join(FORMATS)}, pdf)")
+        raise FormatError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)}, pdf)")
     if md_flavor not in MD_FLAVORS:
-        raise SymbpError(f"--md-flavor: unknown flavour {md_flavor!r} (known: github, plain)")
+        raise SymbpError(f"unknown Markdown flavour {md_flavor!r} (known: github, plain)")
     doc = model(d, lang)
     if fmt == "html":
         return html.page(d, doc, templates)
