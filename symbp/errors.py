@@ -45,5 +45,9 @@ class ClaimError(SymbpError):
         return f"{where}{self.message}"
 
 
+class FormatError(SymbpError):
+    """A document format that is unknown or cannot be made here; the CLI names its option."""
+
+
 class CheckCostError(SymbpError):
     """A requested proof or computation whose estimated cost exceeds the limit."""

@@ -15,6 +15,7 @@ import symbp
 from symbp import cli, render
 from symbp.activations import LeakyRelu, Relu, Sigmoid, Softmax
 from symbp.derive import general as G
+from symbp.errors import FormatError
 from symbp.render import pdf
 from symbp.render.env import tex_escape
 from symbp.render.printer import BatchMean, Sample, Updated, number, tex
@@ -386,3 +387,16 @@ def test_batch_chain_rule_is_written_as_a_mean_over_the_samples():
     chain = text[text.index("Multiplied together") : text.index("## Worked example")]
     assert chain.count(r"\frac{1}{4} \sum_{i=1}^{4}") == 2
     assert "{a^{1}_{1}}^{(i)}" in chain and "{x_{1}}^{(i)}" in chain
+
+
+def test_library_format_errors_name_no_option_and_the_cli_adds_it(tmp_path, capsys):
+    known = "(known: tex, md, html, pdf)"
+    with pytest.raises(FormatError) as e:
+        render.parse_formats("tex,docx")
+    assert str(e.value) == f"unknown format 'docx' {known}"
+    assert cli.main(["derive", "--format", "tex,docx", "-o", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == f"symbp: error: --format: unknown format 'docx' {known}\n"
+    argv = ["derive", "softmax", "--view", "graph", "--format", "pdf", "-o", str(tmp_path)]
+    assert cli.main(argv) == 2
+    message = "--view graph --format: unknown format 'pdf' (known: md, tex)"
+    assert capsys.readouterr().err == f"symbp: error: {message}\n"

@@ -4,11 +4,12 @@ its definition."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import singledispatch
 
 import sympy as sp
 
 from .functions import defined
-from .registry import Activation
+from .registry import Activation, VectorActivation
 
 
 @dataclass(frozen=True)
@@ -22,10 +23,9 @@ class DerivativeProof:
     ok: bool
 
 
+@singledispatch
 def prove_derivative(entry: Activation) -> DerivativeProof:
     """Prove the entry's fdiff equal to sympy's derivative of its defining expression."""
-    if not entry.elementwise:
-        return _prove_vector(entry)
     z = sp.Symbol("z", real=True)
     # any parameter value: the proof holds for all of them
     params = [sp.Symbol(p.name, positive=True) for p in entry.params]
@@ -40,7 +40,8 @@ def prove_derivative(entry: Activation) -> DerivativeProof:
     return DerivativeProof(entry.name, textbook, direct, "symbolic simplification", ok)
 
 
-def _prove_vector(entry: Activation) -> DerivativeProof:
+@prove_derivative.register
+def _prove_vector(entry: VectorActivation) -> DerivativeProof:
     zs = sp.symbols("z1:4", real=True)
     ok = True
     textbook = sp.diff(entry.cls(sp.Integer(1), *zs), zs[0])

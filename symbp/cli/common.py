@@ -6,9 +6,12 @@ import argparse
 import dataclasses
 import math
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from .. import files
 from .. import spec as _spec
+from ..errors import FormatError, SymbpError
 from ..network import Network
 
 SPEC_HELP = "a spec file (TOML) or a bundled example's name (see `symbp examples`)"
@@ -62,6 +65,15 @@ def json_parent(what: str) -> argparse.ArgumentParser:
     p = _parent()
     p.add_argument("--json", action="store_true", help=f"print {what} as JSON")
     return p
+
+
+@contextmanager
+def format_option(option: str = "--format") -> Iterator[None]:
+    """Name `option` in a FormatError (an unknown format, or one that cannot be made here)."""
+    try:
+        yield
+    except FormatError as e:
+        raise SymbpError(f"{option}: {e}") from None
 
 
 LANG = _parent()

@@ -78,12 +78,18 @@ def _write(folder: str, docs: dict[str, str | bytes]) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    files.check_folder(args.output)
+    if args.view == "graph":
+        with common.format_option("--view graph --format"):
+            return _graph_view(args)
+    with common.format_option():
+        return _derivation(args)
+
+
+def _derivation(args: argparse.Namespace) -> int:
     from .. import render
     from ..derive import derive
 
-    files.check_folder(args.output)
-    if args.view == "graph":
-        return _graph_view(args)
     if args.bundled and args.spec is not None:
         raise SymbpError("derive: give a SPEC or --bundled, not both")
     if args.bundled:

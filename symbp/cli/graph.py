@@ -31,8 +31,6 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .. import graph
-    from ..graph.document import documents
-    from ..render import tex
 
     if args.output is not None:
         files.check_folder(args.output)
@@ -43,10 +41,8 @@ def run(args: argparse.Namespace) -> int:
     g = graph.build(args.expr, at)
     docs = {}
     if args.output is not None:
-        formats = [f.strip() for f in (args.format or "md,tex").split(",") if f.strip()]
-        docs = documents(
-            g, formats, args.lang, tex, files.safe_stem(args.name, "graph"), args.templates
-        )
+        with common.format_option():
+            docs = _documents(args, g)
     if args.json:
         print(json.dumps(g.as_json(), indent=2, ensure_ascii=False))
     written = files.write_files(files.inside(args.output, docs)) if docs else []
@@ -67,3 +63,13 @@ def run(args: argparse.Namespace) -> int:
         line = f"{head}: value {graph.decimal(n.value)}, grad {graph.decimal(n.grad)}"
         print(line + (f", local [{local}], sends [{sends}]" if n.inputs else ""))
     return 0
+
+
+def _documents(args: argparse.Namespace, g) -> dict[str, str]:
+    from ..graph.document import documents
+    from ..render import tex
+
+    formats = [f.strip() for f in (args.format or "md,tex").split(",") if f.strip()]
+    return documents(
+        g, formats, args.lang, tex, files.safe_stem(args.name, "graph"), args.templates
+    )

@@ -9,10 +9,11 @@ the same array expression; anything else raises, so the vector code is the deriv
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import singledispatch
 
 import sympy as sp
 
-from ..activations import ActivationBase, LogSoftmax
+from ..activations import Activation, ActivationBase, LogSoftmax, VectorActivation
 from ..derive import Derivation
 from ..errors import SymbpError
 from ..keys import ParamKey
@@ -29,6 +30,21 @@ from .printer import (
 
 class CompileError(SymbpError):
     """A derived expression does not have the per-unit form the vector code assumes."""
+
+
+@singledispatch
+def _layer_maps(activation: Activation, lf, j: int, Z: sp.Symbol) -> dict:
+    """Unit j's expressions that only the whole layer's array Z gives: none for an elementwise
+    activation."""
+    return {}
+
+
+@_layer_maps.register
+def _(activation: VectorActivation, lf, j: int, Z: sp.Symbol) -> dict:
+    return {
+        lf.a_def[j]: activation.cls(Z),
+        LogSoftmax(sp.Integer(j + 1), *lf.z): LogSoftmax(Z),
+    }
 
 
 @dataclass(frozen=True)
@@ -94,9 +110,7 @@ class _Layer:
                 m[lf.bias_of(j)] = self.b
             if pos == len(d.layers) - 1:
                 m[d.targets[j]] = Y
-            if not lf.activation.elementwise:
-                m[lf.a_def[j]] = lf.activation.cls(self.Z)
-                m[LogSoftmax(sp.Integer(j + 1), *lf.z)] = LogSoftmax(self.Z)
+            m.update(_layer_maps(lf.activation, lf, j, self.Z))
             self.maps.append(m)
         self.arrays = {self.Z, self.A, self.D, X, Y} | ({self.b} if self.b is not None else set())
 

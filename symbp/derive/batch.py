@@ -8,6 +8,7 @@ the pre-activations z^L (log of sigmoid through softplus, log of softmax through
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import singledispatch
 
 import numpy as np
 import sympy as sp
@@ -33,12 +34,19 @@ def cost_form(rule: R.LayerRule, loss_name: str) -> sp.Expr:
     """The per-sample cost C_s in z[s, p]: finite wherever float64 can represent the answer."""
     term = losses.get(loss_name).cost([R.a[R.s, R.p]], [R.y[R.s, R.p]])
     out = rule.a.rhs.xreplace({R.j: R.p})
-    per_unit = term.xreplace({R.a[R.s, R.p]: out})
-    if rule.activation.elementwise:
-        per_unit = activations.logit_form(per_unit)
-    else:
-        per_unit = sp.expand_log(per_unit, force=True)
+    per_unit = _finite_form(rule.activation, term.xreplace({R.a[R.s, R.p]: out}))
     return sp.Sum(per_unit, (R.p, 1, R.n))
+
+
+@singledispatch
+def _finite_form(activation: activations.Activation, term: sp.Expr) -> sp.Expr:
+    """A unit's cost term in overflow-safe form: logs of the activation in logit terms."""
+    return activations.logit_form(term)
+
+
+@_finite_form.register
+def _(activation: activations.VectorActivation, term: sp.Expr) -> sp.Expr:
+    return sp.expand_log(term, force=True)
 
 
 def run(rules: list[R.LayerRule], net, params: dict, X, Y, make=Evaluator) -> Pass:

@@ -8,10 +8,11 @@ evaluated by sympy (KroneckerDelta collapses the sum), not typed in.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import singledispatch
 
 import sympy as sp
 
-from .. import losses
+from .. import activations, losses
 
 l, L, i, j, k = sp.symbols("l L i j k", integer=True, positive=True)
 n = sp.IndexedBase("n")
@@ -84,9 +85,14 @@ def _shortest(*forms: sp.Expr) -> sp.Expr:
     return min(forms, key=lambda f: sp.count_ops(f))
 
 
-def output_delta(loss: losses.Loss, activation) -> Equation | None:
+def output_delta(loss: losses.Loss, activation: activations.Activation) -> Equation | None:
     """BP1 for this loss with an elementwise output activation's own derivative substituted."""
-    if not activation.elementwise or activation.params:
+    return _output_delta(activation, loss)
+
+
+@singledispatch
+def _output_delta(activation: activations.Activation, loss: losses.Loss) -> Equation | None:
+    if activation.params:
         return None
     zz = sp.Symbol("zeta")
     act = activation.cls
@@ -103,6 +109,11 @@ def output_delta(loss: losses.Loss, activation) -> Equation | None:
     if best.has(zz):
         return None
     return Equation(delta[L, j], best.xreplace({aj: a[L, j]}), (rewritten,))
+
+
+@_output_delta.register
+def _(activation: activations.VectorActivation, loss: losses.Loss) -> None:
+    return None  # its derivative is a Jacobian: BP1 stays the layer rule
 
 
 def general_form(loss: losses.Loss) -> GeneralForm:
@@ -160,6 +171,28 @@ def _instantiate(expr: sp.Expr, table: dict[sp.Expr, sp.Expr], sizes: dict) -> s
     return expr.xreplace(table)
 
 
+@singledispatch
+def _derivative_at(activation: activations.Activation, layer, J, value) -> dict:
+    """sigma'(z^l_j) of the general equations, for an elementwise activation at one unit."""
+    return {sp.Derivative(sigma(z[layer, J]), z[layer, J]): value}
+
+
+@_derivative_at.register
+def _(activation: activations.VectorActivation, layer, J, value) -> dict:
+    return {}
+
+
+@singledispatch
+def _delta_proofs(activation: activations.Activation, prove) -> list[InstanceProof]:
+    """The elementwise BP1/BP2 instantiated at a layer of this activation (by `prove()`)."""
+    return [prove()]
+
+
+@_delta_proofs.register
+def _(activation: activations.VectorActivation, prove) -> list[InstanceProof]:
+    return []  # a Jacobian, not sigma'(z): the general elementwise form does not apply
+
+
 def prove_instances(d) -> list[InstanceProof]:
     """Instantiate BP1-BP4 at every layer of derivation `d` and prove each equal to the concrete
     expressions (which `Derivation.check` proves equal to direct differentiation)."""
@@ -179,8 +212,7 @@ def prove_instances(d) -> list[InstanceProof]:
             table[z[layer, J]] = lf.z[jj]
             for kk, wk in enumerate(lf.weights[jj]):
                 table[w[layer, J, sp.Integer(kk + 1)]] = wk
-            if lf.activation.elementwise:
-                table[sp.Derivative(sigma(z[layer, J]), z[layer, J])] = lb.jacobian[jj, jj]
+            table.update(_derivative_at(lf.activation, layer, J, lb.jacobian[jj, jj]))
         for kk, ak in enumerate(prev_a):
             table[a[layer - 1, sp.Integer(kk + 1)]] = ak
         if pos < last:
@@ -203,7 +235,7 @@ def prove_instances(d) -> list[InstanceProof]:
         def same(lhs, rhs) -> bool:
             return sp.cancel(sp.expand((lhs - rhs).xreplace(fixed))) == 0
 
-        if lf.activation.elementwise:
+        def delta_proof() -> InstanceProof:
             eq, general = ("BP1", d.general.bp1_loss) if pos == last else ("BP2", d.general.bp2)
             ok = all(
                 same(
@@ -211,7 +243,9 @@ def prove_instances(d) -> list[InstanceProof]:
                 )
                 for jj in range(n_l)
             )
-            out.append(InstanceProof(eq, lf.index, ok))
+            return InstanceProof(eq, lf.index, ok)
+
+        out.extend(_delta_proofs(lf.activation, delta_proof))
         bp3 = [
             _instantiate(d.general.bp3.rhs, table, {**sizes, j: sp.Integer(jj + 1)})
             for jj in range(n_l)

@@ -20,6 +20,7 @@ What is proved, and how:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import singledispatch
 
 import mpmath
 import numpy as np
@@ -75,16 +76,21 @@ def _definitions(e: sp.Expr, rule: R.LayerRule) -> sp.Expr:
         isinstance(x, sp.Sum) and isinstance(x.function, sp.exp) and x.function.has(R.z)
     )
     e = e.replace(normaliser, lambda x: S)
-    if rule.activation.elementwise:
-        out = rule.a.rhs
-        return e.replace(
-            lambda x: isinstance(x, sp.Indexed) and x.base == R.a,
-            lambda x: out.xreplace({R.j: x.indices[1]}),
-        )
     return e.replace(
         lambda x: isinstance(x, sp.Indexed) and x.base == R.a,
-        lambda x: sp.exp(R.z[x.indices]) / S,
+        lambda x: _output(rule.activation, rule, x, S),
     )
+
+
+@singledispatch
+def _output(activation: activations.Activation, rule: R.LayerRule, a: sp.Indexed, S) -> sp.Expr:
+    """The definition of the output `a` = a[s, i]: the layer's a^l_j at j = i."""
+    return rule.a.rhs.xreplace({R.j: a.indices[1]})
+
+
+@_output.register
+def _(activation: activations.VectorActivation, rule: R.LayerRule, a: sp.Indexed, S) -> sp.Expr:
+    return sp.exp(R.z[a.indices]) / S
 
 
 def prove_rule(rule: R.LayerRule, l: int) -> Obligation:
@@ -191,11 +197,7 @@ def _mp_functions() -> dict:
     z, alpha = sp.Symbol("z"), sp.Symbol("alpha")
     table = {}
     for entry in activations.REGISTRY.values():
-        if not entry.elementwise:
-            continue
-        args = [z, alpha][: 1 + len(entry.params)]
-        f = sp.lambdify(args, entry.cls.definition(*args), modules="mpmath")
-        table[entry.cls.__name__] = np.frompyfunc(f, len(args), 1)
+        table.update(_mp_function(entry, z, alpha))
     for special in SPECIALS:
         table[special.__name__] = vec(sp.lambdify([z], special.definition(z), modules="mpmath"))
     table.update(
@@ -204,6 +206,19 @@ def _mp_functions() -> dict:
         Heaviside=np.frompyfunc(lambda v, h0=0: mpmath.mpf(1 if v > 0 else 0), 2, 1),
     )
     return table
+
+
+@singledispatch
+def _mp_function(entry: activations.Activation, z: sp.Symbol, alpha: sp.Symbol) -> dict:
+    """The entry's definition in mpmath, by its sympy class name."""
+    args = [z, alpha][: 1 + len(entry.params)]
+    f = sp.lambdify(args, entry.cls.definition(*args), modules="mpmath")
+    return {entry.cls.__name__: np.frompyfunc(f, len(args), 1)}
+
+
+@_mp_function.register
+def _(entry: activations.VectorActivation, z: sp.Symbol, alpha: sp.Symbol) -> dict:
+    return {}  # its layer rule is written in exp and a sum, never in its class
 
 
 def _mp_logsumexp(x, axis):

@@ -17,7 +17,7 @@ import jinja2
 import sympy as sp
 
 from .. import templating
-from ..errors import SymbpError
+from ..errors import FormatError, SymbpError
 from .circuit import Graph
 from .layout import layout
 from .nodes import decimal
@@ -101,13 +101,13 @@ def _environment(
     return templating.environment(templates, filters, {"kind": kind})
 
 
-def check_formats(formats: list[str], option: str = "--format") -> None:
-    """Raise SymbpError unless `formats` is a non-empty list of md and tex."""
+def check_formats(formats: list[str]) -> None:
+    """Raise FormatError unless `formats` is a non-empty list of md and tex."""
     if not formats:
-        raise SymbpError(f"{option}: no format given (known: {', '.join(FORMATS)})")
+        raise FormatError(f"no format given (known: {', '.join(FORMATS)})")
     for fmt in formats:
         if fmt not in FORMATS:
-            raise SymbpError(f"{option}: unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+            raise FormatError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
 
 
 def filename(stem: str, fmt: str, lang: str) -> str:
@@ -125,7 +125,7 @@ def documents(
 ) -> dict[str, str]:
     """The requested documents of `g` by file name (Markdown comes with its SVG), in memory."""
     if lang not in LANGS:
-        raise SymbpError(f"--lang: unknown language {lang!r} (known: {', '.join(LANGS)})")
+        raise SymbpError(f"unknown language {lang!r} (known: {', '.join(LANGS)})")
     check_formats(formats)
     drawing = layout(g)
     context = {

@@ -143,8 +143,8 @@ def view_documents(
     `worked` = (params, forward values) of its example, the numbers each node receives and sends
     back, from the stated rules."""
     if lang not in LANGS:
-        raise SymbpError(f"--lang: unknown language {lang!r} (known: {', '.join(LANGS)})")
-    check_formats(formats, "--view graph --format")
+        raise SymbpError(f"unknown language {lang!r} (known: {', '.join(LANGS)})")
+    check_formats(formats)
     stages = network_rules(net)
     drawing = chain(stages)
     stem = f"{net.name}.graph"

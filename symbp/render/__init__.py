@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..derive import Derivation
-from ..errors import SymbpError
+from ..errors import FormatError
 from . import pdf
 from .documents import FORMATS, LANGS, MD_FLAVORS, document
 from .printer import tex
@@ -36,9 +36,9 @@ def parse_formats(text: str | None, lang: str = "en") -> list[str]:
     known = (*FORMATS, "pdf")
     for f in formats:
         if f not in known:
-            raise SymbpError(f"--format: unknown format {f!r} (known: {', '.join(known)})")
+            raise FormatError(f"unknown format {f!r} (known: {', '.join(known)})")
     if not formats:
-        raise SymbpError(f"--format: no format given (known: {', '.join(known)})")
+        raise FormatError(f"no format given (known: {', '.join(known)})")
     return list(dict.fromkeys(formats))
 
 

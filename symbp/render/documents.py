@@ -8,6 +8,7 @@ through the `tex` filter and hold all prose.
 
 from __future__ import annotations
 
+from functools import singledispatch
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ from ..compile.train import train
 from ..derive import EAGER_PARAMETERS, Derivation
 from ..derive import general as G
 from ..derive.general import Equation
-from ..errors import SymbpError
+from ..errors import FormatError, SymbpError
 from . import html
 from .compact import compact, general_notation
 from .diagram import diagram
@@ -37,25 +38,31 @@ def _d(num, den) -> sp.Derivative:
     return sp.Derivative(num, den, evaluate=False)
 
 
+@singledispatch
 def _activation_steps(entry: activations.Activation, alpha: sp.Expr | None) -> ActivationSteps:
     """f(z) = definition, then d/dz f from sympy's derivative of the definition to fdiff's form
     (with the layer's own slope for leaky ReLU); the proof is `prove_derivative`'s."""
     proof = activations.prove_derivative(entry)
-    if entry.elementwise:
-        z = sp.Symbol("z", real=True)
-        args = [z] if alpha is None else [z, alpha]
-        f = entry.apply(*args)
-        direct = sp.diff(entry.cls.definition(*args), z)
-        textbook = sp.diff(f, z)
-        mid = activations.defined(textbook)
-        steps = [direct]
-        if mid not in (direct, textbook):
-            steps.append(mid)
-        steps.append(textbook)
-        lines = [Line(_d(f, z), steps)]
-        definition = Line(f, [entry.cls.definition(*args)])
-        heaviside = textbook.has(sp.Heaviside)
-        return ActivationSteps(entry.name, proof, definition, lines, True, heaviside)
+    z = sp.Symbol("z", real=True)
+    args = [z] if alpha is None else [z, alpha]
+    f = entry.apply(*args)
+    direct = sp.diff(entry.cls.definition(*args), z)
+    textbook = sp.diff(f, z)
+    mid = activations.defined(textbook)
+    steps = [direct]
+    if mid not in (direct, textbook):
+        steps.append(mid)
+    steps.append(textbook)
+    lines = [Line(_d(f, z), steps)]
+    definition = Line(f, [entry.cls.definition(*args)])
+    heaviside = textbook.has(sp.Heaviside)
+    return ActivationSteps(entry.name, proof, definition, lines, True, heaviside)
+
+
+@_activation_steps.register
+def _(entry: activations.VectorActivation, alpha: sp.Expr | None) -> ActivationSteps:
+    """s_1(z_1, z_2, z_3) = definition, and its partial derivatives in z_1 and z_2."""
+    proof = activations.prove_derivative(entry)
     zs = sp.symbols("z_1:4", real=True)
     s1 = entry.cls(sp.Integer(1), *zs)
     lines = [
@@ -66,16 +73,22 @@ def _activation_steps(entry: activations.Activation, alpha: sp.Expr | None) -> A
     return ActivationSteps(entry.name, proof, definition, lines, False, False)
 
 
+@singledispatch
+def _jacobian(activation: activations.Activation, lf, lb) -> tuple[list[Line], Line | None]:
+    """(da_j/dz_j unit by unit, None): an elementwise activation's Jacobian is diagonal."""
+    return [Line(_d(lf.a[j], lf.z[j]), [lb.jacobian[j, j]]) for j in range(len(lf.z))], None
+
+
+@_jacobian.register
+def _(activation: activations.VectorActivation, lf, lb) -> tuple[list[Line], Line | None]:
+    n = len(lf.z)
+    return [], Line(sp.Matrix(n, n, lambda i, j: _d(lf.a[i], lf.z[j])), [lb.jacobian])
+
+
 def _layer_back(d: Derivation, pos: int) -> LayerBackward:
     lf, lb = d.layers[pos], d.backward[pos]
     C = d.cost_symbol
-    n = len(lf.z)
-    if lf.activation.elementwise:
-        jac = [Line(_d(lf.a[j], lf.z[j]), [lb.jacobian[j, j]]) for j in range(n)]
-        jac_matrix = None
-    else:
-        jac = []
-        jac_matrix = Line(sp.Matrix(n, n, lambda i, j: _d(lf.a[i], lf.z[j])), [lb.jacobian])
+    jac, jac_matrix = _jacobian(lf.activation, lf, lb)
     dC_da = [Line(_d(C, a), [e]) for a, e in zip(lf.a, lb.dC_da)]
     deltas = []
     for ds, raw, simple in zip(d.delta_symbols[pos], lb.delta_raw, lb.delta):
@@ -151,9 +164,16 @@ def _key(d: Derivation) -> list[tuple]:
 def _output_rule(d: Derivation) -> Equation | None:
     """BP1 of a non-elementwise output layer: its layer rule, sympy's derivative at symbolic
     width (raw Jacobian-vector product first), in the general notation."""
-    rule = d.rules[-1]
-    if rule.activation.elementwise:
-        return None
+    return _layer_rule_bp1(d.rules[-1].activation, d.rules[-1])
+
+
+@singledispatch
+def _layer_rule_bp1(activation: activations.Activation, rule) -> Equation | None:
+    return None  # the general elementwise BP1 is shown instead
+
+
+@_layer_rule_bp1.register
+def _(activation: activations.VectorActivation, rule) -> Equation | None:
     steps = tuple(general_notation(e) for e in rule.delta.steps)
     return Equation(G.delta[G.L, G.j], general_notation(rule.delta.rhs), steps)
 
@@ -195,7 +215,7 @@ def _compact_model(d: Derivation, lang: str) -> Document:
 def model(d: Derivation, lang: str) -> Document:
     """The data model the derivation templates receive."""
     if lang not in LANGS:
-        raise SymbpError(f"--lang: unknown language {lang!r} (known: {', '.join(LANGS)})")
+        raise SymbpError(f"unknown language {lang!r} (known: {', '.join(LANGS)})")
     if d.parameter_count > EAGER_PARAMETERS:
         return _compact_model(d, lang)
     net = d.net
@@ -247,9 +267,9 @@ def document(
     """The derivation document of `d` as text, in format "tex", "md" (flavour "github" or
     "plain") or "html"."""
     if fmt not in FORMATS:
-        raise SymbpError(f"--format: unknown format {fmt!r} (known: {', '.join(FORMATS)}, pdf)")
+        raise FormatError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)}, pdf)")
     if md_flavor not in MD_FLAVORS:
-        raise SymbpError(f"--md-flavor: unknown flavour {md_flavor!r} (known: github, plain)")
+        raise SymbpError(f"unknown Markdown flavour {md_flavor!r} (known: github, plain)")
     doc = model(d, lang)
     if fmt == "html":
         return html.page(d, doc, templates)

@@ -18,7 +18,7 @@ import sympy as sp
 
 from .. import templating
 from ..derive import Derivation
-from ..errors import SymbpError
+from ..errors import FormatError
 from .env import environment
 from .model import Document
 from .worked import values_of, worked_samples
@@ -32,7 +32,7 @@ def _convert():
     try:
         from latex2mathml.converter import convert
     except ImportError:
-        raise SymbpError("--format html needs latex2mathml: pip install 'symbp[html]'") from None
+        raise FormatError("html needs latex2mathml: pip install 'symbp[html]'") from None
     return convert
 
 

@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ..errors import SymbpError
+from ..errors import FormatError, SymbpError
 
 # pdflatex stamps dates and a document ID; fixing the epoch makes two runs byte-identical.
 _REPRODUCIBLE = {"SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1"}
@@ -44,13 +44,13 @@ def compile_pdf(tex: str, name: str, lang: str = "en") -> bytes:
     """The PDF of a standalone .tex text; raise SymbpError when it cannot be made."""
     tool = engine()
     if tool is None:
-        raise SymbpError(
-            "--format pdf: no TeX engine found (install pdflatex and latexmk, e.g. "
+        raise FormatError(
+            "no TeX engine found for pdf (install pdflatex and latexmk, e.g. "
             "apt-get install texlive-latex-recommended texlive-pictures latexmk)"
         )
     if lang == "zh" and not _has_package("CJKutf8.sty"):
-        raise SymbpError(
-            "--format pdf --lang zh: the LaTeX package CJKutf8 is missing "
+        raise FormatError(
+            "pdf in Chinese needs the LaTeX package CJKutf8, which is missing "
             "(e.g. apt-get install latex-cjk-chinese)"
         )
     with tempfile.TemporaryDirectory(prefix="symbp-pdf-") as tmp:
@@ -69,6 +69,8 @@ def compile_pdf(tex: str, name: str, lang: str = "en") -> bytes:
                 text = log.read_text(errors="replace") if log.exists() else ""
                 error = _first_error(text)
                 if "capacity exceeded" in error:
-                    error += " (too large a network for one PDF: use --format tex,md)"
+                    error += (
+                        " (too large a network for one PDF; its .tex and .md have no such limit)"
+                    )
                 raise SymbpError(f"{name}.tex: LaTeX failed: {error}")
         return (Path(tmp) / f"{name}.pdf").read_bytes()

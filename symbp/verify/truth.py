@@ -4,9 +4,11 @@ factors a diagnosis may name, and sigma/sigma' that follow the layer of their ar
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import singledispatch
 
 import sympy as sp
 
+from .. import activations
 from ..derive import Derivation
 from ..errors import ClaimError
 from ..parse import function_table
@@ -66,9 +68,7 @@ class Truth:
         out: list[Factor] = []
         for pos, (lf, lb) in enumerate(zip(d.layers, d.backward)):
             for j in range(len(lf.z)):
-                if lf.activation.elementwise:
-                    name = lf.activation.name
-                    out.append(Factor(lb.jacobian[j, j], "activation_derivative", lf.z[j], name))
+                out += _derivative_factors(lf.activation, lb.jacobian[j, j], lf.z[j])
                 out.append(Factor(lf.a[j], "activation", lf.a[j]))
                 out.append(Factor(d.delta_symbols[pos][j], "delta", d.delta_symbols[pos][j]))
                 out += [Factor(w, "weight", w) for w in lf.weights[j]]
@@ -131,10 +131,30 @@ class Truth:
         if arg in self.z_layer:
             pos, j = self.z_layer[arg]
             lf = self.d.layers[pos]
-            if not lf.activation.elementwise:
-                raise ClaimError(
-                    f"sigma' of layer {lf.index} ({lf.activation.name}) is a Jacobian matrix, "
-                    f"not one number: write its entries, e.g. da^{lf.index}_i/dz^{lf.index}_j"
-                )
-            return sp.diff(lf.a_def[j], arg)
+            return _sigma_prime(lf.activation, lf.a_def[j], arg, lf.index)
         return function_table()["sigma'"](arg)
+
+
+@singledispatch
+def _derivative_factors(activation: activations.Activation, value, z) -> list[Factor]:
+    """sigma'(z^l_j) as a factor a hand derivation may show: one number per unit."""
+    return [Factor(value, "activation_derivative", z, activation.name)]
+
+
+@_derivative_factors.register
+def _(activation: activations.VectorActivation, value, z) -> list[Factor]:
+    return []
+
+
+@singledispatch
+def _sigma_prime(activation: activations.Activation, a_def, z, layer: int) -> sp.Expr:
+    """sigma'(z^l_j) of a claim: the derivative of the unit's output."""
+    return sp.diff(a_def, z)
+
+
+@_sigma_prime.register
+def _(activation: activations.VectorActivation, a_def, z, layer: int) -> sp.Expr:
+    raise ClaimError(
+        f"sigma' of layer {layer} ({activation.name}) is a Jacobian matrix, "
+        f"not one number: write its entries, e.g. da^{layer}_i/dz^{layer}_j"
+    )
