@@ -72,6 +72,7 @@ class CodePrinter(NumPyPrinter):
     """NumPyPrinter that prints activations as the stable helpers and the batched array ops."""
 
     printmethod = "_symbp_numpy"
+    _axis, _keepdims = "axis", "keepdims"  # the reduction keywords of the array library
     _default_settings = {**NumPyPrinter._default_settings, "strict": True}
 
     def __init__(self, settings=None):
@@ -138,7 +139,7 @@ class CodePrinter(NumPyPrinter):
 
     def _print_MeanRows(self, expr):
         e, m = expr.args
-        total = f"{self._array_fn('sum')}({self._print(e)}, axis=0)"
+        total = f"{self._array_fn('sum')}({self._print(e)}, {self._axis}=0)"
         return f"{total} / {self._operand(m)}"
 
     def _print_MeanTotal(self, expr):
@@ -147,7 +148,8 @@ class CodePrinter(NumPyPrinter):
 
     def _print_RowSum(self, expr):
         (e,) = expr.args
-        return f"{self._array_fn('sum')}({self._print(e)}, axis=1, keepdims=True)"
+        keywords = f"{self._axis}=1, {self._keepdims}=True"
+        return f"{self._array_fn('sum')}({self._print(e)}, {keywords})"
 
     def kernel_order(self) -> list[Callable]:
         """The recorded helpers in the order the generated module defines them."""

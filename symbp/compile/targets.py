@@ -65,6 +65,7 @@ class TorchCodePrinter(_TargetPrinter):
 
     printmethod = "_symbp_torch"
     _module = "torch"
+    _axis, _keepdims = "dim", "keepdim"
     _kf = {k: "torch." + v for k, v in _numpy_known_functions.items()}
     _kc = {k: "torch." + v for k, v in _numpy_known_constants.items()}
     kernel_module = importlib.import_module(".kernels.torch", __package__)
@@ -72,15 +73,6 @@ class TorchCodePrinter(_TargetPrinter):
     def _print_Heaviside(self, expr):
         z, h0 = (self._print(a) for a in expr.args)
         return f"{self._array_fn('heaviside')}({z}, torch.full_like({z}, {h0}))"
-
-    def _print_MeanRows(self, expr):
-        e, m = expr.args
-        total = f"{self._array_fn('sum')}({self._print(e)}, dim=0)"
-        return f"{total} / {self._operand(m)}"
-
-    def _print_RowSum(self, expr):
-        (e,) = expr.args
-        return f"{self._array_fn('sum')}({self._print(e)}, dim=1, keepdim=True)"
 
 
 PRINTERS: dict[str, type[CodePrinter]] = {
