@@ -22,6 +22,7 @@ from .points import POINTS, Points
 from .proof import Proof
 from .rewrites import rewrites
 from .truth import Truth
+from .vector import Vectors, is_vector
 from .verdict import Case, Diagnosis, Kind, Point, Unreadable, Verdict
 
 MAX_BINDINGS = 256
@@ -78,6 +79,12 @@ class Checker(Truth, Points, Proof):
             syntax_tree(claim)
         except ClaimError as e:
             raise _labelled(e, "claim", claim) from None
+        if is_vector(quantity_raw):
+            try:
+                return Vectors(self).verify(quantity, claim)
+            except ClaimError as e:
+                what = "quantity" if e.text == quantity else "claim"
+                raise _labelled(e, what, claim if what == "claim" else quantity) from None
         try:
             self._bindings(quantity, sorted(index_letters(quantity_raw)))
         except ClaimError as e:

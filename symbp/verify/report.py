@@ -20,6 +20,7 @@ from .claims import Diagnosis, Verdict
 from .verdict import Unreadable
 
 LANGS = ("en", "zh")
+VECTOR_SCOPE = "this network"  # a vector claim is checked entry by entry at the network's widths
 
 
 def plain(expr) -> str:
@@ -70,6 +71,7 @@ def view(v: Verdict | Unreadable) -> dict:
             "ok": False,
             "status": v.status,
             "error": v.error,
+            "form": None,
         }
     case = v.failing or (v.cases[0] if v.cases else None)
     return {
@@ -86,6 +88,8 @@ def view(v: Verdict | Unreadable) -> dict:
         "claim_expr": case.read if case else None,
         "diagnosis": v.diagnosis,
         "counterexample": v.counterexample,
+        "form": v.form,
+        "shape": v.shape,
     }
 
 
@@ -139,6 +143,8 @@ def as_json(v: Verdict | Unreadable, lang: str = "en") -> dict:
     }
     if case.indices:
         out["indices"] = case.indices
+    if v.form == "vector":
+        out.update(form=v.form, shape=v.shape, scope=VECTOR_SCOPE)
     dg = v.diagnosis
     if dg is not None:
         const = dg.constant
@@ -152,6 +158,8 @@ def as_json(v: Verdict | Unreadable, lang: str = "en") -> dict:
             "extra": [_factor_json(f) for f in dg.extra],
             "confirmed": dg.confirmed,
         }
+        if dg.shapes:
+            out["diagnosis"]["shapes"] = list(dg.shapes)
         if dg.absent:
             out["diagnosis"]["absent"] = dg.absent
             out["diagnosis"]["letters"] = list(dg.letters)

@@ -1,0 +1,228 @@
+"""Vector and matrix claims (Nielsen's whole-layer BP1-BP4): proved entry by entry on the bundled
+nets, wrong shapes and missing factors named, plain text and LaTeX, CLI exit codes and JSON."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import symbp
+from symbp.cli import main
+from symbp.errors import ClaimError
+from symbp.parse import syntax_tree
+from symbp.verify.claims import Checker
+from symbp.verify.vector import Vectors
+
+_CHECKERS: dict[str, Checker] = {}
+
+
+def checker(net: str) -> Checker:
+    if net not in _CHECKERS:
+        if net == "n324":  # non-square on purpose: a transpose cannot hide
+            layers = [symbp.Layer(2, "tanh"), symbp.Layer(4)]
+            spec = symbp.Network(inputs=3, layers=layers, loss="squared_error", name="n324")
+        else:
+            spec = symbp.load(net)
+        _CHECKERS[net] = Checker(symbp.derive(spec))
+    return _CHECKERS[net]
+
+
+BP1 = r"\delta^L = (a^L - y) \odot \sigma'(z^L)"
+BP2 = r"\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot \sigma'(z^l)"
+BP3 = r"\partial C/\partial b^l = \delta^l"
+BP4 = r"\partial C/\partial w^l = \delta^l (a^{l-1})^T"
+
+# (network, "quantity = claim") that must be proved
+PROVED = [
+    *[(net, form) for net in ("mazur", "xor", "n324") for form in (BP1, BP2, BP4)],
+    *[(net, BP3) for net in ("xor", "softmax", "n324")],
+    ("softmax", BP2),
+    ("softmax", BP4),
+    ("softmax", "delta^2 = a^2 - y"),
+    ("softmax", r"\frac{\partial C}{\partial W^2} = (a^2 - y) (a^1)^T"),
+    ("xor", r"\nabla_a C = a^L - y"),
+    ("n324", r"\delta^L = \nabla_a C \odot \sigma'(z^L)"),
+    ("xor", r"dC/dW^2 = \delta^2 (a^1)^T"),
+    ("xor", r"dC/db^1 = \delta^1"),
+    ("mazur", r"dC/dw^2 = \delta^2 (a^1)^{\top}"),
+    ("n324", r"\delta^1 = ((w^2)^T \delta^2) \circ (1 - (a^1)^2)"),
+    ("n324", r"dC/dw^1 = \delta^1 x^T"),
+    # plain text: * is elementwise, @ and juxtaposition are matrix products, .T transposes
+    ("xor", "delta^2 = (a^2 - y) * sigmoid'(z^2)"),
+    ("xor", "delta^1 = (w^2.T @ delta^2) * sigmoid'(z^1)"),
+    ("n324", "dC/dW^2 = delta^2 @ a^1.T"),
+    ("mazur", "delta^2 = (a^2 - y) * a^2 * (1 - a^2)"),
+]
+
+
+@pytest.mark.parametrize("net,text", PROVED, ids=[f"{n}: {t}" for n, t in PROVED])
+def test_vector_form_is_proved(net, text):
+    quantity, claim = text.split(" = ", 1)
+    v = checker(net).verify(quantity, claim)
+    assert v.status == "proved", v.diagnosis
+    assert v.form == "vector"
+
+
+def test_layer_letter_skips_the_layer_without_a_next_one():
+    v = checker("n324").verify(*BP2.split(" = "))
+    assert v.skipped == [{"l": 2}]
+    assert [c.indices for c in v.cases] == [{"l": 1, "j": 1}, {"l": 1, "j": 2}]
+
+
+def test_weight_gradient_has_one_case_per_entry():
+    v = checker("n324").verify(*BP4.split(" = "))
+    assert len(v.cases) == 2 * 3 + 4 * 2
+    assert v.cases[-1].indices == {"l": 2, "j": 4, "k": 2}
+
+
+# (network, "quantity = claim", diagnosis kind, "as written", "meant")
+WRONG = [
+    ("n324", r"dC/dw^2 = \delta^2 a^1", "transpose", r"delta^2 a^1", "delta^2 (a^1)^T"),
+    ("xor", r"dC/dw^2 = \delta^2 a^1", "transpose", r"delta^2 a^1", "delta^2 (a^1)^T"),
+    ("n324", r"dC/dw^2 = (a^1)^T \delta^2", "order", "(a^1)^T delta^2", "delta^2 (a^1)^T"),
+    (
+        "softmax",
+        r"\delta^1 = (w^2 \delta^2) \odot \sigma'(z^1)",
+        "transpose",
+        "w^2 delta^2",
+        "((w^2)^T delta^2) ⊙ sigma'(z^1)",
+    ),
+    # a square w^2 hides the missing transpose from the shapes; the numbers show it
+    (
+        "mazur",
+        r"\delta^1 = (w^2 \delta^2) \odot \sigma'(z^1)",
+        "transpose",
+        "(w^2 delta^2) ⊙ sigma'(z^1)",
+        "((w^2)^T delta^2) ⊙ sigma'(z^1)",
+    ),
+    (
+        "mazur",
+        r"\delta^2 = (a^2 - y) \sigma'(z^2)",
+        "hadamard",
+        "(a^2 - y) sigma'(z^2)",
+        "(a^2 - y) ⊙ sigma'(z^2)",
+    ),
+    ("n324", "delta^1 = (w^2.T * delta^2) * tanh'(z^1)", "matrix_product", "", ""),
+    (
+        "n324",
+        r"dC/dw^2 = (\delta^2 (a^1)^T)^T",
+        "transpose",
+        "(delta^2 (a^1)^T)^T",
+        "delta^2 (a^1)^T",
+    ),
+]
+
+
+@pytest.mark.parametrize("net,text,kind,written,meant", WRONG, ids=[w[1] for w in WRONG])
+def test_wrong_shape_names_the_correction_and_proves_it(net, text, kind, written, meant):
+    v = checker(net).verify(*text.split(" = ", 1))
+    assert v.status == "not_equal"
+    dg = v.diagnosis
+    assert dg.kind == kind
+    assert dg.confirmed
+    if written:
+        assert dg.written[0][:2] == (written, meant)
+
+
+@pytest.mark.parametrize(
+    "net,layer,activation", [("xor", 1, "sigmoid"), ("softmax", 1, "relu"), ("n324", 1, "tanh")]
+)
+def test_missing_activation_derivative_is_named_for_the_layer(net, layer, activation):
+    v = checker(net).verify(rf"\delta^{layer}", rf"(w^{layer + 1})^T \delta^{layer + 1}")
+    dg = v.diagnosis
+    assert (dg.kind, dg.activation, dg.confirmed) == ("missing_derivative", activation, True)
+    assert str(dg).startswith(f"missing ⊙ sigma'(z^{layer})")
+
+
+def test_shared_bias_gradient_is_the_sum_of_the_delta_vector():
+    v = checker("mazur").verify("dC/db^2", r"\delta^2")
+    assert v.status == "not_equal"
+    assert (v.diagnosis.kind, v.diagnosis.confirmed) == ("shared_bias", True)
+    assert "the sum of the entries of delta^2" in str(v.diagnosis)
+
+
+def test_final_shape_mismatch_lists_both_shapes_once():
+    v = checker("n324").verify("dC/dw^2", r"\delta^2 \odot a^2")
+    assert v.diagnosis.kind == "shape"
+    assert v.diagnosis.shapes == ("4×1", "4×2")
+
+
+def test_mismatch_without_a_single_correction_is_a_shape_diagnosis():
+    v = checker("xor").verify(r"\delta^l", r"(a^l - y) \odot \sigma'(z^l)")
+    dg = v.diagnosis
+    assert (dg.kind, dg.written[0][0], dg.shapes[:2]) == ("shape", "a^1 - y", ("4×1", "1×1"))
+
+
+def test_wrong_values_of_the_right_shape_are_refuted_per_entry():
+    v = checker("n324").verify(r"\delta^2", r"(y - a^2) \odot \sigma'(z^2)")
+    assert v.status == "not_equal"
+    assert v.diagnosis.kind == "sign"
+
+
+def test_unknown_layer_in_the_quantity_is_an_error():
+    with pytest.raises(ClaimError, match="quantity 'dC/dW\\^5': no layer 5"):
+        checker("xor").verify("dC/dW^5", r"\delta^5")
+
+
+def test_vector_claim_matches_torch_autograd():
+    """The matrix read from `delta^l (a^{l-1})^T` is dC/dW^l of torch, entry by entry."""
+    torch = pytest.importorskip("torch")
+    ck = checker("n324")
+    ex = ck.examples[0]
+    vec = Vectors(ck)
+    params = {
+        str(k): torch.tensor(np.asarray(v, dtype=float), requires_grad=True)
+        for k, v in ex.params.items()
+    }
+    a = torch.tensor(ex.x[0], dtype=torch.float64)
+    a = torch.tanh(params["W1"] @ a + params["b1"])
+    a = torch.sigmoid(params["W2"] @ a + params["b2"])
+    cost = 0.5 * ((torch.tensor(ex.y[0], dtype=torch.float64) - a) ** 2).sum()
+    cost.backward()
+    for layer in (1, 2):
+        value = vec.evaluate(syntax_tree(r"\delta^l (a^{l-1})^T"), {"l": layer}, {})
+        got = np.array([[ck._eval(e, 0) for e in row] for row in value.mat.tolist()])
+        np.testing.assert_allclose(got, params[f"W{layer}"].grad.numpy(), rtol=1e-9)
+
+
+def test_component_claims_still_read_odot_as_a_product():
+    v = checker("xor").verify("dC/dw^2_{11}", r"\delta^2_1 \odot a^1_1")
+    assert v.status == "proved" and v.form == "component"
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_proved_vector_claim_exits_0(capsys):
+    code, out, _ = run(capsys, "verify", "xor", "--quantity", "delta^L", "--claim", BP1[11:])
+    assert code == 0
+    assert "read as a vector claim (1×1)" in out
+
+
+def test_cli_wrong_vector_claim_exits_1_naming_the_transpose(capsys):
+    args = ("verify", "softmax", "--quantity", "dC/dW^2", "--claim", r"\delta^2 a^1")
+    code, out, _ = run(capsys, *args)
+    assert code == 1
+    assert "a transpose is missing: delta^2 (a^1)^T is meant" in out
+
+
+def test_cli_unreadable_vector_claim_exits_2(capsys):
+    code, out, err = run(capsys, "verify", "xor", "--quantity", "delta^L", "--claim", "(a^L - y")
+    assert code == 2 and out == ""
+    assert "a bracket is not closed" in err
+
+
+def test_cli_json_fields_of_a_vector_claim(capsys):
+    args = ("verify", "softmax", "--quantity", "dC/dW^2", "--claim", "delta^2 a^1", "--json")
+    code, out, _ = run(capsys, *args)
+    data = json.loads(out)
+    assert code == 1
+    assert (data["form"], data["shape"], data["scope"]) == ("vector", "3×5", "this network")
+    assert data["diagnosis"]["kind"] == "transpose"
+    assert data["diagnosis"]["shapes"] == ["3×1", "5×1", "3×5"]
+    assert data["diagnosis"]["written"][0]["meant"] == "delta^2 (a^1)^T"
