@@ -192,6 +192,47 @@ def test_component_claims_still_read_odot_as_a_product():
     assert v.status == "proved" and v.form == "component"
 
 
+BATCH = [
+    ("xor", r"dC/dW^2 = \frac{1}{m}\sum_i \delta^{2,(i)} (a^{1,(i)})^T"),
+    ("xor", r"dC/dW^2 = \frac{1}{m} \Delta^2 (A^1)^T"),
+    ("xor", r"dC/db^1 = \frac{1}{m}\sum_i \delta^{1,(i)}"),
+    ("n324", r"dC/db^2 = \frac{1}{m}\sum_i (a^{2,(i)} - y^{(i)}) \odot \sigma'(z^{2,(i)})"),
+    # Nielsen's own order: the sample x first, then the layer
+    ("mazur", r"dC/dw^1 = \frac{1}{m}\sum_x \delta^{x,1} (a^{x,0})^T"),
+    ("softmax", r"dC/dW^1 = \frac{1}{m} \Delta^1 X^T"),
+]
+
+
+@pytest.mark.parametrize("net,text", BATCH, ids=[f"{n}: {t}" for n, t in BATCH])
+def test_batch_form_is_proved_against_the_mean_over_samples(net, text):
+    v = checker(net).verify(*text.split(" = ", 1))
+    assert v.status == "proved", v.diagnosis
+    assert v.form == "batch"
+
+
+@pytest.mark.parametrize(
+    "claim,kind",
+    [
+        (r"\sum_i \delta^{2,(i)} (a^{1,(i)})^T", "missing_mean"),
+        (r"\frac{1}{m^2}\sum_i \delta^{2,(i)} (a^{1,(i)})^T", "extra_mean"),
+        (r"\frac{1}{m}\sum_i \delta^{2,(i)} a^{1,(i)}", "transpose"),
+    ],
+)
+def test_wrong_batch_form_is_named(claim, kind):
+    v = checker("n324").verify("dC/dW^2", claim)
+    assert (v.diagnosis.kind, v.diagnosis.confirmed) == (kind, True)
+
+
+def test_batch_claim_about_a_delta_is_an_error():
+    with pytest.raises(ClaimError, match="one sample's"):
+        checker("xor").verify("delta^2", r"\frac{1}{m}\sum_i \delta^{2,(i)}")
+
+
+def test_sum_over_units_in_a_vector_claim_is_an_error():
+    with pytest.raises(ClaimError, match="runs over the samples"):
+        checker("xor").verify("delta^1", r"\sum_j \delta^1")
+
+
 def run(capsys, *argv):
     code = main(list(argv))
     out, err = capsys.readouterr()

@@ -9,6 +9,7 @@ how; the results are the types of `verdict.py`.
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
@@ -51,6 +52,11 @@ class Checker(Truth, Points, Proof):
         self.known = self._known_factors()
         self._known_values = [[self._eval(f.expr, i) for f in self.known] for i in range(points)]
 
+    @functools.cached_property
+    def vectors(self) -> Vectors:
+        """The reader of vector claims (its batch samples are drawn once)."""
+        return Vectors(self)
+
     # ---- one claim -----------------------------------------------------------------------
     def check_case(self, quantity, truth: sp.Expr, claim: sp.Expr, indices, rewrites=()) -> Case:
         """Compare one instance; `rewrites` yields (written, meant, column, claim', right for
@@ -81,7 +87,7 @@ class Checker(Truth, Points, Proof):
             raise _labelled(e, "claim", claim) from None
         if is_vector(quantity_raw):
             try:
-                return Vectors(self).verify(quantity, claim)
+                return self.vectors.verify(quantity, claim)
             except ClaimError as e:
                 what = "quantity" if e.text == quantity else "claim"
                 raise _labelled(e, what, claim if what == "claim" else quantity) from None

@@ -19,9 +19,11 @@ import sympy as sp
 
 from ..errors import ClaimError
 from ..parse import Node, Reader, index_letters, located, syntax_tree
+from .samples import Samples
 from .verdict import Case, Diagnosis, Kind, Verdict
 
 LAYER_KINDS = {"a": "a", "z": "z", "delta": "delta", "w": "w", "W": "w", "b": "b"}
+BATCH_KINDS = {"Delta": "delta", "A": "a", "Z": "z"}  # one column per sample: Δ^l = [δ^(1) ...]
 COSTS = ("C", "E", "J", "E_total", "loss")
 TRANSPOSE = "T"
 
@@ -119,6 +121,8 @@ class Vectors:
         self.d = ck.d
         self.L = len(self.d.layers)
         self.functions = ck.functions()
+        self.samples: Samples | None = None  # built for the first batch claim
+        self.bound: set[str] = set()  # the sample letters of the sums being read
 
     # ---- whole-layer quantities --------------------------------------------------------
     def symbols(self, kind: str, layer: int, column) -> Value:
@@ -247,22 +251,81 @@ class Vectors:
         return Value(sp.ImmutableMatrix([node.value]), str(node.value), scalar=True)
 
     def _v_name(self, node, env, fixes) -> Value:
+        d = self.d
         if node.value in ("x", "y"):
-            d = self.d
             symbols = d.inputs if node.value == "x" else d.targets
             return Value(sp.ImmutableMatrix(symbols), node.value)
+        if self.samples is not None and node.value in ("X", "Y", "m"):
+            if node.value == "m":
+                return Value(sp.ImmutableMatrix([self.samples.m]), "m", scalar=True)
+            symbols = d.inputs if node.value == "X" else d.targets
+            return self._columns(Value(sp.ImmutableMatrix(symbols), ""), node.value)
         return self._scalar(node, env)
+
+    def _columns(self, value: Value, text: str) -> Value:
+        """The batch matrix of a layer's column vector: one column per sample."""
+        columns = [value.mat.xreplace(sample) for sample in self.samples.maps]
+        return Value(sp.ImmutableMatrix.hstack(*columns), text)
+
+    def _sample_script(self, arg: Node) -> tuple[Node, str | None]:
+        """(layer, sample letter) of a superscript such as {2,(i)}, {x,l} or {2(i)}."""
+        if arg.op in ("tuple", "jux") and len(arg.args) == 2:
+            for pos, part in enumerate(arg.args):
+                if part.op in ("name", "token") and part.value in self.bound:
+                    return arg.args[1 - pos], str(part.value)
+        return arg, None
+
+    def _v_bigsum(self, node, env, fixes) -> Value:
+        """A sum over the samples of a batch: the body read for one sample, then added up."""
+        var, bounded = node.value
+        if self.samples is None or bounded:
+            raise ClaimError(
+                "in a vector claim a sum runs over the samples of a batch: \\sum_i with "
+                "superscripts such as delta^{2,(i)}",
+                column=node.column,
+            )
+        self.bound.add(var)
+        try:
+            body = self.evaluate(node.args[-1], env, fixes)
+        finally:
+            self.bound.discard(var)
+        total = self.samples.total(body.mat)
+        return Value(total, f"sum_{var} {body.bracketed}", body.scalar, True)
 
     def _v_scripted(self, node, env, fixes) -> Value:
         base, *scripts = node.args
+        if scripts and scripts[0].op == "upper" and base.op == "name":
+            arg = scripts[0].args[0]
+            if base.value in ("x", "y") and arg.op in ("name", "token") and arg.value in self.bound:
+                value = self._v_name(base, env, fixes)
+                text = f"{base.value}^({arg.value})"
+                return self._scripts(Value(value.mat, text), scripts[1:], env, fixes)
+            layer, sample = self._sample_script(arg)
+            if sample is not None and base.value in LAYER_KINDS:
+                number = self._layer(layer, env)
+                value = self.symbols(LAYER_KINDS[base.value], number, node.column)
+                text = f"{value.text.partition('^')[0]}^{{{number},({sample})}}"
+                return self._scripts(Value(value.mat, text, value.scalar), scripts[1:], env, fixes)
+            if base.value in BATCH_KINDS and self.samples is not None:
+                kind = BATCH_KINDS[base.value]
+                number = self._layer(scripts[0].args[0], env)
+                value = self.symbols(kind, number, node.column)
+                batch = self._columns(value, f"{base.value}^{number}")
+                return self._scripts(batch, scripts[1:], env, fixes)
         found = _layer_name(Node("scripted", (base, scripts[0])) if scripts else node)
         if base.op == "name" and found is not None and base.value in LAYER_KINDS:
             value = self.symbols(found[0], self._layer(found[1], env), node.column)
             rest = scripts[1:]
+        elif base.op == "name" and base.value == "m" and self.samples is not None:
+            value, rest = self._v_name(base, env, fixes), scripts
         elif base.op in ("name", "hat") and not _transposes(scripts):
             return self._scalar(node, env)
         else:
             value, rest = self.evaluate(base, env, fixes), scripts
+        return self._scripts(value, rest, env, fixes)
+
+    def _scripts(self, value: Value, rest, env, fixes) -> Value:
+        """Transposes and powers written after a value."""
         for s in rest:
             arg = s.args[0]
             if s.op == "upper" and arg.op in ("token", "name") and arg.value == TRANSPOSE:
@@ -375,6 +438,16 @@ class Vectors:
     def verify(self, quantity: str, claim: str) -> Verdict:
         """Check a vector claim for every value of the quantity's layer letter."""
         q_raw, c_raw = syntax_tree(quantity), syntax_tree(claim)
+        batch = _is_batch(c_raw)
+        if batch and self.samples is None:
+            self.samples = Samples(self.ck)
+        saved, self.samples = self.samples, self.samples if batch else None
+        try:
+            return self._verify(quantity, claim, q_raw, c_raw)
+        finally:
+            self.samples = saved
+
+    def _verify(self, quantity: str, claim: str, q_raw: Node, c_raw: Node) -> Verdict:
         letters = sorted(index_letters(q_raw))
         bindings = [{}] if not letters else [{letters[0]: l} for l in range(0, self.L + 2)]
         if len(letters) > 1:
@@ -387,6 +460,14 @@ class Vectors:
                 if letters and isinstance(e, Absent):
                     continue
                 raise located(e, quantity) from None
+            if self.samples is not None:
+                if quantities[0][1] is None:
+                    raise ClaimError(
+                        f"{truth.text} is one sample's; a batch claim is about the gradient of "
+                        "the batch cost: dC/dw^l, dC/db^l",
+                        quantity,
+                    )
+                truth = Value(self.samples.mean(truth.mat), truth.text, truth.scalar)
             shape = shape or truth.shape
             try:
                 cases += self._cases(c_raw, env, truth, quantities)
@@ -398,8 +479,10 @@ class Vectors:
                 raise located(e, claim) from None
         if not cases:
             raise ClaimError(f"the claim applies to no layer of this network: {claim}", claim)
+        if self.samples is not None:
+            self._batch_mean(cases)
         verdict = Verdict(quantity, claim, cases, skipped, len(self.ck.values))
-        verdict.form, verdict.shape = "vector", shape
+        verdict.form, verdict.shape = "batch" if self.samples else "vector", shape
         return verdict
 
     def _cases(self, raw: Node, env, truth: Value, quantities) -> list[Case]:
@@ -416,6 +499,19 @@ class Vectors:
         except Mismatch as e:
             slip = e.slip
         return self._corrected(raw, env, truth, quantities, slip)
+
+    def _batch_mean(self, cases: list[Case]) -> None:
+        """A batch claim m or 1/m times the mean: the 1/m is missing, or written twice."""
+        failing = next((c for c in cases if not c.ok), None)
+        dg = failing.diagnosis if failing is not None else None
+        if dg is None or dg.kind != Kind.CONSTANT:
+            return
+        m = self.samples.m
+        kind = {sp.Integer(m): Kind.MISSING_MEAN, sp.Rational(1, m): Kind.EXTRA_MEAN}.get(
+            dg.constant
+        )
+        if kind is not None:
+            failing.diagnosis = Diagnosis(kind, constant=dg.constant, confirmed=dg.confirmed)
 
     def _shared_bias(self, env, truth, quantities, value) -> list[Case]:
         """A vector claimed for one shared bias: right when its entries sum to the gradient."""
@@ -541,6 +637,23 @@ class Vectors:
         case = Case(env, quantities[0], truth.mat[0], None, False, "shape", diagnosis)
         case.derived = truth.mat.xreplace(self.ck.mid).tolist()
         return case
+
+
+def _is_batch(raw: Node) -> bool:
+    """A claim about a batch: a sum whose letter is a sample superscript, or Δ^l, A^l, X."""
+    for n in raw.walk():
+        if n.op == "bigsum":
+            letter = n.value[0]
+            for inner in n.args[-1].walk():
+                if inner.op in ("tuple", "jux") and any(
+                    p.op in ("name", "token") and p.value == letter for p in inner.args
+                ):
+                    return True
+        if n.op == "scripted" and n.args[0].op == "name" and n.args[0].value in BATCH_KINDS:
+            return True
+        if n.op == "name" and n.value in ("X", "Y"):
+            return True
+    return False
 
 
 def _fits(value: Value, truth: Value) -> bool:

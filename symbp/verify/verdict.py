@@ -34,6 +34,8 @@ class Kind(enum.StrEnum):
     HADAMARD = "hadamard"  # a matrix product of two vectors where ⊙ is meant
     MATRIX_PRODUCT = "matrix_product"  # ⊙ (or *) where a matrix product is meant
     MISSING_DERIVATIVE = "missing_derivative"  # ⊙ σ'(z^l) missing from every entry
+    MISSING_MEAN = "missing_mean"  # a batch sum without its 1/m
+    EXTRA_MEAN = "extra_mean"  # a batch mean divided by m once more
     SHARED_BIAS = "shared_bias"  # the delta vector for a bias the layer's units share
     SHAPE = "shape"  # shapes that do not fit, and no single correction that makes the claim right
 
