@@ -4,6 +4,7 @@ nets, wrong shapes and missing factors named, plain text and LaTeX, CLI exit cod
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from symbp.verify.claims import Checker
 from symbp.verify.vector import Vectors
 
 _CHECKERS: dict[str, Checker] = {}
+MNIST = Path(__file__).parent / "fixtures" / "mnist_784_30_10.toml"
 
 
 def checker(net: str) -> Checker:
@@ -24,7 +26,7 @@ def checker(net: str) -> Checker:
             layers = [symbp.Layer(2, "tanh"), symbp.Layer(4)]
             spec = symbp.Network(inputs=3, layers=layers, loss="squared_error", name="n324")
         else:
-            spec = symbp.load(net)
+            spec = symbp.load(MNIST if net == "mnist" else net)
         _CHECKERS[net] = Checker(symbp.derive(spec))
     return _CHECKERS[net]
 
@@ -233,6 +235,23 @@ def test_sum_over_units_in_a_vector_claim_is_an_error():
         checker("xor").verify("delta^1", r"\sum_j \delta^1")
 
 
+@pytest.mark.parametrize("text", [BP1, BP2, BP3, BP4], ids=["BP1", "BP2", "BP3", "BP4"])
+def test_vector_form_on_784_30_10_is_proved_on_a_narrow_copy(text):
+    v = checker("mnist").verify(*text.split(" = "))
+    assert v.status == "proved", v.diagnosis
+    assert v.scope == "a copy at widths 3-2-4"
+
+
+def test_wrong_order_on_784_30_10_is_named():
+    v = checker("mnist").verify("dC/dw^2", r"(a^1)^T \delta^2")
+    assert (v.diagnosis.kind, v.diagnosis.confirmed) == ("order", True)
+
+
+def test_component_claim_on_784_30_10_is_refused_naming_vector_claims():
+    with pytest.raises(symbp.errors.SymbpError, match="write it as a vector claim"):
+        checker("mnist").verify("dC/dw^2_{11}", "delta^2_1 a^1_1")
+
+
 def run(capsys, *argv):
     code = main(list(argv))
     out, err = capsys.readouterr()
@@ -242,7 +261,7 @@ def run(capsys, *argv):
 def test_cli_proved_vector_claim_exits_0(capsys):
     code, out, _ = run(capsys, "verify", "xor", "--quantity", "delta^L", "--claim", BP1[11:])
     assert code == 0
-    assert "read as a vector claim (1×1)" in out
+    assert "read as a vector claim (1×1): checked entry by entry at this network's widths." in out
 
 
 def test_cli_wrong_vector_claim_exits_1_naming_the_transpose(capsys):

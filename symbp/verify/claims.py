@@ -15,7 +15,7 @@ import itertools
 import numpy as np
 import sympy as sp
 
-from ..derive import EAGER_PARAMETERS, Derivation
+from ..derive import EAGER_PARAMETERS, Derivation, derive
 from ..errors import ClaimError, SymbpError
 from ..parse import Node, OutOfRange, Reader, index_letters, located, parse, syntax_tree
 from .diagnose import Difference, diagnose
@@ -23,7 +23,7 @@ from .points import POINTS, Points
 from .proof import Proof
 from .rewrites import rewrites
 from .truth import Truth
-from .vector import Vectors, is_vector
+from .vector import Vectors, is_vector, narrow_copy
 from .verdict import Case, Diagnosis, Kind, Point, Unreadable, Verdict
 
 MAX_BINDINGS = 256
@@ -34,8 +34,9 @@ def too_large(d: Derivation, what: str) -> None:
     if d.parameter_count > EAGER_PARAMETERS:
         raise SymbpError(
             f"{what} works per unit, up to {EAGER_PARAMETERS:,} parameters; {d.net.name} has "
-            f"{d.parameter_count:,}: write the claim for a narrower copy of the same layers "
-            "(the rules do not depend on the widths; `symbp check` proves that for every width)"
+            f"{d.parameter_count:,}: write it as a vector claim (delta^l, dC/dw^l), or for a "
+            "narrower copy of the same layers (the rules do not depend on the widths; "
+            "`symbp check` proves that for every width)"
         )
 
 
@@ -43,7 +44,9 @@ class Checker(Truth, Points, Proof):
     """Checks claims about one derivation; built once, used for many claims."""
 
     def __init__(self, d: Derivation, seed: int = 0, points: int = POINTS):
-        too_large(d, "checking a claim")
+        self.wide = None  # a network too wide for per-unit claims: vector claims use a copy
+        if d.parameter_count > EAGER_PARAMETERS:
+            self.wide, d = d, derive(narrow_copy(d.net))
         self.d = d
         self.names = d.names.names()
         self.index_maps()
@@ -91,6 +94,8 @@ class Checker(Truth, Points, Proof):
             except ClaimError as e:
                 what = "quantity" if e.text == quantity else "claim"
                 raise _labelled(e, what, claim if what == "claim" else quantity) from None
+        if self.wide is not None:
+            too_large(self.wide, "checking a claim")
         try:
             self._bindings(quantity, sorted(index_letters(quantity_raw)))
         except ClaimError as e:

@@ -20,7 +20,6 @@ from .claims import Diagnosis, Verdict
 from .verdict import Unreadable
 
 LANGS = ("en", "zh")
-VECTOR_SCOPE = "this network"  # a vector claim is checked entry by entry at the network's widths
 
 
 def plain(expr) -> str:
@@ -90,6 +89,7 @@ def view(v: Verdict | Unreadable) -> dict:
         "counterexample": v.counterexample,
         "form": v.form,
         "shape": v.shape,
+        "scope": v.scope,
     }
 
 
@@ -143,8 +143,8 @@ def as_json(v: Verdict | Unreadable, lang: str = "en") -> dict:
     }
     if case.indices:
         out["indices"] = case.indices
-    if v.form == "vector":
-        out.update(form=v.form, shape=v.shape, scope=VECTOR_SCOPE)
+    if v.form != "component":
+        out.update(form=v.form, shape=v.shape, scope=v.scope)
     dg = v.diagnosis
     if dg is not None:
         const = dg.constant

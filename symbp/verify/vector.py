@@ -18,14 +18,17 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..errors import ClaimError
+from ..network import Layer, Network
 from ..parse import Node, Reader, index_letters, located, syntax_tree
 from .samples import Samples
 from .verdict import Case, Diagnosis, Kind, Verdict
 
+NARROW = (3, 2, 4)  # the widths of a wide network's copy, in turn: no two neighbours equal
 LAYER_KINDS = {"a": "a", "z": "z", "delta": "delta", "w": "w", "W": "w", "b": "b"}
 BATCH_KINDS = {"Delta": "delta", "A": "a", "Z": "z"}  # one column per sample: Δ^l = [δ^(1) ...]
 COSTS = ("C", "E", "J", "E_total", "loss")
 TRANSPOSE = "T"
+SCOPE = "this network"  # entry by entry at the network's own widths
 
 
 class Absent(ClaimError):
@@ -89,6 +92,17 @@ KIND_OF_FIX = {
     "hadamard": Kind.HADAMARD,
     "product": Kind.MATRIX_PRODUCT,
 }
+
+
+def narrow_copy(net: Network) -> Network:
+    """The same layers at widths 3, 2, 4, 3, ... (never wider than the network's own), for
+    vector claims about a network too wide to check per unit."""
+    widths = [min(n, NARROW[i % len(NARROW)]) for i, n in enumerate(net.sizes)]
+    layers = tuple(
+        Layer(n, layer.activation, layer.bias, layer.alpha)
+        for n, layer in zip(widths[1:], net.layers)
+    )
+    return Network(widths[0], layers, net.loss, net.notation, net.name)
 
 
 def is_vector(raw: Node) -> bool:
@@ -483,6 +497,9 @@ class Vectors:
             self._batch_mean(cases)
         verdict = Verdict(quantity, claim, cases, skipped, len(self.ck.values))
         verdict.form, verdict.shape = "batch" if self.samples else "vector", shape
+        verdict.scope = SCOPE
+        if self.ck.wide is not None:
+            verdict.scope = "a copy at widths " + "-".join(map(str, self.d.net.sizes))
         return verdict
 
     def _cases(self, raw: Node, env, truth: Value, quantities) -> list[Case]:
