@@ -67,6 +67,34 @@ def test_vector_form_is_proved(net, text):
     assert v.form == "vector"
 
 
+def softmax_squared_error() -> Checker:
+    if "softmax_se" not in _CHECKERS:
+        layers = [symbp.Layer(2), symbp.Layer(4, "softmax")]
+        net = symbp.Network(inputs=3, layers=layers, loss="squared_error", name="softmax_se")
+        _CHECKERS["softmax_se"] = Checker(symbp.derive(net))
+    return _CHECKERS["softmax_se"]
+
+
+@pytest.mark.parametrize("claim", [r"\sigma'(z^L) \nabla_a C", r"(\sigma'(z^L))^T \nabla_a C"])
+def test_softmax_derivative_is_its_jacobian_matrix(claim):
+    assert checker("softmax").verify(r"\delta^L", claim).status == "proved"
+    assert softmax_squared_error().verify(r"\delta^L", claim).status == "proved"
+
+
+def test_softmax_elementwise_bp1_names_the_jacobian_product():
+    v = softmax_squared_error().verify(r"\delta^L", r"(a^L - y) \odot \sigma'(z^L)")
+    dg = v.diagnosis
+    assert (dg.kind, dg.confirmed, dg.shapes[:2]) == ("matrix_product", True, ("4×1", "4×4"))
+    assert dg.written[0][1] == "sigma'(z^2) (a^2 - y)"
+
+
+def test_fitting_shapes_that_are_still_wrong_are_not_called_the_fix():
+    """With cross-entropy the Jacobian product fits the shapes but is not delta: said so."""
+    v = checker("softmax").verify(r"\delta^L", r"(a^L - y) \odot \sigma'(z^L)")
+    assert (v.diagnosis.kind, v.diagnosis.confirmed) == ("shape", False)
+    assert "would fit the shapes, but it is not equal either" in str(v.diagnosis)
+
+
 def test_layer_letter_skips_the_layer_without_a_next_one():
     v = checker("n324").verify(*BP2.split(" = "))
     assert v.skipped == [{"l": 2}]

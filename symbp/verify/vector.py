@@ -81,7 +81,7 @@ class Mismatch(Exception):
 # The corrections tried at a product or sum whose shapes do not fit, in this order.
 FIXES = {
     "product": ("transpose_left", "transpose_right", "order", "hadamard"),
-    "hadamard": ("product", "transpose_left", "transpose_right"),
+    "hadamard": ("product", "product_order", "transpose_left", "transpose_right"),
     "sum": ("transpose_left", "transpose_right"),
 }
 KIND_OF_FIX = {
@@ -91,6 +91,7 @@ KIND_OF_FIX = {
     "order": Kind.ORDER,
     "hadamard": Kind.HADAMARD,
     "product": Kind.MATRIX_PRODUCT,
+    "product_order": Kind.MATRIX_PRODUCT,
 }
 
 
@@ -405,7 +406,7 @@ class Vectors:
         a, b = (self.evaluate(x, env, fixes) for x in node.args)
         a, b = self._fixed(node, a, b, fixes)
         op = fixes.get(id(node), "hadamard" if node.value == "hadamard" else "product")
-        if op == "order":
+        if op in ("order", "product_order"):
             a, b, op = b, a, "product"
         if a.scalar or b.scalar:
             scalar, other = (a, b) if a.scalar else (b, a)
@@ -438,8 +439,24 @@ class Vectors:
         fn = self.functions.get(node.value)
         if fn is None:
             return self._scalar(node, env)
-        mat = arg.mat.applyfunc(fn)
-        return Value(sp.ImmutableMatrix(mat), f"{node.value}({arg.text})", arg.scalar)
+        text = f"{node.value}({arg.text})"
+        try:
+            mat = arg.mat.applyfunc(fn)
+        except ClaimError:
+            jacobian = self._jacobian(node.value, arg)
+            if jacobian is None:
+                raise
+            return Value(jacobian, text)
+        return Value(sp.ImmutableMatrix(mat), text, arg.scalar)
+
+    def _jacobian(self, name: str, arg: Value) -> sp.ImmutableMatrix | None:
+        """σ'(z^l) of a softmax layer: its Jacobian da^l/dz^l, a matrix (Nielsen's Σ'(z^l))."""
+        if not name.endswith("'") or arg.scalar:
+            return None
+        for lf, lb in zip(self.d.layers, self.d.backward):
+            if list(arg.mat) == lf.z and arg.mat.shape[1] == 1:
+                return sp.ImmutableMatrix(lb.jacobian)
+        return None
 
     def _v_textcall(self, node, env, fixes) -> Value:
         fname, arg = node.args
@@ -629,8 +646,8 @@ class Vectors:
                 cases = self._entries(env, truth, quantities, value)
                 return [self._slip_case(env, truth, quantities, slip, fix, value, cases)]
         near = [f for f in fitting if f[1] is slip.node or slip.node is None]
-        fix, _, value = near[0] if near else (None, None, None)
-        return [self._slip_case(env, truth, quantities, slip, fix, value, None)]
+        value = near[0][2] if near else None  # fits the shapes, yet is not equal either
+        return [self._slip_case(env, truth, quantities, slip, None, value, None)]
 
     def _equal_in_numbers(self, value: Value, truth: Value) -> bool:
         ck = self.ck
