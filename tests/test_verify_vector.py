@@ -156,6 +156,55 @@ def test_wrong_shape_names_the_correction_and_proves_it(net, text, kind, written
         assert dg.written[0][:2] == (written, meant)
 
 
+@pytest.mark.parametrize("net", ["n324", "mazur"])
+@pytest.mark.parametrize(
+    "text,written,meant",
+    [
+        (r"\delta^l = ((w^l)^T \delta^{l+1}) \odot \sigma'(z^l)", "w^1", "w^2"),
+        (r"\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot \sigma'(z^{l+1})", "z^2", "z^1"),
+        (r"dC/dw^l = \delta^l (a^l)^T", "a^1", "a^0"),
+    ],
+)
+def test_layer_written_one_off_is_named(net, text, written, meant):
+    dg = checker(net).verify(*text.split(" = ")).diagnosis
+    assert (dg.kind, dg.written[0][:2], dg.confirmed) == ("index", (written, meant), True)
+
+
+# Correct forms with one habitual slip each: none may ever be proved (on nets where each slip
+# changes the value: non-square neighbours, more than one output).
+MUTATIONS = [
+    r"\delta^L = (a^L - y) \odot \sigma'(a^L)",
+    r"\delta^L = (a^L - y) \odot \sigma(z^L)",
+    r"\delta^L = (y - a^L) \odot \sigma'(z^L)",
+    r"\delta^L = (a^L - y) \odot a^L",
+    r"\delta^L = (z^L - y) \odot \sigma'(z^L)",
+    r"\delta^l = (w^{l+1} \delta^{l+1}) \odot \sigma'(z^l)",
+    r"\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot \sigma'(z^{l+1})",
+    r"\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot a^l",
+    r"\delta^l = (w^{l+1})^T \delta^{l+1}",
+    r"\delta^l = ((w^l)^T \delta^{l+1}) \odot \sigma'(z^l)",
+    r"dC/dw^l = \delta^l (a^l)^T",
+    r"dC/dw^l = a^{l-1} (\delta^l)^T",
+    r"dC/dw^l = (\delta^l (a^{l-1})^T)^T",
+    r"dC/dw^l = \delta^l (z^{l-1})^T",
+    r"dC/dw^l = 2 \delta^l (a^{l-1})^T",
+    r"dC/db^l = -\delta^l",
+    r"dC/db^l = \delta^{l-1}",
+    r"dC/dW^2 = \sum_i \delta^{2,(i)} (a^{1,(i)})^T",
+]
+
+
+@pytest.mark.parametrize("net", ["n324", "mazur", "softmax"])
+@pytest.mark.parametrize("text", MUTATIONS)
+def test_mutated_vector_form_is_never_proved(net, text):
+    quantity, claim = text.split(" = ")
+    try:
+        v = checker(net).verify(quantity, claim)
+    except ClaimError:
+        return  # unreadable here (softmax's σ' of the output is not elementwise): not proved
+    assert v.status != "proved"
+
+
 @pytest.mark.parametrize(
     "net,layer,activation", [("xor", 1, "sigmoid"), ("softmax", 1, "relu"), ("n324", 1, "tanh")]
 )

@@ -68,6 +68,7 @@ class Slip:
     node: Node | None  # None: the claim's own shape differs from the quantity's
     text: str
     shapes: tuple[str, ...]
+    meant: str = ""  # a name written one layer off: the name meant
 
 
 class Mismatch(Exception):
@@ -92,7 +93,10 @@ KIND_OF_FIX = {
     "hadamard": Kind.HADAMARD,
     "product": Kind.MATRIX_PRODUCT,
     "product_order": Kind.MATRIX_PRODUCT,
+    "layer_up": Kind.INDEX,
+    "layer_down": Kind.INDEX,
 }
+SHIFTS = {"layer_up": 1, "layer_down": -1}  # a whole-layer name's layer written one off
 
 
 def narrow_copy(net: Network) -> Network:
@@ -317,7 +321,7 @@ class Vectors:
                 return self._scripts(Value(value.mat, text), scripts[1:], env, fixes)
             layer, sample = self._sample_script(arg)
             if sample is not None and base.value in LAYER_KINDS:
-                number = self._layer(layer, env)
+                number = self._layer(layer, env) + SHIFTS.get(fixes.get(id(node)), 0)
                 value = self.symbols(LAYER_KINDS[base.value], number, node.column)
                 text = f"{value.text.partition('^')[0]}^{{{number},({sample})}}"
                 return self._scripts(Value(value.mat, text, value.scalar), scripts[1:], env, fixes)
@@ -329,7 +333,8 @@ class Vectors:
                 return self._scripts(batch, scripts[1:], env, fixes)
         found = _layer_name(Node("scripted", (base, scripts[0])) if scripts else node)
         if base.op == "name" and found is not None and base.value in LAYER_KINDS:
-            value = self.symbols(found[0], self._layer(found[1], env), node.column)
+            number = self._layer(found[1], env) + SHIFTS.get(fixes.get(id(node)), 0)
+            value = self.symbols(found[0], number, node.column)
             rest = scripts[1:]
         elif base.op == "name" and base.value == "m" and self.samples is not None:
             value, rest = self._v_name(base, env, fixes), scripts
@@ -567,7 +572,7 @@ class Vectors:
     def _misread(self, raw, env, truth, quantities, value, cases) -> list[Case]:
         """The cases of a claim whose shapes fit yet which is not equal: a transpose or order
         that makes it right (a square matrix hides it), or σ' missing from every entry."""
-        for fixes, fix, _ in self._candidates(raw):
+        for fixes, fix, n in self._candidates(raw):
             try:
                 fixed = self.evaluate(raw, env, fixes)
             except (Mismatch, ClaimError):
@@ -577,6 +582,7 @@ class Vectors:
             if _fits(fixed, truth) and self._equal_in_numbers(fixed, truth):
                 slip = Slip(None, value.text, ())
                 right = self._entries(env, truth, quantities, fixed)
+                slip = self._layer_slip(n, env, fixes) if fix in SHIFTS else slip
                 return [self._slip_case(env, truth, quantities, slip, fix, fixed, right)]
         missing = self._missing_derivative(env, truth, quantities, value)
         if missing is not None:
@@ -612,6 +618,10 @@ class Vectors:
         for n in raw.walk():
             for fix in FIXES.get(_operation(n), ()):
                 yield {id(n): fix}, fix, n
+        for n in raw.walk():
+            if n.op == "scripted" and n.args[0].op == "name" and n.args[0].value in LAYER_KINDS:
+                for fix in SHIFTS:
+                    yield {id(n): fix}, fix, n
 
     def _entries(self, env, truth: Value, quantities, value: Value) -> list[Case]:
         cols = truth.mat.shape[1]
@@ -644,10 +654,16 @@ class Vectors:
             fitting.append((fix, n, value))
             if self._equal_in_numbers(value, truth):
                 cases = self._entries(env, truth, quantities, value)
+                slip = self._layer_slip(n, env, fixes) if fix in SHIFTS else slip
                 return [self._slip_case(env, truth, quantities, slip, fix, value, cases)]
         near = [f for f in fitting if f[1] is slip.node or slip.node is None]
         value = near[0][2] if near else None  # fits the shapes, yet is not equal either
         return [self._slip_case(env, truth, quantities, slip, None, value, None)]
+
+    def _layer_slip(self, node: Node, env, fixes) -> Slip:
+        """A whole-layer name written one layer off: the name as written, and meant."""
+        meant = self.evaluate(node, env, fixes).text
+        return Slip(node, self.evaluate(node, env, {}).text, (), meant)
 
     def _equal_in_numbers(self, value: Value, truth: Value) -> bool:
         ck = self.ck
@@ -660,12 +676,12 @@ class Vectors:
 
     def _slip_case(self, env, truth, quantities, slip: Slip, fix, value, cases) -> Case:
         kind = KIND_OF_FIX.get(fix, Kind.SHAPE)
-        meant = value.text if value is not None else ""
+        meant = slip.meant or (value.text if value is not None else "")
         confirmed = cases is not None and all(c.ok for c in cases)
         diagnosis = Diagnosis(
             kind,
             written=((slip.text, meant, slip.node.column if slip.node else None),),
-            shapes=(*slip.shapes, truth.shape) if slip.node is not None else slip.shapes,
+            shapes=(*slip.shapes, truth.shape) if slip.shapes and slip.node else slip.shapes,
             confirmed=confirmed,
         )
         case = Case(env, quantities[0], truth.mat[0], None, False, "shape", diagnosis)
