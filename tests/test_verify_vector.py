@@ -363,3 +363,17 @@ def test_cli_json_fields_of_a_vector_claim(capsys):
     assert data["diagnosis"]["kind"] == "transpose"
     assert data["diagnosis"]["shapes"] == ["3×1", "5×1", "3×5"]
     assert data["diagnosis"]["written"][0]["meant"] == "delta^2 (a^1)^T"
+
+
+def test_claims_file_mixes_vector_and_component_claims(capsys, tmp_path):
+    claims = tmp_path / "claims.toml"
+    claims.write_text(
+        '"delta^L" = "(a^L - y) \\\\odot \\\\sigma\'(z^L)"\n'
+        '"dC/dW^2" = "\\\\delta^2 a^1"\n'
+        '"dC/dw^1_{11}" = "delta^1_1 x_1"\n'
+    )
+    report = tmp_path / "report.md"
+    code, out, _ = run(capsys, "verify", "xor", "--claims", str(claims), "--report", str(report))
+    assert code == 1
+    assert out.count("read as a vector claim") == 2
+    assert "\\begin{matrix}" in report.read_text()  # the derived gradient shown as a matrix

@@ -23,7 +23,10 @@ LANGS = ("en", "zh")
 
 
 def plain(expr) -> str:
-    """An expression in claim spelling (the names are the notation's own)."""
+    """An expression in claim spelling (the names are the notation's own); a matrix on one line,
+    as its rows."""
+    if isinstance(expr, sp.MatrixBase):
+        return sp.sstr(expr.tolist())
     if isinstance(expr, sp.Basic):
         return sp.sstr(expr)
     return str(expr)

@@ -685,7 +685,7 @@ class Vectors:
             confirmed=confirmed,
         )
         case = Case(env, quantities[0], truth.mat[0], None, False, "shape", diagnosis)
-        case.derived = truth.mat.xreplace(self.ck.mid).tolist()
+        case.derived = truth.mat.xreplace(self.ck.mid)
         return case
 
 
