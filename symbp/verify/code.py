@@ -17,11 +17,10 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
-from ..activations import numeric_namespace
+from ..activations import entries, numeric_namespace
 from ..derive import EAGER_PARAMETERS, Derivation
 from ..errors import SymbpError
 from ..network import Example
-from .diagnose import HABITS
 
 RTOL = 1e-5
 ATOL = 1e-7
@@ -331,8 +330,9 @@ def _habit(d: Derivation, layer: int, bias: list, values: list[dict]) -> str:
     lf, lb = d.layers[layer - 1], d.backward[layer - 1]
     if lf.bias_mode != "per_unit" or not lf.activation.elementwise:
         return ""
-    for habit, form in HABITS.items():
-        if habit == lf.activation.name:
+    for habit in entries():
+        form = habit.derivative_of_a
+        if form is None or habit.name == lf.activation.name:
             continue
         right = True
         for (got, _), vals in zip(bias, values):
@@ -343,5 +343,5 @@ def _habit(d: Derivation, layer: int, bias: list, values: list[dict]) -> str:
                 alt = np.mean(vals[delta] * form(vals[a]) / own(*args))
                 right = right and bool(abs(alt - got[j]) <= ATOL + RTOL * abs(alt))
         if right:
-            return habit
+            return habit.name
     return ""
