@@ -48,7 +48,9 @@ class Checker(Truth, Points, Proof):
         rng = np.random.default_rng(seed)
         self.examples = self._check_points(rng, points)
         self.known = self._known_factors()
-        self._known_values = [[self._eval(f.expr, i) for f in self.known] for i in range(points)]
+        self._known_values = [
+            [self._eval(f.expr, i) for f in self.known] for i in range(len(self.values))
+        ]
 
     # ---- one claim -----------------------------------------------------------------------
     def check_case(self, quantity, truth: sp.Expr, claim: sp.Expr, indices, rewrites=()) -> Case:
