@@ -62,20 +62,34 @@ def pre_activation(ck, df: Difference) -> Diagnosis | None:
     return None
 
 
+def _written_derivatives(own: str, z: sp.Symbol, a: sp.Symbol):
+    """(entry, form) for the derivatives of other activations as people write them at this unit:
+    in its activation (a(1 - a)), then at its pre-activation (sigmoid'(z), H(z))."""
+    others = [e for e in entries() if e.elementwise and e.name not in (own, "identity")]
+    for e in HABITS:
+        if e.name != own:
+            yield e, e.derivative_of_a(a)
+    for e in others:
+        yield e, e.claim_prime(z)
+
+
 def wrong_derivative(ck, df: Difference) -> Diagnosis | None:
-    """Another activation's derivative (the sigmoid habit a(1 - a) on a tanh layer)."""
+    """Another activation's derivative (the sigmoid habit a(1 - a) on a tanh layer, ReLU's
+    H(z) on a leaky ReLU layer)."""
     d = ck.d
+    claim = sp.factor_terms(df.claim)  # a factor common to the terms of a sum, taken out
     for lf, lb in zip(d.layers, d.backward):
         name = lf.activation.name
         if not lf.activation.elementwise:
             continue
         for j, (z, a) in enumerate(zip(lf.z, lf.a)):
+            if not (claim.has(a) or claim.has(z)):
+                continue
             true = lb.jacobian[j, j]
-            for habit in HABITS:
-                written = habit.derivative_of_a(a)
-                if habit.name == name or not df.claim.has(a):
+            for habit, written in _written_derivatives(name, z, a):
+                if written.free_symbols - claim.free_symbols or written == true:
                     continue
-                variant = df.claim * true / written
+                variant = claim * true / written
                 if matches(ck, df, variant):
                     return Diagnosis(
                         Kind.WRONG_DERIVATIVE,
@@ -83,6 +97,28 @@ def wrong_derivative(ck, df: Difference) -> Diagnosis | None:
                         extra=(Factor(written, "activation_derivative", z, habit.name),),
                         confirmed=ck.prove_equal(df.truth, variant)[0],
                     )
+    return None
+
+
+def layer_input(ck, df: Difference) -> Diagnosis | None:
+    """A layer's pre-activation z^l_k written for its input a^(l-1)_k (z^1_k for x_k): one
+    symbol, or all at once."""
+    families = ck.families
+    where = {v: s for s, v in families.items()}
+    below = {}
+    for s in df.claim.free_symbols:
+        fam, lay, idx = families.get(s, ("", 0, ()))
+        if fam == "z" and ("a", lay - 1, idx) in where:
+            below[s] = where[("a", lay - 1, idx)]
+    used = sorted(below, key=str)
+    tries = [((s, below[s]),) for s in used]
+    if len(used) > 1:
+        tries.append(tuple((s, below[s]) for s in used))
+    for swaps in tries:
+        variant = df.claim.xreplace(dict(swaps))
+        if matches(ck, df, variant):
+            confirmed = ck.prove_equal(df.truth, variant)[0]
+            return Diagnosis(Kind.LAYER_INPUT, swaps=swaps, confirmed=confirmed)
     return None
 
 
