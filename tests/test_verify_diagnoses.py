@@ -109,6 +109,14 @@ CASES = [
         "extra_factor",
         "the diagonal entry of the softmax Jacobian at z^2_1",
     ),
+    # two index letters exchanged throughout the claim (both in range on a 3-2-2 net)
+    (
+        "tanh322",
+        "dC/dw^2_{jk}",
+        r"\sigma'(z^2_k) (a^2_k - y_k) a^1_j",
+        "index",
+        "the index letters j and k are exchanged throughout",
+    ),
     # a missing or an extra term of a sum
     ("mazur", "dE/dw1", "delta_o1 w5 out_h1 (1 - out_h1) i1", "missing_term", "w7"),
     (

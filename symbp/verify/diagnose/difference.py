@@ -16,7 +16,8 @@ class Difference:
     claim: sp.Expr
     tv: list[float]
     cv: list[float]
-    rewrites: Iterable = ()  # (written, meant, column, claim', right for every case)
+    rewrites: Iterable = ()  # (written, meant, column, claim', right for every case); column
+    # None: the letters written and meant exchanged throughout the claim
 
 
 def matches(ck, df: Difference, expr: sp.Expr) -> bool:

@@ -26,6 +26,8 @@ def written_index(ck, df: Difference) -> Diagnosis | None:
         vv = ck._values(variant)
         if all(ck._close(t, v) for t, v in zip(df.tv, vv)) and everywhere():
             confirmed = ck.prove_equal(df.truth, variant)[0]
+            if column is None:  # two letters exchanged throughout
+                return Diagnosis(Kind.INDEX, letters=(written, meant), confirmed=confirmed)
             return Diagnosis(Kind.INDEX, written=((written, meant, column),), confirmed=confirmed)
     return None
 
