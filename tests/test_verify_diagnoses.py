@@ -179,3 +179,9 @@ def test_elu_layer_claim_missing_its_derivative_is_diagnosed():
     dg = checker("elu_id").verify("delta^1_j", r"\sum_k w^2_{kj}\delta^2_k").diagnosis
     assert dg.kind == "missing_factor" and dg.confirmed
     assert "the elu derivative at z^1_1" in describe(dg)
+
+
+def test_a_dead_relu_unit_never_makes_a_constant_factor_of_zero():
+    # a^1_2 is 0 wherever its ReLU is off, so claim / truth is 0 there and undefined elsewhere
+    dg = checker("softmax").verify("dC/dw^2_{23}", "(a^2_3 - y_3) a^1_2").diagnosis
+    assert dg.kind not in ("constant", "sign", "zero"), describe(dg)

@@ -4,13 +4,12 @@ two indices exchanged."""
 from __future__ import annotations
 
 import itertools
-import math
 
 import sympy as sp
 
 from ..points import nice
 from ..verdict import Diagnosis, Kind
-from .difference import Difference
+from .difference import Difference, ratio
 
 MAX_VARIANTS = 600
 
@@ -91,7 +90,7 @@ def _index_slip(ck, df: Difference, variants, scaled_ok=True) -> Diagnosis | Non
             confirmed = ck.prove_equal(df.truth, variant)[0]
             return Diagnosis(Kind.INDEX, swaps=swaps, confirmed=confirmed)
         if scaled is None and scaled_ok:
-            const = ck._constant([v / t if t != 0 else math.nan for t, v in zip(df.tv, vv)])
+            const = ratio(ck, df.tv, vv)
             if const is not None:
                 scaled = (swaps, nice(const))
     if scaled is not None:

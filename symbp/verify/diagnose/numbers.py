@@ -10,7 +10,7 @@ import sympy as sp
 
 from ..points import nice
 from ..verdict import Diagnosis, Kind
-from .difference import Difference
+from .difference import Difference, ratio
 
 
 def zero(ck, df: Difference) -> Diagnosis | None:
@@ -22,8 +22,7 @@ def zero(ck, df: Difference) -> Diagnosis | None:
 
 def constant(ck, df: Difference) -> Diagnosis | None:
     """claim = c * truth: a sign (c = -1) or a constant factor."""
-    ratios = [c / t if t != 0 else math.nan for t, c in zip(df.tv, df.cv)]
-    const = ck._constant(ratios)
+    const = ratio(ck, df.tv, df.cv)
     if const is None:
         return None
     c = nice(const)
