@@ -185,3 +185,11 @@ def test_a_dead_relu_unit_never_makes_a_constant_factor_of_zero():
     # a^1_2 is 0 wherever its ReLU is off, so claim / truth is 0 there and undefined elsewhere
     dg = checker("softmax").verify("dC/dw^2_{23}", "(a^2_3 - y_3) a^1_2").diagnosis
     assert dg.kind not in ("constant", "sign", "zero"), describe(dg)
+
+
+def test_two_unit_numbers_exchanged_throughout_are_named():
+    dg = checker("softmax").verify("dC/dw^2_{23}", "(a^2_3 - y_3) a^1_2").diagnosis
+    assert dg.kind == "index" and dg.confirmed
+    assert describe(dg).startswith(
+        "wrong index: a^1_2 where a^1_3 is meant, a^2_3 where a^2_2 is meant, y_3 where y_2"
+    )

@@ -20,7 +20,7 @@ from .habits import (
     sum_term,
     wrong_derivative,
 )
-from .indices import two_indices, unit_or_layer, written_index
+from .indices import exchanged_units, two_indices, unit_or_layer, written_index
 from .numbers import constant, factor, zero
 
 __all__ = ["DIAGNOSERS", "Difference", "diagnose"]
@@ -39,6 +39,7 @@ DIAGNOSERS: tuple[Callable, ...] = (
     a_minus_y,
     sum_term,
     two_indices,
+    exchanged_units,
 )
 
 

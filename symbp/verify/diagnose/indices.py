@@ -9,7 +9,7 @@ import sympy as sp
 
 from ..points import nice
 from ..verdict import Diagnosis, Kind
-from .difference import Difference, ratio
+from .difference import Difference, matches, ratio
 
 MAX_VARIANTS = 600
 
@@ -95,4 +95,29 @@ def _index_slip(ck, df: Difference, variants, scaled_ok=True) -> Diagnosis | Non
                 scaled = (swaps, nice(const))
     if scaled is not None:
         return Diagnosis(Kind.INDEX, constant=scaled[1], swaps=scaled[0])
+    return None
+
+
+def exchanged_units(ck, df: Difference) -> Diagnosis | None:
+    """Two unit numbers exchanged in every symbol of the claim (a^2_3, y_3, a^1_2 written for
+    a^2_2, y_2, a^1_3): the j/k exchange of a claim written with numbers."""
+    families = ck.families
+    where = {v: s for s, v in families.items()}
+    used = sorted((s for s in df.claim.free_symbols if s in families), key=str)
+    numbers = sorted({i for s in used for i in families[s][2]})
+    for p, q in itertools.combinations(numbers, 2):
+        swap = {p: q, q: p}
+        moves = {}
+        for s in used:
+            fam, lay, idx = families[s]
+            other = where.get((fam, lay, tuple(swap.get(i, i) for i in idx)))
+            if other is None:
+                break
+            if other != s:
+                moves[s] = other
+        else:
+            if len(moves) > 1 and matches(ck, df, df.claim.xreplace(moves)):
+                swaps = tuple(sorted(moves.items(), key=str))
+                confirmed = ck.prove_equal(df.truth, df.claim.xreplace(moves))[0]
+                return Diagnosis(Kind.INDEX, swaps=swaps, confirmed=confirmed)
     return None
