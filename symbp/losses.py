@@ -12,13 +12,15 @@ from .errors import SpecError
 
 @dataclass(frozen=True)
 class Loss:
-    """One registry entry: the cost expression and the identities the derivation may use."""
+    """One registry entry: the cost expression and the identities the derivation may use;
+    `matching_output` is the output activation with which the output error is a - y."""
 
     name: str
     cost: Callable[[list[sp.Expr], list[sp.Expr]], sp.Expr]
     tex: str
     targets_sum_to_one: bool = False
     targets_in_unit_interval: bool = False
+    matching_output: str = ""
 
 
 def _squared_error(a, y):
@@ -34,15 +36,22 @@ def _binary_cross_entropy(a, y):
 
 
 REGISTRY: dict[str, Loss] = {
-    "squared_error": Loss("squared_error", _squared_error, "squared error"),
+    "squared_error": Loss(
+        "squared_error", _squared_error, "squared error", matching_output="identity"
+    ),
     "cross_entropy": Loss(
-        "cross_entropy", _cross_entropy, "cross-entropy", targets_sum_to_one=True
+        "cross_entropy",
+        _cross_entropy,
+        "cross-entropy",
+        targets_sum_to_one=True,
+        matching_output="softmax",
     ),
     "binary_cross_entropy": Loss(
         "binary_cross_entropy",
         _binary_cross_entropy,
         "binary cross-entropy",
         targets_in_unit_interval=True,
+        matching_output="sigmoid",
     ),
 }
 

@@ -1,5 +1,7 @@
 """The claims corpus (tests/corpus/claims_*.toml): claims as people write them, each with the
-verdict a grader gives and the kind of mistake a diagnosis should name. Reports the rates."""
+verdict a grader gives and the kind of mistake a diagnosis should name. Reports the rates.
+Entries marked `pending` (vector forms, notation presets) wait for work being merged: they are
+counted apart and left out of the rates."""
 
 from __future__ import annotations
 
@@ -25,6 +27,35 @@ NETS = {
     ),
     "identity21": lambda: symbp.Network(
         inputs=2, layers=[symbp.Layer(2, "tanh"), symbp.Layer(1, "identity")], loss="squared_error"
+    ),
+    "lrelu32": lambda: symbp.Network(
+        inputs=3, layers=[symbp.Layer(2, "leaky_relu"), symbp.Layer(2)], loss="squared_error"
+    ),
+    "elu_id": lambda: symbp.Network(
+        inputs=2,
+        layers=[symbp.Layer(3, "elu"), symbp.Layer(2, "identity")],
+        loss="squared_error",
+    ),
+    "softplus_bce": lambda: symbp.Network(
+        inputs=2,
+        layers=[symbp.Layer(2, "softplus"), symbp.Layer(1)],
+        loss="binary_cross_entropy",
+    ),
+    "gelu_id": lambda: symbp.Network(
+        inputs=2,
+        layers=[symbp.Layer(2, "gelu"), symbp.Layer(1, "identity")],
+        loss="squared_error",
+    ),
+    "sig_bce": lambda: symbp.Network(
+        inputs=3, layers=[symbp.Layer(2), symbp.Layer(2)], loss="binary_cross_entropy"
+    ),
+    "tanh_ce": lambda: symbp.Network(
+        inputs=2,
+        layers=[symbp.Layer(3, "tanh"), symbp.Layer(3, "softmax")],
+        loss="cross_entropy",
+    ),
+    "sig_ce": lambda: symbp.Network(
+        inputs=2, layers=[symbp.Layer(2, "sigmoid")], loss="cross_entropy"
     ),
 }
 # Measured on this corpus; raise them as verify learns more forms (the issue asks 0.95 / 0.90).
@@ -52,7 +83,9 @@ def _run(checkers: dict, c: dict) -> tuple[str, str | None]:
 
 
 def test_corpus_verdicts_and_diagnoses(capsys):
-    claims = _claims()
+    everything = _claims()
+    claims = [c for c in everything if "pending" not in c]
+    pending = len(everything) - len(claims)
     checkers: dict = {}
     right, wrong_total, named, misses = 0, 0, 0, []
     for c in claims:
@@ -66,7 +99,10 @@ def test_corpus_verdicts_and_diagnoses(capsys):
             misses.append(f"{c['net']}: {c['quantity']} = {c['claim']}: {verdict}/{kind}")
     rate, diag = right / len(claims), named / wrong_total
     with capsys.disabled():
-        print(f"\ncorpus: {len(claims)} claims, right verdicts {rate:.1%}, named {diag:.1%}")
+        print(
+            f"\ncorpus: {len(claims)} claims ({wrong_total} wrong), right verdicts {rate:.1%},"
+            f" named {diag:.1%}; {pending} pending"
+        )
         for m in misses:
             print("  miss:", m)
     assert rate >= VERDICT_FLOOR and diag >= DIAGNOSIS_FLOOR, misses
@@ -77,5 +113,8 @@ def test_corpus_entries_are_complete(path):
     with open(path, "rb") as f:
         for c in tomllib.load(f)["claim"]:
             assert {"net", "quantity", "claim", "verdict"} <= set(c)
+            assert set(c) <= {"net", "quantity", "claim", "verdict", "kind", "pending", "notation"}
+            assert c.get("pending", "vector") in ("vector", "notation"), c
+            assert ("notation" in c) <= (c.get("pending") == "notation"), c
             assert c["verdict"] in ("proved", "not_equal", "undecided")
             assert ("kind" in c) == (c["verdict"] == "not_equal"), c

@@ -19,6 +19,7 @@ from symbp.graph.layers import elementwise
 from symbp.kernels import _sigmoid
 from symbp.network import Layer, Network
 from symbp.parse import function_table
+from symbp.verify.claims import Checker
 
 NEW = ["elu", "gelu"]
 
@@ -195,3 +196,49 @@ def test_graph_expression_with_gelu_has_the_derivative_as_its_gradient():
         slope = mpmath.ncdf(u) + u * mpmath.npdf(u)
         assert float(g.value) == pytest.approx(float(u * mpmath.ncdf(u)), rel=1e-14)
         assert float(g.gradients()["x"]) == pytest.approx(float(slope * -0.5), rel=1e-14)
+
+
+FACT_POINTS = (-3.7, -0.4, -1e-3, 1e-3, 0.6, 2.9)
+ELEMENTWISE = [e.name for e in activations.entries() if e.elementwise and e.name != "identity"]
+
+
+def _mp_function(name: str):
+    """The activation from its definition, as an mpmath function (30 digits)."""
+    u = sp.Symbol("u", real=True)
+    return sp.lambdify(u, activations.defined(activations.get(name).claim(u)), "mpmath")
+
+
+def _mp_value(name: str, z: float) -> mpmath.mpf:
+    with mpmath.workdps(30):
+        return _mp_function(name)(mpmath.mpf(z))
+
+
+@pytest.mark.parametrize("name", [n for n in ELEMENTWISE if activations.get(n).keeps_sign])
+def test_keeps_sign_entries_are_zero_at_zero_and_positive_exactly_for_positive_z(name):
+    assert _mp_value(name, 0.0) == 0
+    assert all((_mp_value(name, z) > 0) == (z > 0) for z in FACT_POINTS)
+
+
+@pytest.mark.parametrize("name", [n for n in ELEMENTWISE if activations.get(n).positive])
+def test_positive_entries_are_positive_everywhere(name):
+    assert all(_mp_value(name, z) > 0 for z in (-30.0, *FACT_POINTS, 30.0))
+
+
+@pytest.mark.parametrize(
+    "name", [n for n in ELEMENTWISE if activations.get(n).derivative_of_a is not None]
+)
+def test_derivative_written_in_a_is_the_derivative(name):
+    entry, f = activations.get(name), _mp_function(name)
+    with mpmath.workdps(30):
+        for z in FACT_POINTS:
+            assert abs(entry.derivative_of_a(f(mpmath.mpf(z))) - mpmath.diff(f, z)) < 1e-20
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "cross_entropy", "binary_cross_entropy"])
+def test_each_loss_matching_output_gives_a_minus_y(loss):
+    output = symbp.losses.get(loss).matching_output
+    d = symbp.derive(Network(2, (Layer(2, output),), loss))
+    checker = Checker(d)
+    (lf,) = d.layers
+    for delta, a, y in zip(d.backward[0].delta, lf.a, d.targets):
+        assert checker.prove_equal(delta, a - y)[0]

@@ -9,6 +9,7 @@ import pytest
 import symbp
 from symbp.errors import SymbpError
 from symbp.verify.code import check_gradients
+from symbp.verify.report import code_text
 
 # 3-3-2, tanh then sigmoid, squared error: W1 is square (a transpose keeps its shape), W2 is not
 NET = symbp.Network(inputs=3, layers=[symbp.Layer(3, "tanh"), symbp.Layer(2)], loss="squared_error")
@@ -107,3 +108,43 @@ def test_sigmoid_derivative_on_the_tanh_layer_is_located(d):
         "sigmoid",
         "tanh",
     )
+
+
+# 3-3-3: every weight matrix is square, so the x @ W layout keeps every shape
+SQUARE = symbp.Network(
+    inputs=3, layers=[symbp.Layer(3, "tanh"), symbp.Layer(3)], loss="squared_error"
+)
+
+
+def square_backprop(params, X, Y):
+    """Hand-written backprop of SQUARE with out x in weights (z = x @ W.T)."""
+    m = X.shape[0]
+    a1 = np.tanh(X @ params["W1"].T + params["b1"])
+    a2 = 1 / (1 + np.exp(-(a1 @ params["W2"].T + params["b2"])))
+    d2 = (a2 - Y) * a2 * (1 - a2) / m
+    d1 = (d2 @ params["W2"]) * (1 - a1**2)
+    return {"W1": d1.T @ X, "b1": d1.sum(0), "W2": d2.T @ a1, "b2": d2.sum(0)}
+
+
+def dlfs_square(params, X, Y):
+    """The same network written as Deep Learning from Scratch does: z = x @ W, W in x out."""
+    cols = {k: (v.T if v.ndim == 2 else v) for k, v in params.items()}
+    return {k: (v.T if v.ndim == 2 else v) for k, v in square_backprop(cols, X, Y).items()}
+
+
+def test_square_weights_in_the_x_at_w_layout_are_named_not_scrambled():
+    d = symbp.derive(SQUARE)
+    assert check_gradients(d, square_backprop).ok
+    report = check_gradients(d, dlfs_square)
+    assert not report.ok
+    assert [c.kind for c in report.causes] == ["layout_rows"]
+    text = code_text(report, "dlfs.py:grad", "square")
+    assert "in x out" in text and "pass --layout rows" in text
+    assert check_gradients(d, dlfs_square, layout="rows").ok
+
+
+def test_activation_derivative_cause_writes_the_form_used(d):
+    fn = lambda p, X, Y: backprop(p, X, Y, hidden_derivative=lambda a: a * (1 - a))  # noqa: E731
+    report = check_gradients(d, fn)
+    text = code_text(report, "fn.py:grad", "net")
+    assert "uses the sigmoid derivative (a*(1 - a)); this layer is tanh" in text

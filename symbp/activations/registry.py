@@ -57,7 +57,11 @@ class Activation:
     `kernel` its NumPy implementation (a function in `kernels`, or any function written the same
     way; None for the identity, which sympy never leaves applied); `spellings` how claims may call
     it (`\\sigma`, `sigmoid`, `σ`); `layer_name` its node in the layer view; `label` its gate
-    in computational graphs; `params` its numeric parameters, passed after z.
+    in computational graphs; `params` its numeric parameters, passed after z. The facts verify
+    uses: `keeps_sign` (f(0) = 0 and, for positive parameters, f(z) > 0 exactly where z > 0,
+    so H(f(z)) = H(z)), `positive` (f(z) > 0 everywhere, so H(f(z)) = 1), and
+    `derivative_of_a`, the derivative written in the activation a as people write it
+    (a(1 - a)), which spots that form used on another activation's layer.
     """
 
     name: str
@@ -68,6 +72,9 @@ class Activation:
     layer_name: str = ""
     label: str | None = None
     params: tuple[Param, ...] = ()
+    keeps_sign: bool = False
+    positive: bool = False
+    derivative_of_a: Callable[[sp.Expr], sp.Expr] | None = None
 
     elementwise: ClassVar[bool] = True
     min_units: ClassVar[int] = 1
@@ -149,10 +156,34 @@ register(
         spellings=("sigmoid", "sigma", r"\sigma", "σ"),
         layer_name="Sigmoid",
         label="σ",
+        positive=True,
+        derivative_of_a=lambda a: a * (1 - a),
     )
 )
-register(Activation("tanh", Tanh, r"\tanh", kernels._tanh, ("tanh", r"\tanh"), "Tanh"))
-register(Activation("relu", Relu, r"\operatorname{ReLU}", kernels._relu, ("relu",), "ReLU", "ReLU"))
+register(
+    Activation(
+        "tanh",
+        Tanh,
+        r"\tanh",
+        kernels._tanh,
+        ("tanh", r"\tanh"),
+        "Tanh",
+        keeps_sign=True,
+        derivative_of_a=lambda a: 1 - a**2,
+    )
+)
+register(
+    Activation(
+        "relu",
+        Relu,
+        r"\operatorname{ReLU}",
+        kernels._relu,
+        ("relu",),
+        "ReLU",
+        "ReLU",
+        keeps_sign=True,
+    )
+)
 register(
     Activation(
         "leaky_relu",
@@ -162,6 +193,7 @@ register(
         spellings=("leaky_relu", "LReLU", "LeakyReLU"),
         layer_name="LeakyReLU",
         params=(Param("alpha", 0.01, 0.0, 1.0),),
+        keeps_sign=True,
     )
 )
 register(
@@ -172,6 +204,7 @@ register(
         kernels._softplus,
         ("softplus",),
         "Softplus",
+        positive=True,
     )
 )
 register(Activation("identity", Identity, r"\operatorname{id}", None, (), "Identity"))
@@ -185,9 +218,20 @@ register(
         spellings=("elu", "ELU"),
         layer_name="ELU",
         params=(Param("alpha", 1.0, 0.0, 1e6),),
+        keeps_sign=True,
     )
 )
-register(Activation("gelu", Gelu, r"\operatorname{GELU}", kernels._gelu, ("gelu", "GELU"), "GELU"))
+register(
+    Activation(
+        "gelu",
+        Gelu,
+        r"\operatorname{GELU}",
+        kernels._gelu,
+        ("gelu", "GELU"),
+        "GELU",
+        keeps_sign=True,
+    )
+)
 
 
 def claim_functions() -> dict[str, Callable[[sp.Expr], sp.Expr]]:

@@ -54,7 +54,9 @@ class Checker(Truth, Points, Proof):
         rng = np.random.default_rng(seed)
         self.examples = self._check_points(rng, points)
         self.known = self._known_factors()
-        self._known_values = [[self._eval(f.expr, i) for f in self.known] for i in range(points)]
+        self._known_values = [
+            [self._eval(f.expr, i) for f in self.known] for i in range(len(self.values))
+        ]
 
     @functools.cached_property
     def vectors(self) -> Vectors:
@@ -127,7 +129,10 @@ class Checker(Truth, Points, Proof):
             except ClaimError as e:
                 raise located(e, claim) from None
             truth = self.truth(*q)
-            rewrites = self._resolved_rewrites(claim_raw, functions, binding, bindings)
+            rewrites = itertools.chain(
+                self._resolved_rewrites(claim_raw, functions, binding, bindings),
+                self._exchanges(claim_raw, functions, binding, bindings),
+            )
             case = self.check_case(q, truth, node.expr, binding, rewrites)
             case.derived = truth.xreplace(self.mid)
             case.read = node.expr.xreplace(self.outputs)
@@ -161,21 +166,38 @@ class Checker(Truth, Points, Proof):
         """Two index letters whose exchange in the claim makes it right in every case, or ()."""
         letters = sorted(bindings[0][0])
         for a, b in itertools.combinations(letters, 2):
-            right = True
-            for binding, q in bindings:
-                swapped = {**binding, a: binding[b], b: binding[a]}
-                try:
-                    e = Reader(self.names, functions, self.truth, swapped).resolve(raw).expr
-                except ClaimError:
-                    right = False
-                    break
-                tv, vv = self._values(self.truth(*q)), self._values(e)
-                if not all(self._close(t, v) for t, v in zip(tv, vv)):
-                    right = False
-                    break
-            if right:
+            if self._exchange_right(raw, functions, bindings, a, b):
                 return (a, b)
         return ()
+
+    def _exchange_right(self, raw: Node, functions, bindings, a: str, b: str) -> bool:
+        for binding, q in bindings:
+            swapped = {**binding, a: binding[b], b: binding[a]}
+            try:
+                e = Reader(self.names, functions, self.truth, swapped).resolve(raw).expr
+            except ClaimError:
+                return False
+            tv, vv = self._values(self.truth(*q)), self._values(e)
+            if not all(self._close(t, v) for t, v in zip(tv, vv)):
+                return False
+        return True
+
+    def _exchanges(self, raw: Node, functions, binding, bindings):
+        """The claim with two index letters exchanged (column None), as `_resolved_rewrites`
+        yields its variants."""
+        for a, b in itertools.combinations(sorted(binding), 2):
+            swapped = {**binding, a: binding[b], b: binding[a]}
+            try:
+                expr = Reader(self.names, functions, self.truth, swapped).resolve(raw).expr
+            except ClaimError:
+                continue
+            yield (
+                a,
+                b,
+                None,
+                expr,
+                lambda a=a, b=b: self._exchange_right(raw, functions, bindings, a, b),
+            )
 
     def _resolved_rewrites(self, raw: Node, functions, binding, bindings):
         """The claim with one written index changed (l -> l+1, jk -> kj, k -> j), resolved

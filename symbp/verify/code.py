@@ -17,11 +17,10 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
-from ..activations import numeric_namespace
+from ..activations import entries, get, numeric_namespace
 from ..derive import EAGER_PARAMETERS, Derivation
 from ..errors import SymbpError
 from ..network import Example
-from .diagnose import HABITS
 
 RTOL = 1e-5
 ATOL = 1e-7
@@ -51,8 +50,9 @@ class Cause:
     transposed (got = derived^T), from_layer (every wrong entry is in layers 1..`layer`, the
     layers above are right, its bias too: layer `layer`'s delta is wrong, the layers below
     inherit it), activation_derivative (that delta used the derivative of the activation `habit`,
-    a(1 - a) for sigmoid, 1 - a^2 for tanh), weights_only (only W of layer `layer` is wrong; its
-    bias, the delta, is right)."""
+    written in a as `form`: a*(1 - a) for sigmoid), weights_only (only W of layer `layer` is
+    wrong; its bias, the delta, is right), layout_rows (the weights are read as in x out, x @ W:
+    with --layout rows every entry is right)."""
 
     kind: str
     key: str = ""
@@ -61,6 +61,7 @@ class Cause:
     layer: int = 0
     habit: str = ""  # activation_derivative: whose derivative was used instead
     activation: str = ""  # activation_derivative: the layer's own activation
+    form: str = ""  # activation_derivative: the derivative used, written in a
 
     @property
     def constant_name(self) -> str:
@@ -238,8 +239,26 @@ def check_gradients(
                     worst[(key, idx)] = entry
     wrong = sorted(worst.values(), key=lambda e: (list(shapes).index(e.key), e.index))
     m = len(examples[0].x)
-    causes = _causes(d, wrong, seen, m, values)
+    if wrong and layout == "columns" and _rows_layout_fits(d, fn, name, examples, shapes):
+        causes = [Cause("layout_rows")]
+    else:
+        causes = _causes(d, wrong, seen, m, values)
     return CodeReport(wrong, checked, len(examples), m, reference, examples, causes, layout)
+
+
+def _rows_layout_fits(d: Derivation, fn: Callable, name: str, examples, shapes) -> bool:
+    """Whether fn, given and returning the weights as in x out (x @ W), is right everywhere:
+    square weights keep their shape in either layout, so only this call tells them apart."""
+    for ex in examples:
+        params = {k: np.array(v, dtype=float) for k, v in ex.params.items()}
+        derived = d.evaluate(ex).gradients
+        try:
+            got = _call(fn, name, params, ex.X, ex.Y, shapes, True)
+        except SymbpError:
+            return False
+        if not all(_close(got[k], np.asarray(derived[k], dtype=float)) for k in shapes):
+            return False
+    return True
 
 
 def _close(a: np.ndarray, b: np.ndarray) -> bool:
@@ -282,8 +301,10 @@ def _causes(d: Derivation, wrong: list[Entry], seen, m: int, values) -> list[Cau
     if bias_wrong and layers == set(range(1, top + 1)) and top < len(d.layers):
         habit = _habit(d, top, seen[d.param_index[lf.biases[0]][0]], values)
         if habit:
-            name = lf.activation.name
-            causes.append(Cause("activation_derivative", layer=top, habit=habit, activation=name))
+            name, form = lf.activation.name, str(get(habit).derivative_of_a(sp.Symbol("a")))
+            causes.append(
+                Cause("activation_derivative", layer=top, habit=habit, activation=name, form=form)
+            )
         else:
             causes.append(Cause("from_layer", layer=top))
     elif not bias_wrong and layers == {top}:
@@ -331,8 +352,9 @@ def _habit(d: Derivation, layer: int, bias: list, values: list[dict]) -> str:
     lf, lb = d.layers[layer - 1], d.backward[layer - 1]
     if lf.bias_mode != "per_unit" or not lf.activation.elementwise:
         return ""
-    for habit, form in HABITS.items():
-        if habit == lf.activation.name:
+    for habit in entries():
+        form = habit.derivative_of_a
+        if form is None or habit.name == lf.activation.name:
             continue
         right = True
         for (got, _), vals in zip(bias, values):
@@ -343,5 +365,5 @@ def _habit(d: Derivation, layer: int, bias: list, values: list[dict]) -> str:
                 alt = np.mean(vals[delta] * form(vals[a]) / own(*args))
                 right = right and bool(abs(alt - got[j]) <= ATOL + RTOL * abs(alt))
         if right:
-            return habit
+            return habit.name
     return ""

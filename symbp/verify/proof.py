@@ -15,8 +15,8 @@ SYMBOLIC_LIMIT = 3000  # tree nodes above which cancel gives way to exact evalua
 DEFINITION_LIMIT = 600
 CANCEL_POWER = 8  # integer exponents above which cancel gives way to exact evaluation
 EXACT_POINTS = 3
-SAME_SIGN = (act.Relu, act.LeakyRelu, act.Elu, act.Gelu, act.Tanh, sp.tanh)  # f(0)=0, sign kept
-POSITIVE = (act.Sigmoid, act.Softplus, sp.exp)  # f(u) > 0 everywhere
+SAME_SIGN = (*(e.cls for e in act.entries() if e.keeps_sign), sp.tanh)  # H(f(u)) = H(u)
+POSITIVE = (*(e.cls for e in act.entries() if e.positive), sp.exp)  # H(f(u)) = 1
 
 
 class Proof:

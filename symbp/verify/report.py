@@ -199,6 +199,7 @@ def code_json(report) -> dict:
                 "constant_name": c.constant_name or None,
                 "layer": c.layer or None,
                 "habit": c.habit or None,
+                "form": c.form or None,
             }
             for c in report.causes
         ],

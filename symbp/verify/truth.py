@@ -143,7 +143,9 @@ def _derivative_factors(activation: activations.Activation, value, z) -> list[Fa
 
 @_derivative_factors.register
 def _(activation: activations.VectorActivation, value, z) -> list[Factor]:
-    return []
+    """The Jacobian's diagonal entry da_j/dz_j: the factor written when softmax is treated as
+    elementwise."""
+    return [Factor(value, "jacobian_diagonal", z, activation.name)]
 
 
 @singledispatch

@@ -22,6 +22,7 @@ class Kind(enum.StrEnum):
     UNPROVED = "unproved"
     NO_SYMBOL = "no_symbol"
     Z_FOR_A = "z_for_a"  # the pre-activation written for the activation of the same unit
+    LAYER_INPUT = "layer_input"  # z^l_k written for the layer's input a^(l-1)_k (z^1_k for x_k)
     FUNCTION_OF_ACTIVATION = "function_of_activation"  # sigma'(a) where sigma'(z) is meant
     WRONG_DERIVATIVE = "wrong_derivative"  # another activation's derivative (a(1-a) on tanh)
     MISSING_TERM = "missing_term"
