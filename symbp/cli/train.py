@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from .. import data, datasets, files, plot
+from ..compile.module import DTYPES
 from ..errors import SymbpError
 from . import common
 
@@ -64,6 +65,12 @@ def register(sub) -> None:
         type=common.positive_int,
         default=os.cpu_count() or 1,
         help="BLAS threads (default: all cores, %(default)s here)",
+    )
+    p.add_argument(
+        "--dtype",
+        choices=DTYPES,
+        default="float64",
+        help="the floating-point type training computes in (default: float64)",
     )
     p.add_argument(
         "--from-example",
@@ -159,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
         lr = net.example.learning_rate if net.example else 0.1
     epochs = args.epochs or (cfg.epochs if cfg is not None else None) or EPOCHS
     batch_size = args.batch_size or (cfg.batch_size if cfg is not None else None) or BATCH_SIZE
-    model = compile_model(net)
+    model = compile_model(net, dtype=args.dtype)
     start = net.example.params if args.from_example else model.init_params(args.seed)
     accuracies: list[float] = []
     try:

@@ -14,6 +14,7 @@ from .printer import CodePrinter
 from .program import CompileError, M, Program, Step, X, Y, build
 from .targets import PRINTERS, TARGETS
 
+DTYPES = ("float64", "float32")
 EQUATION_CHARS = 300  # longer per-unit equations are left out of docstrings (the sums get long)
 
 
@@ -59,9 +60,14 @@ def _equation(lhs: sp.Expr, rhs: sp.Expr) -> list[str]:
 
 
 def _function(
-    printer: CodePrinter, steps: list[Step], outputs: list[sp.Symbol], keys: list[str]
+    printer: CodePrinter,
+    steps: list[Step],
+    outputs: list[sp.Symbol],
+    keys: list[str],
+    cast: bool = False,
 ) -> list[str]:
-    """Body lines: parameter look-ups, then cse temporaries scheduled before their first use."""
+    """Body lines: parameter look-ups, then cse temporaries scheduled before their first use;
+    with `cast`, every array argument is first converted to the module's DTYPE."""
     steps = _needed(steps, set(outputs))
     replacements, reduced = sp.cse([s.expr for s in steps], sp.numbered_symbols("t"))
     temps = dict(replacements)
@@ -69,7 +75,12 @@ def _function(
     free = set().union(*(e.free_symbols for e in [*reduced, *temps.values()]))
     computed = {s.target for s in steps} | set(temps) | {X, Y, M}
     params = {p.name for p in free - computed}
-    lines = [f'{key} = params["{key}"]' for key in keys if key in params]
+    inputs = [(key, f'params["{key}"]') for key in keys if key in params]
+    if cast:
+        asarray = printer._array_fn("asarray")
+        inputs = [(n, f"{asarray}({v}, DTYPE)") for n, v in inputs]
+        inputs += [(a.name, f"{asarray}({a}, DTYPE)") for a in (X, Y) if a in free]
+    lines = [f"{name} = {value}" for name, value in inputs]
     if M in free:
         lines.append("m = X.shape[0]")
     done: set[sp.Symbol] = set()
@@ -96,8 +107,11 @@ def _equations(steps: list[Step], outputs: list[sp.Symbol]) -> list[str]:
     ]
 
 
-def functions(program: Program, printer: CodePrinter, trained: list[str]) -> dict[str, Function]:
-    """forward, loss, gradients and sgd_step as body lines printed by `printer`."""
+def functions(
+    program: Program, printer: CodePrinter, trained: list[str], cast: bool = False
+) -> dict[str, Function]:
+    """forward, loss, gradients and sgd_step as body lines printed by `printer`; `cast`
+    converts the arguments to the module's DTYPE first."""
     fwd, cost = program.forward, [*program.forward, program.cost]
     grads = [*program.forward, *program.backward]
     outs = list(program.gradients.values())
@@ -110,21 +124,21 @@ def functions(program: Program, printer: CodePrinter, trained: list[str]) -> dic
     return {
         "sgd_step": Function(
             [],
-            _function(printer, [*grads, *updates], [u.target for u in updates], program.keys),
+            _function(printer, [*grads, *updates], [u.target for u in updates], program.keys, cast),
             "{" + ", ".join(f'"{k}": {v}' for k, v in new.items()) + "}",
         ),
         "forward": Function(
             _equations(fwd, [program.outputs]),
-            _function(printer, fwd, [program.outputs], program.keys),
+            _function(printer, fwd, [program.outputs], program.keys, cast),
             str(program.outputs),
         ),
         "loss": Function(
             _equations(cost, [program.cost.target]),
-            _function(printer, cost, [program.cost.target], program.keys),
+            _function(printer, cost, [program.cost.target], program.keys, cast),
             str(program.cost.target),
         ),
         "gradients": Function(
-            _equations(grads, outs), _function(printer, grads, outs, program.keys), result
+            _equations(grads, outs), _function(printer, grads, outs, program.keys, cast), result
         ),
     }
 
@@ -138,6 +152,12 @@ def _dict_text(shapes: dict[str, tuple[int, ...]]) -> str:
     return "{" + ", ".join(f'"{k}": {v!r}' for k, v in shapes.items()) + "}"
 
 
+def check_dtype(dtype: str) -> None:
+    """Raise CompileError unless `dtype` is one the NumPy code computes in."""
+    if dtype not in DTYPES:
+        raise CompileError(f"unknown dtype {dtype!r} (known: {', '.join(DTYPES)})")
+
+
 def trained_keys(d: Derivation, train_bias: bool) -> list[str]:
     """The parameter keys sgd_step updates: all, or the weights alone when biases are frozen."""
     return [k for k in d.net.parameter_shapes() if train_bias or k.is_weight]
@@ -149,14 +169,20 @@ def source(
     header: bool = True,
     templates: Path | None = None,
     target: str = "numpy",
+    dtype: str = "float64",
 ) -> str:
-    """The module's source text for `target` (numpy, jax or torch); `header` adds the network's
-    name and description; `templates` is a user's template folder searched first."""
+    """The module's source text for `target` (numpy, jax or torch) computing in `dtype`
+    (float64 or float32, NumPy only); `header` adds the network's name and description;
+    `templates` is a user's template folder searched first."""
     if target not in PRINTERS:
         raise CompileError(f"unknown target {target!r} (known: {', '.join(TARGETS)})")
+    check_dtype(dtype)
+    if dtype != "float64" and target != "numpy":
+        raise CompileError(f"dtype {dtype} is for the numpy target only, not {target}")
     program = build(d)
     printer = PRINTERS[target]()
-    funcs = functions(program, printer, trained_keys(d, train_bias))
+    cast = dtype != "float64"
+    funcs = functions(program, printer, trained_keys(d, train_bias), cast)
     general = [line for lhs, rhs in program.general for line in _equation(lhs, rhs)]
     net = d.net
     layers = [(layer.units, layer.activation, layer.bias, layer.alpha) for layer in net.layers]
@@ -177,6 +203,7 @@ def source(
         "functions": funcs,
         "shapes": _dict_text(net.parameter_shapes()),
         "trained": _tuple_text(trained_keys(d, train_bias)),
+        "dtype": dtype if cast else None,
     }
     name = f"{target}/module.py.jinja2"
     return templating.render(templating.environment(templates), name, context)
