@@ -44,6 +44,8 @@ class Model:
         self._loss = namespace["loss"]
         self._gradients = namespace["gradients"]
         self._sgd_step = namespace["sgd_step"]
+        self._train_step = namespace["train_step"]
+        self._workspace = namespace["workspace"]
         if d.representative is not d:
             self._compare_with_rules()
 

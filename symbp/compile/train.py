@@ -37,19 +37,27 @@ def train(
 
 
 def _train(model, params, X, Y, epochs, learning_rate, batch_size, seed, progress, held_out):
-    params = model._params(params)
+    params = {k: np.array(v) for k, v in model._params(params).items()}  # updated in place
     X, Y = model._xy(X, Y)
     if held_out is not None:
         test_X, test_Y = model._xy(*held_out)
     rng = np.random.default_rng(seed)
     m = X.shape[0]
-    step, loss = model._sgd_step, model._loss
+    step, loss = model._train_step, model._loss
+    buffers = {}  # per batch size (the last batch of an epoch may be shorter): X, Y, workspace
     history = []
     for epoch in range(1, epochs + 1):
         order = rng.permutation(m)
         for start in range(0, m, batch_size):
             batch = order[start : start + batch_size]
-            params = step(params, X[batch], Y[batch], learning_rate)
+            n = len(batch)
+            if n not in buffers:
+                rows = (np.empty((n, X.shape[1]), X.dtype), np.empty((n, Y.shape[1]), Y.dtype))
+                buffers[n] = (*rows, model._workspace(n, model.dtype))
+            bx, by, work = buffers[n]
+            np.take(X, batch, axis=0, out=bx)
+            np.take(Y, batch, axis=0, out=by)
+            step(params, bx, by, learning_rate, work)
         history.append(float(loss(params, X, Y)))
         if progress:
             accuracy = None
