@@ -46,6 +46,7 @@ class Model:
         self._sgd_step = namespace["sgd_step"]
         self._train_step = namespace["train_step"]
         self._workspace = namespace["workspace"]
+        self._workspaces: dict[int, dict[str, np.ndarray]] = {}  # by batch size, for sgd_step
         if d.representative is not d:
             self._compare_with_rules()
 
@@ -130,9 +131,14 @@ class Model:
         return {k: np.asarray(grads[k], dtype=self.dtype) for k in self.shapes}
 
     def sgd_step(self, params: Params, X, Y, learning_rate: float) -> dict[str, np.ndarray]:
-        """The parameters after one SGD step (keys not in `trained` unchanged)."""
-        new = self._sgd_step(self._params(params), *self._xy(X, Y), float(learning_rate))
-        return {k: np.asarray(new[k], dtype=self.dtype) for k in self.shapes}
+        """The parameters after one SGD step (keys not in `trained` unchanged): new arrays,
+        updated in place by the generated train_step."""
+        new = {k: np.array(v) for k, v in self._params(params).items()}
+        X, Y = self._xy(X, Y)
+        m = X.shape[0]
+        if m not in self._workspaces:
+            self._workspaces[m] = self._workspace(m, self.dtype)
+        return self._train_step(new, X, Y, float(learning_rate), self._workspaces[m])
 
     def init_params(self, seed: int = 0) -> dict[str, np.ndarray]:
         """Weights drawn from N(0, 1/n_{l-1}) with `seed`; biases zero."""
