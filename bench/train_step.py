@@ -5,7 +5,9 @@ Measured side by side in one run, interleaved in random order, medians over roun
 disk, (c) hand-written NumPy in the seeds' style (seeds/000: np.dot, sigmoid 1/(1+exp(-x)),
 in-place updates), (d) PyTorch CPU autograd and (e) PyTorch with a hand-written backward, when
 installed, (f) the `--target jax` module under jax.jit and (g) the `--target torch` module, when
-installed. All in float64.
+installed, (h) the in-place train_step `symbp train` runs (workspaces, out=) of the compiled
+model and of the module, all in float64, then float32 rows (compiled, module, hand NumPy,
+PyTorch autograd); "vs" columns are against the float64 hand NumPy and PyTorch rows.
 Cases: 784-256-10 sigmoid/softmax with cross-entropy, batch 128; XOR 2-4-1 sigmoid with
 squared error, batch 4. GFLOP/s counts the matrix products of a step; the reference is NumPy
 doing those products alone, on the same shapes.
@@ -118,6 +120,68 @@ def jax_step_factory(jax, mod):
     return run
 
 
+def in_place(train_step, workspace, m: int, dtype=np.float64):
+    """The generated train_step (what `symbp train` runs) with one workspace for batches of m."""
+    work = workspace(m, dtype)
+
+    def step(p, X, Y, lr):
+        return train_step(p, X, Y, lr, work)
+
+    return step
+
+
+def train_step_rows(impls, setup, model, exported, params, X, Y, lr) -> None:
+    """float64 rows: the compiled model's and the exported module's in-place train_step."""
+    m = X.shape[0]
+    impls["compiled train_step (workspaces)"] = in_place(model._train_step, model._workspace, m)
+    impls["exported train_step (workspaces)"] = in_place(exported.train_step, exported.workspace, m)
+    for name in ("compiled train_step (workspaces)", "exported train_step (workspaces)"):
+        setup[name] = ({k: np.array(v) for k, v in params.items()}, X, Y, lr)
+
+
+def float32_rows(impls, setup, net, params, X, Y, lr, hand, torch_softmax, tmp: Path) -> None:
+    """float32 rows: the compiled model's train_step and sgd_step, the exported module's
+    train_step, hand-written NumPy and PyTorch autograd, each checked against float64 after one
+    step to float32 precision."""
+    model = symbp.compile(net, dtype="float32")
+    path = tmp / f"{net.name}_float32.py"
+    path.write_text(model.module_source())
+    exported = import_module(path)
+    f32 = {k: np.asarray(v, np.float32) for k, v in params.items()}
+    X32, Y32, m = X.astype(np.float32), Y.astype(np.float32), X.shape[0]
+    rows = {
+        "float32 compiled train_step": in_place(model._train_step, model._workspace, m, np.float32),
+        "float32 compiled sgd_step": model.sgd_step,
+        "float32 exported train_step": in_place(
+            exported.train_step, exported.workspace, m, np.float32
+        ),
+    }
+    for name, step in rows.items():
+        impls[name] = step
+        setup[name] = ({k: v.copy() for k, v in f32.items()}, X32, Y32, lr)
+    impls["float32 hand-written NumPy"] = hand
+    hand32 = {k: (v.T.copy() if k.startswith("W") else v.copy()) for k, v in f32.items()}
+    setup["float32 hand-written NumPy"] = (hand32, X32, Y32, lr)
+    torch = optional("torch")
+    if torch is not None:
+        tp = {k: torch.tensor(v, requires_grad=True) for k, v in f32.items()}
+        impls["float32 PyTorch CPU (autograd)"] = torch_step_factory(torch, torch_softmax)
+        setup["float32 PyTorch CPU (autograd)"] = (tp, torch.tensor(X32), torch.tensor(Y32), lr)
+    want = symbp.compile(net).sgd_step(params, X, Y, lr)
+    for name in [n for n in impls if n.startswith("float32")]:
+        p, X_, Y_, lr_ = setup[name]
+        if name.endswith("(autograd)"):
+            p = {k: v.detach().clone().requires_grad_(True) for k, v in p.items()}
+            out = {k: v.detach().numpy() for k, v in impls[name](p, X_, Y_, lr_).items()}
+        else:
+            out = impls[name]({k: v.copy() for k, v in p.items()}, X_, Y_, lr_)
+            if name.endswith("NumPy"):
+                out = {k: (v.T if k.startswith("W") else v) for k, v in out.items()}
+        worst = max(float(np.max(np.abs(out[k] - want[k]))) for k in want)
+        if worst > 1e-5:
+            sys.exit(f"{name} disagrees with the float64 step: {worst:.3g}")
+
+
 def import_module(path: Path):
     spec = importlib.util.spec_from_file_location(path.stem, path)
     mod = importlib.util.module_from_spec(spec)
@@ -212,7 +276,9 @@ def run_case(title, net, X, Y, lr, hand, torch_softmax, steps, rounds, tmp: Path
         impls["exported --target jax (jit)"] = jax_step_factory(jax, import_module(path))
         jp = {k: jax.numpy.asarray(v) for k, v in params.items()}
         setup["exported --target jax (jit)"] = (jp, jax.numpy.asarray(X), jax.numpy.asarray(Y), lr)
+    train_step_rows(impls, setup, model, exported, params, X, Y, lr)
     check_agreement(impls, setup, params)
+    float32_rows(impls, setup, net, params, X, Y, lr, hand, torch_softmax, tmp)
     sizes = net.sizes
     impls["NumPy matrix products alone"] = matmul_only(X.shape[0], sizes, np.random.default_rng(1))
     setup["NumPy matrix products alone"] = (None, X, Y, lr)
@@ -220,15 +286,19 @@ def run_case(title, net, X, Y, lr, hand, torch_softmax, steps, rounds, tmp: Path
     flops = matmul_flops(X.shape[0], sizes)
     hand_t = medians["hand-written NumPy"]
     torch_t = medians.get("PyTorch CPU (autograd)")
+    floor_t = medians["NumPy matrix products alone"]
     print(f"\n{title}: batch {X.shape[0]}, median of {rounds} rounds x {steps} steps\n")
-    print("| implementation | threads | steps/s | us/step | GFLOP/s | vs hand NumPy | vs PyTorch |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| implementation | threads | steps/s | us/step | GFLOP/s | vs hand NumPy | vs PyTorch "
+        "| of the floor |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, t in medians.items():
         vs_hand = f"{hand_t / t:.2f}"
         vs_torch = f"{torch_t / t:.2f}" if torch_t else "n/a"
         print(
             f"| {name} | {THREADS} | {1 / t:,.0f} | {t * 1e6:,.1f} | {flops / t / 1e9:.2f} | "
-            f"{vs_hand} | {vs_torch} |"
+            f"{vs_hand} | {vs_torch} | {floor_t / t:.2f} |"
         )
     return medians
 
@@ -302,7 +372,7 @@ def main() -> None:
     print(
         f"numpy {np.__version__} (BLAS threads {os.environ['OPENBLAS_NUM_THREADS']}, "
         f"{blas_kernel()}); {threads}; jax {jax.__version__ if jax else 'not installed'}; "
-        f"python {sys.version.split()[0]}; float64"
+        f"python {sys.version.split()[0]}; float64 unless a row says float32"
     )
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()

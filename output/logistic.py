@@ -111,3 +111,32 @@ def sgd_step(params, X, Y, learning_rate):
     new_W1 = ((-learning_rate / m) * D1).T @ X + W1
     new_b1 = b1 - learning_rate*(numpy.sum(D1, axis=0) / m)
     return {"W1": new_W1, "b1": new_b1}
+
+
+
+def workspace(m, dtype=numpy.float64):
+    """The arrays train_step writes into, for batches of m rows: allocate once, reuse."""
+    return {
+        "Z1": numpy.empty((m, 1), dtype),
+        "dW1": numpy.empty((1, 2), dtype),
+    }
+
+
+def train_step(params, X, Y, learning_rate, work):
+    """sgd_step in place: the arrays in params (the keys in TRAINED) are updated and returned.
+
+    Every matrix product is written into work (from workspace(X.shape[0])), and
+    -learning_rate / m scales the output delta, so every delta (BP2 is linear in it) and
+    every update; each update is added to its parameter without a gradient array.
+    """
+    W1 = params["W1"]
+    b1 = params["b1"]
+    m = X.shape[0]
+    scale = -learning_rate/m
+    Z1 = numpy.matmul(X, W1.T, out=work["Z1"])
+    Z1 += b1
+    A1 = _sigmoid(Z1)
+    D1 = scale*(A1 - Y)
+    W1 += numpy.matmul(D1.T, X, out=work["dW1"])
+    b1 += numpy.sum(D1, axis=0)
+    return params

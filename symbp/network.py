@@ -7,11 +7,11 @@ SpecError with the key it concerns (`layers[1].activation`, `example.params.W2`)
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
-from . import activations, losses, notation
+from . import activations, datasets, losses, notation
 from .errors import SpecError
 from .keys import BiasMode, ParamKey
 
@@ -89,6 +89,37 @@ class Example:
     @property
     def Y(self) -> np.ndarray:
         return np.array(self.y, dtype=float)
+
+
+@dataclass(frozen=True)
+class Training:
+    """Defaults for training: a bundled data set by name, the fraction of it held out for
+    testing (drawn with `split_seed`), and epochs, batch size and learning rate."""
+
+    data: str | None = None
+    held_out: float = 0.0
+    split_seed: int = 0
+    epochs: int | None = None
+    batch_size: int | None = None
+    learning_rate: float | None = None
+
+    def __post_init__(self):
+        if self.data is not None and self.data not in datasets.DATASETS:
+            known = ", ".join(datasets.DATASETS)
+            raise SpecError(f"unknown data set {self.data!r} (known: {known})", "data")
+        h = self.held_out
+        if not _is_number(h) or not 0 <= h < 1:
+            raise SpecError(f"must be a fraction in [0, 1), got {h!r}", "held_out")
+        if not _is_int(self.split_seed) or self.split_seed < 0:
+            seed = self.split_seed
+            raise SpecError(f"must be a non-negative integer, got {seed!r}", "split_seed")
+        for key in ("epochs", "batch_size"):
+            v = getattr(self, key)
+            if v is not None and (not _is_int(v) or v < 1):
+                raise SpecError(f"must be a positive integer, got {v!r}", key)
+        lr = self.learning_rate
+        if lr is not None and (not _is_number(lr) or not 0 < lr <= MAX_MAGNITUDE):
+            raise SpecError(f"must be a positive number, got {lr!r}", "learning_rate")
 
 
 def _rows(value, width: int, key: str) -> tuple[tuple[tuple[float, ...], ...], bool]:
@@ -182,6 +213,7 @@ class Network:
     name: str = "network"
     example: Example | dict | None = None
     description: str = ""
+    train: Training | dict | None = None
 
     def __post_init__(self):
         if not _is_int(self.inputs) or not 1 <= self.inputs <= 100_000:
@@ -225,6 +257,7 @@ class Network:
             object.__setattr__(self, "example", self._build_example(self.example))
         elif self.example is not None and not isinstance(self.example, Example):
             raise SpecError(f"must be a table, got {self.example!r}", "example")
+        object.__setattr__(self, "train", self._build_training(self.train))
 
     @property
     def sizes(self) -> tuple[int, ...]:
@@ -272,6 +305,30 @@ class Network:
             params = default_params(shapes, seed)
         return Example(x, y, params, float(lr), train_bias, single)
 
+    def _build_training(self, spec: Training | dict | None) -> Training | None:
+        if isinstance(spec, dict):
+            known = [f.name for f in fields(Training)]
+            for key in spec:
+                if key not in known:
+                    raise SpecError(
+                        f"unknown key {key!r} (known: {', '.join(known)})", f"train.{key}"
+                    )
+            try:
+                spec = Training(**spec)
+            except SpecError as e:
+                raise e.located(prefix="train") from None
+        elif spec is not None and not isinstance(spec, Training):
+            raise SpecError(f"must be a table, got {spec!r}", "train")
+        if spec is not None and spec.data is not None:
+            ds = datasets.DATASETS[spec.data]
+            if (ds.inputs, ds.classes) != (self.inputs, self.sizes[-1]):
+                raise SpecError(
+                    f"{ds.name} has {ds.inputs} inputs and {ds.classes} classes; the network has "
+                    f"{self.inputs} inputs and {self.sizes[-1]} outputs",
+                    "train.data",
+                )
+        return spec
+
     def _check_targets(self, rows) -> None:
         loss = losses.get(self.loss)
         for i, row in enumerate(rows):
@@ -290,5 +347,12 @@ class Network:
     def with_example(self, **spec) -> Network:
         """Return a copy with a worked example built from spec-style keyword values."""
         return Network(
-            self.inputs, self.layers, self.loss, self.notation, self.name, spec, self.description
+            self.inputs,
+            self.layers,
+            self.loss,
+            self.notation,
+            self.name,
+            spec,
+            self.description,
+            self.train,
         )

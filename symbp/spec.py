@@ -10,7 +10,17 @@ from . import files, userdef
 from .errors import SpecError, SymbpError
 from .network import Layer, Network
 
-TOP_KEYS = ("name", "notation", "loss", "inputs", "layers", "activations", "example", "description")
+TOP_KEYS = (
+    "name",
+    "notation",
+    "loss",
+    "inputs",
+    "layers",
+    "activations",
+    "example",
+    "train",
+    "description",
+)
 LAYER_KEYS = ("units", "activation", "bias", "alpha")
 MAX_SPEC_BYTES = 1_000_000
 
@@ -139,4 +149,5 @@ def from_dict(data: dict, default_name: str = "network") -> Network:
         name=data.get("name", default_name),
         example=example,
         description=data.get("description", ""),
+        train=data.get("train"),
     )

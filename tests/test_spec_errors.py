@@ -221,7 +221,7 @@ def test_invalid_toml_names_the_file_line_and_column(tmp_path):
 
 
 def test_unknown_example_name_lists_the_bundled_ones():
-    with pytest.raises(SpecError, match="bundled examples: deep_logistic, logistic, mazur"):
+    with pytest.raises(SpecError, match="bundled examples: deep_logistic, digits, logistic, mazur"):
         symbp.load("mazurr")
 
 

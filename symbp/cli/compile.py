@@ -7,6 +7,7 @@ import sys
 
 from .. import files
 from .. import spec as _spec
+from ..compile.module import DTYPES
 from ..compile.targets import TARGETS
 from ..errors import SymbpError
 from . import common
@@ -27,6 +28,12 @@ def register(sub) -> None:
         help="the framework the module is written for (default: numpy)",
     )
     p.add_argument(
+        "--dtype",
+        choices=DTYPES,
+        default="float64",
+        help="the floating-point type the numpy module computes in (default: float64)",
+    )
+    p.add_argument(
         "-o",
         "--output",
         metavar="FILE.py",
@@ -44,7 +51,9 @@ def run(args: argparse.Namespace) -> int:
     if args.bundled:
         folder = "output" if args.output is None else args.output
         texts = {
-            f"{name}.py": compile_model(_spec.load(name)).module_source(args.templates, args.target)
+            f"{name}.py": compile_model(_spec.load(name), dtype=args.dtype).module_source(
+                args.templates, args.target
+            )
             for name in _spec.bundled()
         }
         for path in files.write_files(files.inside(folder, texts)):
@@ -52,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.output is not None:
         files.check_target(args.output)
-    text = compile_model(common.load_spec(args.spec)).module_source(args.templates, args.target)
+    model = compile_model(common.load_spec(args.spec), dtype=args.dtype)
+    text = model.module_source(args.templates, args.target)
     if args.output is not None:
         files.write_files({args.output: text})
     else:

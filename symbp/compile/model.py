@@ -16,6 +16,9 @@ from . import module
 from .program import CompileError
 
 Params = Mapping[str, np.ndarray]
+# (rtol, atol) of the generated gradients against the layer rules, by dtype
+TOLERANCE = {"float64": (1e-9, 1e-12), "float32": (1e-4, 1e-6)}
+TARGET_SUM_TOLERANCE = {"float64": 1e-9, "float32": 1e-6}  # of cross-entropy targets' sums
 
 
 class Model:
@@ -25,13 +28,15 @@ class Model:
     `example.train_bias = false`, or `compile(net, train_bias=False)`) the biases are kept.
     """
 
-    def __init__(self, d: Derivation, train_bias: bool):
+    def __init__(self, d: Derivation, train_bias: bool, dtype: str = "float64"):
+        module.check_dtype(dtype)
         self.derivation = d
+        self.dtype = np.dtype(dtype)
         self.net = d.net
         self.train_bias = train_bias
         self.shapes = d.net.parameter_shapes()
         self.trained = tuple(module.trained_keys(d, train_bias))
-        self.source = module.source(d, train_bias, header=False)
+        self.source = module.source(d, train_bias, header=False, dtype=dtype)
         namespace: dict = {}
         code = builtins.compile(self.source, "<symbp compiled model>", "exec")
         exec(code, namespace)
@@ -39,6 +44,9 @@ class Model:
         self._loss = namespace["loss"]
         self._gradients = namespace["gradients"]
         self._sgd_step = namespace["sgd_step"]
+        self._train_step = namespace["train_step"]
+        self._workspace = namespace["workspace"]
+        self._workspaces: dict[int, dict[str, np.ndarray]] = {}  # by batch size, for sgd_step
         if d.representative is not d:
             self._compare_with_rules()
 
@@ -54,15 +62,18 @@ class Model:
             Y = Y / Y.sum(axis=1, keepdims=True)
         want = batch.run(self.derivation.rules, self.net, params, X, Y).gradients
         got = self._gradients(params, X, Y)
+        rtol, atol = TOLERANCE[self.dtype.name]
         for key, value in want.items():
-            if not np.allclose(got[key], value, rtol=1e-9, atol=1e-12):
+            if not np.allclose(got[key], value, rtol=rtol, atol=atol):
                 raise CompileError(f"{key}: the generated gradient differs from the layer rules")
 
     def module_source(self, templates: Path | None = None, target: str = "numpy") -> str:
         """The standalone module's text for `target` (numpy, jax or torch), headed by the
         network's name and description, from the template in `templates` (a folder) if it has
         one, else symbp's."""
-        return module.source(self.derivation, self.train_bias, True, templates, target)
+        return module.source(
+            self.derivation, self.train_bias, True, templates, target, self.dtype.name
+        )
 
     def _params(self, params: Params) -> dict[str, np.ndarray]:
         if not isinstance(params, Mapping):
@@ -71,14 +82,14 @@ class Model:
         for key, shape in self.shapes.items():
             if key not in params:
                 raise SymbpError(f"params: missing {key!r} with shape {list(shape)}")
-            arr = np.asarray(params[key], dtype=float)
+            arr = np.asarray(params[key], dtype=self.dtype)
             if arr.shape != shape:
                 raise SymbpError(f"params: {key} has shape {list(arr.shape)}, not {list(shape)}")
             out[key] = arr
         return out
 
     def _rows(self, value, width: int, what: str) -> np.ndarray:
-        arr = np.asarray(value, dtype=float)
+        arr = np.asarray(value, dtype=self.dtype)
         if arr.ndim != 2 or arr.shape[1] != width or arr.shape[0] == 0:
             raise SymbpError(f"{what} must have shape (m, {width}), got {list(arr.shape)}")
         return arr
@@ -90,7 +101,8 @@ class Model:
             raise SymbpError(f"X has {X.shape[0]} rows but Y has {Y.shape[0]}")
         loss = losses.get(self.net.loss)
         if loss.targets_sum_to_one:
-            bad = np.flatnonzero((Y < 0).any(axis=1) | (np.abs(Y.sum(axis=1) - 1) > 1e-9))
+            off = np.abs(Y.sum(axis=1) - 1) > TARGET_SUM_TOLERANCE[self.dtype.name]
+            bad = np.flatnonzero((Y < 0).any(axis=1) | off)
             if bad.size:
                 raise SymbpError(
                     f"Y row {bad[0]}: cross_entropy targets must be non-negative and sum to 1, "
@@ -116,12 +128,17 @@ class Model:
     def gradients(self, params: Params, X, Y) -> dict[str, np.ndarray]:
         """Batch-mean gradients keyed like params."""
         grads = self._gradients(self._params(params), *self._xy(X, Y))
-        return {k: np.asarray(grads[k], dtype=float) for k in self.shapes}
+        return {k: np.asarray(grads[k], dtype=self.dtype) for k in self.shapes}
 
     def sgd_step(self, params: Params, X, Y, learning_rate: float) -> dict[str, np.ndarray]:
-        """The parameters after one SGD step (keys not in `trained` unchanged)."""
-        new = self._sgd_step(self._params(params), *self._xy(X, Y), float(learning_rate))
-        return {k: np.asarray(new[k], dtype=float) for k in self.shapes}
+        """The parameters after one SGD step (keys not in `trained` unchanged): new arrays,
+        updated in place by the generated train_step."""
+        new = {k: np.array(v) for k, v in self._params(params).items()}
+        X, Y = self._xy(X, Y)
+        m = X.shape[0]
+        if m not in self._workspaces:
+            self._workspaces[m] = self._workspace(m, self.dtype)
+        return self._train_step(new, X, Y, float(learning_rate), self._workspaces[m])
 
     def init_params(self, seed: int = 0) -> dict[str, np.ndarray]:
         """Weights drawn from N(0, 1/n_{l-1}) with `seed`; biases zero."""
@@ -129,18 +146,22 @@ class Model:
         out = {}
         for key, shape in self.shapes.items():
             if key.is_weight:
-                out[key] = rng.normal(0.0, 1.0 / np.sqrt(shape[1]), size=shape)
+                w = rng.normal(0.0, 1.0 / np.sqrt(shape[1]), size=shape)
+                out[key] = w.astype(self.dtype)
             else:
-                out[key] = np.zeros(shape)
+                out[key] = np.zeros(shape, self.dtype)
         return out
 
 
-def compile(net: Network | Derivation, train_bias: bool | None = None) -> Model:
-    """Compile `net` (or its derivation) into a NumPy Model.
+def compile(
+    net: Network | Derivation, train_bias: bool | None = None, dtype: str = "float64"
+) -> Model:
+    """Compile `net` (or its derivation) into a NumPy Model computing in `dtype` (float64 or
+    float32).
 
     `train_bias` defaults to the spec's `example.train_bias` (true when there is no example).
     """
     d = net if isinstance(net, Derivation) else derive(net)
     if train_bias is None:
         train_bias = d.net.example.train_bias if d.net.example is not None else True
-    return Model(d, bool(train_bias))
+    return Model(d, bool(train_bias), dtype)

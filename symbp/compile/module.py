@@ -10,10 +10,12 @@ import sympy as sp
 
 from .. import kernels, templating
 from ..derive import Derivation
-from .printer import CodePrinter
-from .program import CompileError, M, Program, Step, X, Y, build
+from .printer import CodePrinter, MeanOuter, MeanTotal, RowsDot, RowsDotT
+from .program import LR, CompileError, M, Program, Step, X, Y, build
 from .targets import PRINTERS, TARGETS
 
+DTYPES = ("float64", "float32")
+PRODUCTS = (RowsDotT, RowsDot)
 EQUATION_CHARS = 300  # longer per-unit equations are left out of docstrings (the sums get long)
 
 
@@ -58,10 +60,35 @@ def _equation(lhs: sp.Expr, rhs: sp.Expr) -> list[str]:
     return textwrap.wrap(text, 88, subsequent_indent="    ", break_on_hyphens=False)
 
 
+def _into(printer: CodePrinter, target: sp.Symbol, expr: sp.Expr) -> list[str] | None:
+    """`target = expr` as the one matrix product among expr's terms (or factors) written into
+    the workspace's array, then the rest added (multiplied) in place; None without one."""
+    args = [expr] if isinstance(expr, PRODUCTS) else list(expr.args)
+    if not isinstance(expr, (sp.Add, sp.Mul, *PRODUCTS)):
+        return None
+    products = [a for a in args if isinstance(a, PRODUCTS)]
+    if len(products) != 1:
+        return None
+    buffer = f'work["{target}"]'
+    lines = [f"{target} = {printer.product_into(products[0], buffer)}"]
+    rest = [a for a in args if a is not products[0]]
+    if rest:
+        op = "+=" if isinstance(expr, sp.Add) else "*="
+        lines.append(f"{target} {op} {_strip(printer.doprint(expr.func(*rest)))}")
+    return lines
+
+
 def _function(
-    printer: CodePrinter, steps: list[Step], outputs: list[sp.Symbol], keys: list[str]
+    printer: CodePrinter,
+    steps: list[Step],
+    outputs: list[sp.Symbol],
+    keys: list[str],
+    cast: bool = False,
+    into: list[sp.Symbol] | None = None,
 ) -> list[str]:
-    """Body lines: parameter look-ups, then cse temporaries scheduled before their first use."""
+    """Body lines: parameter look-ups, then cse temporaries scheduled before their first use;
+    with `cast`, every array argument is first converted to the module's DTYPE; given a list
+    `into`, matrix products are written into the workspace `work`, their targets appended."""
     steps = _needed(steps, set(outputs))
     replacements, reduced = sp.cse([s.expr for s in steps], sp.numbered_symbols("t"))
     temps = dict(replacements)
@@ -69,7 +96,12 @@ def _function(
     free = set().union(*(e.free_symbols for e in [*reduced, *temps.values()]))
     computed = {s.target for s in steps} | set(temps) | {X, Y, M}
     params = {p.name for p in free - computed}
-    lines = [f'{key} = params["{key}"]' for key in keys if key in params]
+    inputs = [(key, f'params["{key}"]') for key in keys if key in params]
+    if cast:
+        asarray = printer._array_fn("asarray")
+        inputs = [(n, f"{asarray}({v}, DTYPE)") for n, v in inputs]
+        inputs += [(a.name, f"{asarray}({a}, DTYPE)") for a in (X, Y) if a in free]
+    lines = [f"{name} = {value}" for name, value in inputs]
     if M in free:
         lines.append("m = X.shape[0]")
     done: set[sp.Symbol] = set()
@@ -83,8 +115,54 @@ def _function(
 
     for step, expr in zip(steps, reduced):
         emit(expr)
-        lines.append(f"{step.target} = {_strip(printer.doprint(expr))}")
+        written = _into(printer, step.target, expr) if into is not None else None
+        if written:
+            into.append(step.target)
+        lines += written or [f"{step.target} = {_strip(printer.doprint(expr))}"]
     return lines
+
+
+SCALE = sp.Symbol("scale")
+
+
+def _train_step(
+    program: Program, printer: CodePrinter, trained: list[str]
+) -> tuple[Function, list[str]]:
+    """Body lines of train_step: sgd_step in place, every matrix product written into the
+    workspace, -learning_rate / m folded into the output delta (so into every delta, BP2 being
+    linear), and each update added to its parameter; and the workspace's array names."""
+    gradient_targets = set(program.gradients.values())
+    grads = {s.target: s.expr for s in program.backward if s.target in gradient_targets}
+    backward = [s for s in program.backward if s.target not in gradient_targets]
+    out_delta = backward[0].target
+    backward[0] = Step(out_delta, SCALE * backward[0].expr, backward[0].derived)
+    used = {program.gradients[key]: grads[program.gradients[key]].args for key in trained}
+    outputs = {e for args in used.values() for e in args[:2] if e != M}
+    steps = [Step(SCALE, -LR / M), *program.forward, *backward]
+    written: list[sp.Symbol] = []
+    lines = _function(printer, steps, sorted(outputs, key=str), program.keys, into=written)
+    names = [t.name for t in written]
+    for key in trained:
+        grad = grads[program.gradients[key]]
+        if isinstance(grad, MeanOuter):
+            d, a, _ = grad.args
+            buffer = f'work["d{key}"]'
+            lines.append(f"{key} += {printer.outer_into(d, a, buffer)}")
+            names.append(f"d{key}")
+        else:
+            total = isinstance(grad, MeanTotal)
+            lines.append(f"{key} += {printer.column_sums(grad.args[0], total)}")
+    return Function([], lines, "params"), names
+
+
+def _workspace(d: Derivation, names: list[str]) -> list[tuple[str, str]]:
+    """(name, shape text) of the arrays `names`: a layer's Z<l>, A<l> or D<l> is (m, n_l), the
+    gradient d<key> has its weight's shape."""
+    shapes = {}
+    for l, n in enumerate(d.net.sizes[1:], start=1):
+        shapes.update({f"{a}{l}": f"(m, {n})" for a in "ZAD"})
+    shapes.update({f"d{k}": repr(shape) for k, shape in d.net.parameter_shapes().items()})
+    return [(name, shapes[name]) for name in names]
 
 
 def _equations(steps: list[Step], outputs: list[sp.Symbol]) -> list[str]:
@@ -96,8 +174,11 @@ def _equations(steps: list[Step], outputs: list[sp.Symbol]) -> list[str]:
     ]
 
 
-def functions(program: Program, printer: CodePrinter, trained: list[str]) -> dict[str, Function]:
-    """forward, loss, gradients and sgd_step as body lines printed by `printer`."""
+def functions(
+    program: Program, printer: CodePrinter, trained: list[str], cast: bool = False
+) -> dict[str, Function]:
+    """forward, loss, gradients and sgd_step as body lines printed by `printer`; `cast`
+    converts the arguments to the module's DTYPE first."""
     fwd, cost = program.forward, [*program.forward, program.cost]
     grads = [*program.forward, *program.backward]
     outs = list(program.gradients.values())
@@ -110,21 +191,21 @@ def functions(program: Program, printer: CodePrinter, trained: list[str]) -> dic
     return {
         "sgd_step": Function(
             [],
-            _function(printer, [*grads, *updates], [u.target for u in updates], program.keys),
+            _function(printer, [*grads, *updates], [u.target for u in updates], program.keys, cast),
             "{" + ", ".join(f'"{k}": {v}' for k, v in new.items()) + "}",
         ),
         "forward": Function(
             _equations(fwd, [program.outputs]),
-            _function(printer, fwd, [program.outputs], program.keys),
+            _function(printer, fwd, [program.outputs], program.keys, cast),
             str(program.outputs),
         ),
         "loss": Function(
             _equations(cost, [program.cost.target]),
-            _function(printer, cost, [program.cost.target], program.keys),
+            _function(printer, cost, [program.cost.target], program.keys, cast),
             str(program.cost.target),
         ),
         "gradients": Function(
-            _equations(grads, outs), _function(printer, grads, outs, program.keys), result
+            _equations(grads, outs), _function(printer, grads, outs, program.keys, cast), result
         ),
     }
 
@@ -138,6 +219,12 @@ def _dict_text(shapes: dict[str, tuple[int, ...]]) -> str:
     return "{" + ", ".join(f'"{k}": {v!r}' for k, v in shapes.items()) + "}"
 
 
+def check_dtype(dtype: str) -> None:
+    """Raise CompileError unless `dtype` is one the NumPy code computes in."""
+    if dtype not in DTYPES:
+        raise CompileError(f"unknown dtype {dtype!r} (known: {', '.join(DTYPES)})")
+
+
 def trained_keys(d: Derivation, train_bias: bool) -> list[str]:
     """The parameter keys sgd_step updates: all, or the weights alone when biases are frozen."""
     return [k for k in d.net.parameter_shapes() if train_bias or k.is_weight]
@@ -149,14 +236,24 @@ def source(
     header: bool = True,
     templates: Path | None = None,
     target: str = "numpy",
+    dtype: str = "float64",
 ) -> str:
-    """The module's source text for `target` (numpy, jax or torch); `header` adds the network's
-    name and description; `templates` is a user's template folder searched first."""
+    """The module's source text for `target` (numpy, jax or torch) computing in `dtype`
+    (float64 or float32, NumPy only); `header` adds the network's name and description;
+    `templates` is a user's template folder searched first."""
     if target not in PRINTERS:
         raise CompileError(f"unknown target {target!r} (known: {', '.join(TARGETS)})")
+    check_dtype(dtype)
+    if dtype != "float64" and target != "numpy":
+        raise CompileError(f"dtype {dtype} is for the numpy target only, not {target}")
     program = build(d)
     printer = PRINTERS[target]()
-    funcs = functions(program, printer, trained_keys(d, train_bias))
+    cast = dtype != "float64"
+    funcs = functions(program, printer, trained_keys(d, train_bias), cast)
+    workspace = []
+    if target == "numpy":
+        funcs["train_step"], names = _train_step(program, printer, trained_keys(d, train_bias))
+        workspace = _workspace(d, names)
     general = [line for lhs, rhs in program.general for line in _equation(lhs, rhs)]
     net = d.net
     layers = [(layer.units, layer.activation, layer.bias, layer.alpha) for layer in net.layers]
@@ -177,6 +274,8 @@ def source(
         "functions": funcs,
         "shapes": _dict_text(net.parameter_shapes()),
         "trained": _tuple_text(trained_keys(d, train_bias)),
+        "dtype": dtype if cast else None,
+        "workspace": workspace,
     }
     name = f"{target}/module.py.jinja2"
     return templating.render(templating.environment(templates), name, context)

@@ -129,6 +129,21 @@ class CodePrinter(NumPyPrinter):
         d, w = expr.args
         return f"{self._operand(d)} @ {self._operand(w)}"
 
+    def product_into(self, expr, out: str) -> str:
+        """The matrix product `expr` (RowsDotT or RowsDot) written into the array `out`."""
+        a, b = (self._print(e) for e in expr.args)
+        right = f"{self._operand(expr.args[1])}.T" if isinstance(expr, RowsDotT) else b
+        return f"{self._array_fn('matmul')}({a}, {right}, out={out})"
+
+    def outer_into(self, d: sp.Expr, a: sp.Expr, out: str) -> str:
+        """D.T @ A, the batch sum of D[i, j] A[i, k], written into the array `out`."""
+        return f"{self._array_fn('matmul')}({self._operand(d)}.T, {self._print(a)}, out={out})"
+
+    def column_sums(self, d: sp.Expr, total: bool) -> str:
+        """The sum of each column of `d` over the batch, or with `total` of every entry."""
+        axis = "" if total else f", {self._axis}=0"
+        return f"{self._array_fn('sum')}({self._print(d)}{axis})"
+
     def _print_MeanOuter(self, expr):
         d, a, m = (self._operand(e) for e in expr.args)
         return f"({d} / {m}).T @ {a}"

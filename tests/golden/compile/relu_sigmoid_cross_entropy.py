@@ -146,3 +146,44 @@ def sgd_step(params, X, Y, learning_rate):
     new_W2 = ((-learning_rate / m) * D2).T @ A1 + W2
     new_b2 = b2 - learning_rate*(numpy.sum(D2, axis=0) / m)
     return {"W1": new_W1, "b1": new_b1, "W2": new_W2, "b2": new_b2}
+
+
+
+def workspace(m, dtype=numpy.float64):
+    """The arrays train_step writes into, for batches of m rows: allocate once, reuse."""
+    return {
+        "Z1": numpy.empty((m, 3), dtype),
+        "Z2": numpy.empty((m, 2), dtype),
+        "D1": numpy.empty((m, 3), dtype),
+        "dW1": numpy.empty((3, 2), dtype),
+        "dW2": numpy.empty((2, 3), dtype),
+    }
+
+
+def train_step(params, X, Y, learning_rate, work):
+    """sgd_step in place: the arrays in params (the keys in TRAINED) are updated and returned.
+
+    Every matrix product is written into work (from workspace(X.shape[0])), and
+    -learning_rate / m scales the output delta, so every delta (BP2 is linear in it) and
+    every update; each update is added to its parameter without a gradient array.
+    """
+    W1 = params["W1"]
+    b1 = params["b1"]
+    W2 = params["W2"]
+    b2 = params["b2"]
+    m = X.shape[0]
+    scale = -learning_rate/m
+    Z1 = numpy.matmul(X, W1.T, out=work["Z1"])
+    Z1 += b1
+    A1 = _relu(Z1)
+    Z2 = numpy.matmul(A1, W2.T, out=work["Z2"])
+    Z2 += b2
+    A2 = _sigmoid(Z2)
+    D2 = Y*scale*(A2 - 1)
+    D1 = numpy.matmul(D2, W2, out=work["D1"])
+    D1 *= numpy.heaviside(Z1, 0)
+    W1 += numpy.matmul(D1.T, X, out=work["dW1"])
+    b1 += numpy.sum(D1, axis=0)
+    W2 += numpy.matmul(D2.T, A1, out=work["dW2"])
+    b2 += numpy.sum(D2, axis=0)
+    return params

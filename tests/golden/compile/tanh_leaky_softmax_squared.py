@@ -173,3 +173,54 @@ def sgd_step(params, X, Y, learning_rate):
     new_W3 = ((-learning_rate / m) * D3).T @ A2 + W3
     new_b3 = b3 - learning_rate*(numpy.sum(D3, axis=0) / m)
     return {"W1": new_W1, "W2": new_W2, "b2": new_b2, "W3": new_W3, "b3": new_b3}
+
+
+
+def workspace(m, dtype=numpy.float64):
+    """The arrays train_step writes into, for batches of m rows: allocate once, reuse."""
+    return {
+        "Z1": numpy.empty((m, 4), dtype),
+        "Z2": numpy.empty((m, 3), dtype),
+        "Z3": numpy.empty((m, 2), dtype),
+        "D2": numpy.empty((m, 3), dtype),
+        "D1": numpy.empty((m, 4), dtype),
+        "dW1": numpy.empty((4, 3), dtype),
+        "dW2": numpy.empty((3, 4), dtype),
+        "dW3": numpy.empty((2, 3), dtype),
+    }
+
+
+def train_step(params, X, Y, learning_rate, work):
+    """sgd_step in place: the arrays in params (the keys in TRAINED) are updated and returned.
+
+    Every matrix product is written into work (from workspace(X.shape[0])), and
+    -learning_rate / m scales the output delta, so every delta (BP2 is linear in it) and
+    every update; each update is added to its parameter without a gradient array.
+    """
+    W1 = params["W1"]
+    W2 = params["W2"]
+    b2 = params["b2"]
+    W3 = params["W3"]
+    b3 = params["b3"]
+    m = X.shape[0]
+    scale = -learning_rate/m
+    Z1 = numpy.matmul(X, W1.T, out=work["Z1"])
+    A1 = _tanh(Z1)
+    Z2 = numpy.matmul(A1, W2.T, out=work["Z2"])
+    Z2 += b2
+    A2 = _leaky_relu(Z2, 1/20)
+    Z3 = numpy.matmul(A2, W3.T, out=work["Z3"])
+    Z3 += b3
+    A3 = _softmax(Z3)
+    t0 = A3*(A3 - Y)
+    D3 = scale*(-A3*numpy.sum(t0, axis=1, keepdims=True) + t0)
+    D2 = numpy.matmul(D3, W3, out=work["D2"])
+    D2 *= (19/20)*numpy.heaviside(Z2, 0) + 1/20
+    D1 = numpy.matmul(D2, W2, out=work["D1"])
+    D1 *= 1 - A1**2
+    W1 += numpy.matmul(D1.T, X, out=work["dW1"])
+    W2 += numpy.matmul(D2.T, A1, out=work["dW2"])
+    b2 += numpy.sum(D2)
+    W3 += numpy.matmul(D3.T, A2, out=work["dW3"])
+    b3 += numpy.sum(D3, axis=0)
+    return params

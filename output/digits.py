@@ -1,0 +1,196 @@
+"""NumPy model compiled by symbp from the derived backpropagation equations.
+
+Network: 64 inputs, loss cross_entropy.
+    layer 1: 32 relu units, bias per_unit
+    layer 2: 10 softmax units, bias per_unit
+
+Arrays hold one sample per row: X is (m, n_0), Y is (m, n_L), and the parameters are
+W<l> (n_l, n_{l-1}) with w^l_{jk} in row j, column k, and b<l> ((n_l,), or () when shared).
+The cost is the mean over the batch of the per-sample cost C.
+
+General form, of which the code below is the batched instance:
+    z[l, j] = b[l, j] + Sum(a[l - 1, k]*w[l, j, k], (k, 1, n[l - 1]))
+    a[l, j] = sigma(z[l, j])
+    C = Sum(-log(a[L, k])*y[k], (k, 1, n[L]))
+    delta[L, j] = Derivative(C, a[L, j])*Derivative(sigma(z[L, j]), z[L, j])
+    delta[l, j] = Sum(Derivative(sigma(z[l, j]), z[l, j])*delta[l + 1, k]*w[l + 1, k, j],
+        (k, 1, n[l + 1]))
+    Derivative(C, b[l, j]) = delta[l, j]
+    Derivative(C, w[l, j, k]) = a[l - 1, k]*delta[l, j]
+
+The cost is computed from the output pre-activations: log sigma(z) = -softplus(-z),
+log(1 - sigma(z)) = -softplus(z) and log softmax_k(z) = (z_k - max z) - log sum exp(z - max z).
+"""
+
+# network: digits
+# 64-32-10 ReLU/softmax classifier with cross-entropy, trained on scikit-learn's 8x8 digits
+
+import numpy
+
+TRAINED = ("W1", "b1", "W2", "b2")
+SHAPES = {"W1": (32, 64), "b1": (32,), "W2": (10, 32), "b2": (10,)}
+
+
+def _exp_or_zero(d):
+    """exp(d) for d <= 0, taken as exactly 0 below exp(-600) so no subnormal numbers arise."""
+    return numpy.exp(numpy.maximum(d, -600.0)) * (d > -600.0)
+
+
+def _relu(z):
+    """max(z, 0)."""
+    return numpy.maximum(z, 0.0)
+
+
+def _softmax(z):
+    """Softmax over the last axis, after subtracting its maximum (no overflow)."""
+    e = _exp_or_zero(z - numpy.max(z, axis=-1, keepdims=True))
+    return e / numpy.sum(e, axis=-1, keepdims=True)
+
+
+def _log_softmax(z):
+    """log softmax over the last axis as (z - top) - log1p(the other terms), top its maximum:
+    z_k - top is exact and log1p keeps the small sum, so confident samples keep accuracy."""
+    shifted = z - numpy.max(z, axis=-1, keepdims=True)
+    ties = numpy.sum(shifted == 0, axis=-1, keepdims=True) - 1.0
+    others = numpy.sum(_exp_or_zero(shifted) * (shifted < 0), axis=-1, keepdims=True)
+    return shifted - numpy.log1p(others + ties)
+
+
+def forward(params, X):
+    """The network's outputs a^L for the rows of X.
+
+    z^1_1 = b^1_1 + w^1_{11}*x_1 + w^1_{12}*x_2 + w^1_{13}*x_3
+    a^1_1 = Relu(z^1_1)
+    z^2_1 = a^1_1*w^2_{11} + a^1_2*w^2_{12} + a^1_3*w^2_{13} + b^2_1
+    a^2_1 = Softmax(1, z^2_1, z^2_2, z^2_3)
+    (derived for unit 1; every unit of a layer has the same form)
+    """
+    W1 = params["W1"]
+    b1 = params["b1"]
+    W2 = params["W2"]
+    b2 = params["b2"]
+    Z1 = X @ W1.T + b1
+    A1 = _relu(Z1)
+    Z2 = A1 @ W2.T + b2
+    A2 = _softmax(Z2)
+    return A2
+
+
+def loss(params, X, Y):
+    """The cost averaged over the rows of X and Y.
+
+    z^1_1 = b^1_1 + w^1_{11}*x_1 + w^1_{12}*x_2 + w^1_{13}*x_3
+    a^1_1 = Relu(z^1_1)
+    z^2_1 = a^1_1*w^2_{11} + a^1_2*w^2_{12} + a^1_3*w^2_{13} + b^2_1
+    C = -y_1*LogSoftmax(1, z^2_1, z^2_2, z^2_3) - y_2*LogSoftmax(2, z^2_1, z^2_2, z^2_3) -
+        y_3*LogSoftmax(3, z^2_1, z^2_2, z^2_3)
+    """
+    W1 = params["W1"]
+    b1 = params["b1"]
+    W2 = params["W2"]
+    b2 = params["b2"]
+    m = X.shape[0]
+    Z1 = X @ W1.T + b1
+    A1 = _relu(Z1)
+    Z2 = A1 @ W2.T + b2
+    cost = numpy.sum(-Y*_log_softmax(Z2)) / m
+    return cost
+
+
+def gradients(params, X, Y):
+    """The gradient of the batch cost with respect to every parameter, keyed like params.
+
+    BP1/BP2 give the deltas, BP3/BP4 the gradients, each averaged over the batch:
+    z^1_1 = b^1_1 + w^1_{11}*x_1 + w^1_{12}*x_2 + w^1_{13}*x_3
+    a^1_1 = Relu(z^1_1)
+    z^2_1 = a^1_1*w^2_{11} + a^1_2*w^2_{12} + a^1_3*w^2_{13} + b^2_1
+    a^2_1 = Softmax(1, z^2_1, z^2_2, z^2_3)
+    delta^2_1 = a^2_1 - y_1
+    delta^1_1 = (delta^2_1*w^2_{11} + delta^2_2*w^2_{21} +
+        delta^2_3*w^2_{31})*Heaviside(z^1_1, 0)
+    dC/dw^1_{11} = delta^1_1*x_1
+    dC/db^1_1 = delta^1_1
+    dC/dw^2_{11} = a^1_1*delta^2_1
+    dC/db^2_1 = delta^2_1
+    (derived for unit 1; every unit of a layer has the same form)
+    """
+    W1 = params["W1"]
+    b1 = params["b1"]
+    W2 = params["W2"]
+    b2 = params["b2"]
+    m = X.shape[0]
+    Z1 = X @ W1.T + b1
+    A1 = _relu(Z1)
+    Z2 = A1 @ W2.T + b2
+    A2 = _softmax(Z2)
+    D2 = A2 - Y
+    D1 = numpy.heaviside(Z1, 0)*(D2 @ W2)
+    dW1 = (D1 / m).T @ X
+    db1 = numpy.sum(D1, axis=0) / m
+    dW2 = (D2 / m).T @ A1
+    db2 = numpy.sum(D2, axis=0) / m
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def sgd_step(params, X, Y, learning_rate):
+    """New parameters P - learning_rate * dC/dP for the keys in TRAINED; the others unchanged.
+
+    The gradients are those of gradients(), each update folded into its last product.
+    """
+    W1 = params["W1"]
+    b1 = params["b1"]
+    W2 = params["W2"]
+    b2 = params["b2"]
+    m = X.shape[0]
+    Z1 = X @ W1.T + b1
+    A1 = _relu(Z1)
+    Z2 = A1 @ W2.T + b2
+    A2 = _softmax(Z2)
+    D2 = A2 - Y
+    D1 = numpy.heaviside(Z1, 0)*(D2 @ W2)
+    new_W1 = ((-learning_rate / m) * D1).T @ X + W1
+    new_b1 = b1 - learning_rate*(numpy.sum(D1, axis=0) / m)
+    new_W2 = ((-learning_rate / m) * D2).T @ A1 + W2
+    new_b2 = b2 - learning_rate*(numpy.sum(D2, axis=0) / m)
+    return {"W1": new_W1, "b1": new_b1, "W2": new_W2, "b2": new_b2}
+
+
+
+def workspace(m, dtype=numpy.float64):
+    """The arrays train_step writes into, for batches of m rows: allocate once, reuse."""
+    return {
+        "Z1": numpy.empty((m, 32), dtype),
+        "Z2": numpy.empty((m, 10), dtype),
+        "D1": numpy.empty((m, 32), dtype),
+        "dW1": numpy.empty((32, 64), dtype),
+        "dW2": numpy.empty((10, 32), dtype),
+    }
+
+
+def train_step(params, X, Y, learning_rate, work):
+    """sgd_step in place: the arrays in params (the keys in TRAINED) are updated and returned.
+
+    Every matrix product is written into work (from workspace(X.shape[0])), and
+    -learning_rate / m scales the output delta, so every delta (BP2 is linear in it) and
+    every update; each update is added to its parameter without a gradient array.
+    """
+    W1 = params["W1"]
+    b1 = params["b1"]
+    W2 = params["W2"]
+    b2 = params["b2"]
+    m = X.shape[0]
+    scale = -learning_rate/m
+    Z1 = numpy.matmul(X, W1.T, out=work["Z1"])
+    Z1 += b1
+    A1 = _relu(Z1)
+    Z2 = numpy.matmul(A1, W2.T, out=work["Z2"])
+    Z2 += b2
+    A2 = _softmax(Z2)
+    D2 = scale*(A2 - Y)
+    D1 = numpy.matmul(D2, W2, out=work["D1"])
+    D1 *= numpy.heaviside(Z1, 0)
+    W1 += numpy.matmul(D1.T, X, out=work["dW1"])
+    b1 += numpy.sum(D1, axis=0)
+    W2 += numpy.matmul(D2.T, A1, out=work["dW2"])
+    b2 += numpy.sum(D2, axis=0)
+    return params
