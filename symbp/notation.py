@@ -36,6 +36,7 @@ class Preset:
     functions: tuple[str, ...] = ()  # names written for a layer's activation (f, g)
     d_cost: bool = False  # a name dX is the cost's derivative dJ/dX (Ng's dz, dW, db)
     layer: str = "{l}"  # a layer's number as written: [2], (3)
+    whole: dict[str, str] = field(default_factory=dict)  # a family's whole-layer LaTeX, by l
 
 
 _LAYERED = {
@@ -65,6 +66,13 @@ PRESETS = {
             "b_shared": ("b^{l}", "b^{{{l}}}"),
         },
         aliases={"x": ("a^{l}_{k}",)},
+        whole={
+            "a": "a^{{{l}}}",
+            "z": "z^{{{l}}}",
+            "delta": r"\delta^{{{l}}}",
+            "w": "w^{{{l}}}",
+            "b": "b^{{{l}}}",
+        },
     ),
     "ng": Preset(
         "ng",
@@ -85,6 +93,13 @@ PRESETS = {
         functions=("g",),
         d_cost=True,
         layer="[{l}]",
+        whole={
+            "a": "A^{{[{l}]}}",
+            "z": "Z^{{[{l}]}}",
+            "delta": "dZ^{{[{l}]}}",
+            "w": "W^{{[{l}]}}",
+            "b": "b^{{[{l}]}}",
+        },
     ),
     "ufldl": Preset(
         "ufldl",
@@ -103,7 +118,13 @@ PRESETS = {
         shift=1,
         aliases={"x": ("a^{l}_{k}",), **_LAYERED},
         functions=("f",),
-        layer="({l})",
+        whole={
+            "a": "a^{{({l})}}",
+            "z": "z^{{({l})}}",
+            "delta": r"\delta^{{({l})}}",
+            "w": "W^{{({l})}}",
+            "b": "b^{{({l})}}",
+        },
     ),
     "dlfs": Preset(
         "dlfs",
@@ -130,6 +151,14 @@ PRESETS = {
             "b_shared": ("b^{l}",),
         },
         functions=("h",),
+        whole={
+            "y": "t",
+            "a": "z^{{({l})}}",
+            "z": "a^{{({l})}}",
+            "delta": r"\delta^{{({l})}}",
+            "w": "W^{{({l})}}",
+            "b": "b^{{({l})}}",
+        },
     ),
 }
 KNOWN = (*PRESETS, "mazur")

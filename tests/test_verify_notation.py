@@ -136,7 +136,7 @@ def test_dlfs_weight_entry_is_the_in_by_out_matrix_entry_torch_differentiates():
             "deep_logistic",
             "read in Ng's notation: layer [3] is the output, layer [0] the input",
         ),
-        ("ufldl", "xor", "read in UFLDL's notation: layer (3) is the output, layer (1) the input"),
+        ("ufldl", "xor", "read in UFLDL's notation: layer 3 is the output, layer 1 the input"),
         ("nielsen", "xor", "read in Nielsen's notation: layer 2 is the output, layer 0 the input"),
         ("mazur", "mazur", "read in Mazur's notation: the o units are the output, the i units"),
     ],
@@ -156,7 +156,7 @@ def test_json_report_names_the_notation_and_its_layers(capsys):
     data = json.loads(out)
     assert code == 0 and data["ok"]
     assert data["notation"]["name"] == "ufldl"
-    assert (data["notation"]["output"], data["notation"]["input"]) == ("(3)", "(1)")
+    assert (data["notation"]["output"], data["notation"]["input"]) == ("3", "1")
     assert data["notation"]["text"].startswith("read in UFLDL's notation")
 
 
