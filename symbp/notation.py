@@ -37,6 +37,7 @@ class Preset:
     d_cost: bool = False  # a name dX is the cost's derivative dJ/dX (Ng's dz, dW, db)
     layer: str = "{l}"  # a layer's number as written: [2], (3)
     whole: dict[str, str] = field(default_factory=dict)  # a family's whole-layer LaTeX, by l
+    rows: bool = False  # whole layers as rows (a batch of samples), W of shape in x out (DLfS)
 
 
 _LAYERED = {
@@ -150,8 +151,10 @@ PRESETS = {
             "b": ("b^{l}_{j}",),
             "b_shared": ("b^{l}",),
         },
+        rows=True,
         functions=("h",),
         whole={
+            "output": "y",
             "y": "t",
             "a": "z^{{({l})}}",
             "z": "a^{{({l})}}",

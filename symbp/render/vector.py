@@ -27,7 +27,7 @@ def vector_forms(notation: Preset | None = None) -> VectorForms:
     names: dict = {}
 
     def vec(name: str, tex_name: str, rows, cols=1) -> sp.MatrixSymbol:
-        m = sp.MatrixSymbol(name, rows, cols)
+        m = sp.MatrixSymbol(name, *((cols, rows) if preset.rows else (rows, cols)))
         names[m] = tex_name
         return m
 
@@ -38,7 +38,7 @@ def vector_forms(notation: Preset | None = None) -> VectorForms:
 
     cost = preset.cost_tex
     deltaL = vec("delta^L", whole("delta", L), n[L])
-    grad = vec("grad_a C", rf"\nabla_{{a}} {cost}", n[L])
+    grad = vec("grad_a C", rf"\nabla_{{{preset.whole.get('output', 'a')}}} {cost}", n[L])
     zL = vec("z^L", whole("z", L), n[L])
     delta_l = vec("delta^l", whole("delta", l), n[l])
     delta_next = vec("delta^l+1", whole("delta", l + 1), n[l + 1])
@@ -51,12 +51,16 @@ def vector_forms(notation: Preset | None = None) -> VectorForms:
     dsigma = sp.Lambda(x, _d(sigma(x), x))
     dsigma_L = ElementwiseApplyFunction(dsigma, zL)
     dsigma_l = ElementwiseApplyFunction(dsigma, z_l)
+    if preset.rows:  # DLfS: a sample is a row and W is in x out, so x.W; every shape transposed
+        back, grad_w = delta_next * w_next.T, a_prev.T * delta_l
+    else:
+        back, grad_w = w_next.T * delta_next, delta_l * a_prev.T
     return VectorForms(
         names=names,
         symbols={**{m.name: m for m in names}, "sigma'(z^L)": dsigma_L, "sigma'(z^l)": dsigma_l},
         grad=grad,
         bp1=(deltaL, sp.HadamardProduct(grad, dsigma_L)),
-        bp2=(delta_l, sp.HadamardProduct(w_next.T * delta_next, dsigma_l)),
+        bp2=(delta_l, sp.HadamardProduct(back, dsigma_l)),
         bp3=(dC_db, delta_l),
-        bp4=(dC_dw, delta_l * a_prev.T),
+        bp4=(dC_dw, grad_w),
     )
