@@ -186,7 +186,7 @@ ERRORS = [
     ("foo + x_1", 1, "unknown name 'foo'"),
     ("x_1 + a^3_1", 7, r"no symbol 'a\^3_1'"),
     ("x_k", 3, "not bound by a sum"),
-    ("x_1 @ x_2", 5, "unexpected character '@'"),
+    ("x_1 & x_2", 5, "unexpected character '&'"),
     ("1/(x_1 - x_1 + 0)", None, None),
     ("1/0", 2, "division by zero"),
     ("a^2_1\nb", 6, "one line"),

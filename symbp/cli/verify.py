@@ -27,9 +27,13 @@ def register(sub) -> None:
         "derivation: proved equal symbolically, or not equal with a diagnosis (sign, constant, "
         "wrong index, missing or extra factor) and a numeric counterexample. Claims are parsed, "
         "never run; plain text or LaTeX, in the notation of --notation (or of the spec): "
-        "nielsen, mazur, ng, ufldl or dlfs, which the report names.",
+        "nielsen, mazur, ng, ufldl or dlfs, which the report names; whole-layer vector and "
+        "batch claims (delta^l = ((w^{l+1})^T delta^{l+1}) * sigma'(z^l)) are checked entry by "
+        "entry.",
     )
-    p.add_argument("--quantity", metavar="Q", help="e.g. dE/dw5, dC/dw^2_{12}, delta^2_1")
+    p.add_argument(
+        "--quantity", metavar="Q", help="e.g. dE/dw5, dC/dw^2_{12}, delta^2_1, dC/dW^2, delta^L"
+    )
     p.add_argument("--claim", metavar="EXPR", help="the formula claimed for the quantity")
     p.add_argument(
         "--claims", metavar="FILE.toml", help='many claims at once: one line `"Q" = "EXPR"` each'

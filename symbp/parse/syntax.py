@@ -63,7 +63,7 @@ class _ToNodes(Transformer_NonRecursive):
 
     def name(self, *toks: Token):
         tok = toks[-1]
-        text = "delta" if toks[0].type == "GREEK" else str(tok)
+        text = _GREEK_NAMES.get(toks[0].type, str(tok))
         return raw("name", value=text, column=_col(toks[0]))
 
     def hat(self, tok, inner):
@@ -82,8 +82,12 @@ class _ToNodes(Transformer_NonRecursive):
 
     add = _binary("add")
     sub = _binary("sub")
-    mul = _binary("mul")
     div = _binary("div")
+
+    def mul(self, left, tok, right):
+        """`.value` "hadamard" for an elementwise product (*, ⊙, \\circ), else None."""
+        kind = "hadamard" if tok.type == "HADAMARD" else None
+        return raw("mul", (left, right), value=kind, column=_col(tok))
 
     def jux(self, left, right):
         return raw("jux", (left, right), column=right.column)
@@ -105,7 +109,8 @@ class _ToNodes(Transformer_NonRecursive):
 
     def script_arg(self, *items):
         if len(items) == 1 and isinstance(items[0], Token):
-            return raw("token", value=str(items[0]), column=_col(items[0]))
+            text = _GREEK_NAMES.get(items[0].type, str(items[0]))
+            return raw("token", value=text, column=_col(items[0]))
         if len(items) == 1:
             return items[0]
         return raw("tuple", items, column=items[0].column)
@@ -113,6 +118,15 @@ class _ToNodes(Transformer_NonRecursive):
     def neg_script(self, tok, item):
         inner = raw("token", value=str(item), column=_col(item))
         return raw("neg", (inner,), column=_col(tok))
+
+    def transposed(self, base, tok):
+        """`a.T`: the same node as `a^T`."""
+        upper = raw("upper", (raw("token", value="T", column=_col(tok)),), column=_col(tok))
+        return raw("scripted", (base, upper), column=base.column)
+
+    def nabla(self, tok, under, wrt, body):
+        """`\\nabla_a C`: the gradient of `body` by the vector `wrt`."""
+        return raw("nabla", (wrt, body), column=_col(tok))
 
     def call(self, func, *rest):
         prime = len(rest) == 2
@@ -151,6 +165,10 @@ class _ToNodes(Transformer_NonRecursive):
         var, lo, hi = limits
         args = tuple(a for a in (lo, hi) if a is not None)
         return raw("bigsum", (*args, body), value=(var, lo is not None), column=_col(tok))
+
+
+# Tokens that stand for a name: δ is delta, Δ is Delta, ⊤ (as in a^\\top) is T.
+_GREEK_NAMES = {"GREEK": "delta", "CAPDELTA": "Delta", "TOP": "T"}
 
 
 def _prescan(text: str) -> None:

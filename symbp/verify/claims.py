@@ -9,12 +9,13 @@ how; the results are the types of `verdict.py`.
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
 import sympy as sp
 
-from ..derive import EAGER_PARAMETERS, Derivation
+from ..derive import EAGER_PARAMETERS, Derivation, derive
 from ..errors import ClaimError, SymbpError
 from ..parse import Node, OutOfRange, Reader, index_letters, located, parse, syntax_tree
 from .diagnose import Difference, diagnose
@@ -22,6 +23,7 @@ from .points import POINTS, Points
 from .proof import Proof
 from .rewrites import rewrites
 from .truth import Truth
+from .vector import Vectors, is_vector, narrow_copy
 from .verdict import Case, Diagnosis, Kind, Point, Unreadable, Verdict
 
 MAX_BINDINGS = 256
@@ -32,8 +34,9 @@ def too_large(d: Derivation, what: str) -> None:
     if d.parameter_count > EAGER_PARAMETERS:
         raise SymbpError(
             f"{what} works per unit, up to {EAGER_PARAMETERS:,} parameters; {d.net.name} has "
-            f"{d.parameter_count:,}: write the claim for a narrower copy of the same layers "
-            "(the rules do not depend on the widths; `symbp check` proves that for every width)"
+            f"{d.parameter_count:,}: write it as a vector claim (delta^l, dC/dw^l), or for a "
+            "narrower copy of the same layers (the rules do not depend on the widths; "
+            "`symbp check` proves that for every width)"
         )
 
 
@@ -41,7 +44,9 @@ class Checker(Truth, Points, Proof):
     """Checks claims about one derivation; built once, used for many claims."""
 
     def __init__(self, d: Derivation, seed: int = 0, points: int = POINTS):
-        too_large(d, "checking a claim")
+        self.wide = None  # a network too wide for per-unit claims: vector claims use a copy
+        if d.parameter_count > EAGER_PARAMETERS:
+            self.wide, d = d, derive(narrow_copy(d.net))
         self.d = d
         self.names = d.names.names()
         self.written = d.names.functions  # the notation's name for sigma (UFLDL's f)
@@ -51,6 +56,11 @@ class Checker(Truth, Points, Proof):
         self.examples = self._check_points(rng, points)
         self.known = self._known_factors()
         self._known_values = [[self._eval(f.expr, i) for f in self.known] for i in range(points)]
+
+    @functools.cached_property
+    def vectors(self) -> Vectors:
+        """The reader of vector claims (its batch samples are drawn once)."""
+        return Vectors(self)
 
     # ---- one claim -----------------------------------------------------------------------
     def check_case(self, quantity, truth: sp.Expr, claim: sp.Expr, indices, rewrites=()) -> Case:
@@ -80,6 +90,21 @@ class Checker(Truth, Points, Proof):
             syntax_tree(claim, self.written)
         except ClaimError as e:
             raise _labelled(e, "claim", claim) from None
+        if is_vector(quantity_raw):
+            if not self.d.names.vectors:
+                raise ClaimError(
+                    f"quantity {quantity!r}: whole-layer claims are read with Nielsen's layer "
+                    f"numbers and shapes, which {self.d.names.kind} does not share; write one "
+                    "entry at a time (or use --notation nielsen)",
+                    quantity,
+                )
+            try:
+                return self.vectors.verify(quantity, claim)
+            except ClaimError as e:
+                what = "quantity" if e.text == quantity else "claim"
+                raise _labelled(e, what, claim if what == "claim" else quantity) from None
+        if self.wide is not None:
+            too_large(self.wide, "checking a claim")
         try:
             self._bindings(quantity, sorted(index_letters(quantity_raw)))
         except ClaimError as e:

@@ -24,7 +24,10 @@ LANGS = ("en", "zh")
 
 
 def plain(expr) -> str:
-    """An expression in claim spelling (the names are the notation's own)."""
+    """An expression in claim spelling (the names are the notation's own); a matrix on one line,
+    as its rows."""
+    if isinstance(expr, sp.MatrixBase):
+        return sp.sstr(expr.tolist())
     if isinstance(expr, sp.Basic):
         return sp.sstr(expr)
     return str(expr)
@@ -83,6 +86,7 @@ def view(v: Verdict | Unreadable) -> dict:
             "ok": False,
             "status": v.status,
             "error": v.error,
+            "form": None,
         }
     case = v.failing or (v.cases[0] if v.cases else None)
     return {
@@ -99,6 +103,9 @@ def view(v: Verdict | Unreadable) -> dict:
         "claim_expr": case.read if case else None,
         "diagnosis": v.diagnosis,
         "counterexample": v.counterexample,
+        "form": v.form,
+        "shape": v.shape,
+        "scope": v.scope,
     }
 
 
@@ -168,6 +175,8 @@ def as_json(v: Verdict | Unreadable, lang: str = "en") -> dict:
     }
     if case.indices:
         out["indices"] = case.indices
+    if v.form != "component":
+        out.update(form=v.form, shape=v.shape, scope=v.scope)
     dg = v.diagnosis
     if dg is not None:
         const = dg.constant
@@ -181,6 +190,8 @@ def as_json(v: Verdict | Unreadable, lang: str = "en") -> dict:
             "extra": [_factor_json(f) for f in dg.extra],
             "confirmed": dg.confirmed,
         }
+        if dg.shapes:
+            out["diagnosis"]["shapes"] = list(dg.shapes)
         if dg.absent:
             out["diagnosis"]["absent"] = dg.absent
             out["diagnosis"]["letters"] = list(dg.letters)

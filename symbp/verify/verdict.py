@@ -28,6 +28,16 @@ class Kind(enum.StrEnum):
     EXTRA_TERM = "extra_term"
     JACOBIAN_DIAGONAL = "jacobian_diagonal"  # softmax's Jacobian reduced to its diagonal
     A_MINUS_Y = "a_minus_y"  # a - y as the output error where loss and output do not give it
+    # vector claims (vector.py): shapes that do not fit, and the correction that fits them
+    TRANSPOSE = "transpose"  # a transpose missing (w δ for w^T δ) or the whole claim transposed
+    ORDER = "order"  # the factors of a product exchanged (a^T δ for δ a^T)
+    HADAMARD = "hadamard"  # a matrix product of two vectors where ⊙ is meant
+    MATRIX_PRODUCT = "matrix_product"  # ⊙ (or *) where a matrix product is meant
+    MISSING_DERIVATIVE = "missing_derivative"  # ⊙ σ'(z^l) missing from every entry
+    MISSING_MEAN = "missing_mean"  # a batch sum without its 1/m
+    EXTRA_MEAN = "extra_mean"  # a batch mean divided by m once more
+    SHARED_BIAS = "shared_bias"  # the delta vector for a bias the layer's units share
+    SHAPE = "shape"  # shapes that do not fit, and no single correction that makes the claim right
 
 
 class Status(enum.StrEnum):
@@ -72,6 +82,7 @@ class Diagnosis:
     terms: tuple[sp.Expr, ...] = ()  # missing_term / extra_term: the terms of the sum
     activation: str | None = None  # the output layer's activation (a_minus_y, jacobian_diagonal)
     loss: str | None = None
+    shapes: tuple[str, ...] = ()  # vector claims: the operands' shapes, then the quantity's
 
     def __str__(self) -> str:
         from .report import describe
@@ -113,6 +124,9 @@ class Verdict:
     cases: list[Case]
     skipped: list[dict[str, int]] = field(default_factory=list)
     points: int = 0  # the number of check points each case was compared at
+    form: str = "component"  # "vector": a whole-layer claim, one case per entry (vector.py)
+    shape: str = ""  # a vector claim's quantity shape ("2×3", "scalar")
+    scope: str = ""  # a vector claim's: "this network", or "a copy at widths 3-2-4"
 
     @property
     def ok(self) -> bool:
