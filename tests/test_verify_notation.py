@@ -193,3 +193,23 @@ def test_bad_notation_or_whole_layer_claim_exits_2_with_one_line(capsys, argv, m
         argv = [*argv, "--quantity", "dz^{[3]}_1", "--claim", "a^{[3]}_1 - y_1"]
     code, out, err = run(capsys, "verify", "deep_logistic", *argv)
     assert code == 2 and out == "" and match in err and err.count("\n") == 1
+
+
+# Ng's whole-layer forms: his layer numbers are Nielsen's, so hQ's vector reading applies, with
+# dz^{[l]}, dW^{[l]}, db^{[l]} as the cost's derivatives and g' his activation's derivative.
+NG_VECTORS = [
+    ("dz^{[3]}", "a^{[3]} - y", True),
+    ("dz^{[2]}", r"\left(\left(W^{[3]}\right)^T \delta^{[3]}\right) \odot g'(z^{[2]})", True),
+    ("db^{[1]}", r"\delta^{[1]}", True),
+    ("dW^{[2]}", r"\delta^{[2]} (a^{[1]})^T", True),
+    ("dz^{[2]}", r"\left(\left(W^{[3]}\right)^T \delta^{[3]}\right) \odot a^{[2]}", False),
+    ("dz^{[2]}", "a^{[2]} - y", False),
+]
+
+
+@pytest.mark.parametrize(
+    "quantity, claim, right", NG_VECTORS, ids=[q + "=" + c for q, c, _ in NG_VECTORS]
+)
+def test_ng_whole_layer_claims_are_read_in_his_notation(quantity, claim, right):
+    verdict = checker("deep_logistic", "ng").verify(quantity, claim)
+    assert verdict.ok is right

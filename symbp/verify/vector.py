@@ -185,6 +185,8 @@ class Vectors:
             quantities = [(s, None) for s in v.mat]
             truth = sp.ImmutableMatrix(*v.mat.shape, [self.ck.truth(*q) for q in quantities])
             return Value(truth, v.text), quantities
+        if found is not None and self.ck.d_cost and raw.args[0].value[:1] == "d":
+            return self.gradient(found[0], self._layer(found[1], env), raw.column)  # Ng's dz^l
         derivative = self._derivative(raw, env)
         if derivative is None:
             raise ClaimError(
@@ -473,7 +475,8 @@ class Vectors:
     # ---- checking ----------------------------------------------------------------------
     def verify(self, quantity: str, claim: str) -> Verdict:
         """Check a vector claim for every value of the quantity's layer letter."""
-        q_raw, c_raw = syntax_tree(quantity), syntax_tree(claim)
+        q_raw = syntax_tree(quantity, self.ck.written)
+        c_raw = syntax_tree(claim, self.ck.written)
         batch = _is_batch(c_raw)
         if batch and self.samples is None:
             self.samples = Samples(self.ck)
