@@ -60,6 +60,7 @@ EXPECTED = {
             r"a^{(1)}_{1} &= W^{(1)}_{11} x_{1} + W^{(1)}_{21} x_{2} + b^{(1)}_{1}",
             r"y_{1} &= \sigma\left(a^{(3)}_{1}\right)",
             r"\nabla_{y} L",
+            r"\delta^{(L)}_{j} &= y_{j} - t_{j}",  # the Softmax-with-Loss error, y - t
         ],
         ["w^{", r"\partial C", "a^{3}_{1}"],
     ),

@@ -143,6 +143,8 @@ class SymbpLatexPrinter(LatexPrinter):
         sep = "" if all(isinstance(i, sp.Symbol) for i in idx[1:]) else ","
         fields = {"l": layer, "j": lower[0], "k": lower[-1]}
         fields.update(jk=sep.join(lower), kj=sep.join(lower[::-1]))
+        if label == "a" and idx[0] == G.L and "output" in preset.spell:
+            label = "output"  # DLfS's y: the output layer's activations have their own name
         return preset.spell[label][1].format(**fields)
 
     def _print_UndefinedFunction(self, expr):
