@@ -2,6 +2,10 @@
 
 Nielsen: a^l_j, z^l_j, w^l_{jk}, b^l_j, delta^l_j, x_k, y_j, C (layer 0 is the input).
 Mazur: i1.., net_h1/out_h1, net_o1/out_o1, w1..wN, b1.., delta_o1, target_o1, E (one hidden layer).
+The other presets are rows of `PRESETS`: Ng's course (a^{[l]}, W^{[l]}, dz = dJ/dz, J), UFLDL
+(the input is layer 1: z^{(l+1)} = W^{(l)} a^{(l)} + b^{(l)}, f, J) and Deep Learning from Scratch
+(rows x.W1 with W1 of shape in x out, so W1_{kj} is w^1_{jk}; a1 = x.W1 + b1 and z1 = h(a1) as in
+its code, y the output, t the targets, L).
 """
 
 from __future__ import annotations
@@ -13,7 +17,157 @@ import sympy as sp
 from .errors import SpecError
 from .keys import BiasMode
 
-KNOWN = ("nielsen", "mazur")
+
+@dataclass(frozen=True)
+class Preset:
+    """One notation as data. `spell` maps a family (x, y, z, a, delta, w, b, b_shared) to its
+    (claim spelling, LaTeX) format, with fields l (layer), j (unit), k (input unit), jk and kj
+    (both lower indices); `aliases` are further claim spellings of a family, read but never
+    printed. Unit families (x, z, a, delta) add `shift` to the layer; w and b keep ours, which
+    UFLDL numbers by the layer a weight leaves (our layer l is its l+1)."""
+
+    name: str
+    cost: str
+    cost_tex: str
+    spell: dict[str, tuple[str, str]]
+    shift: int = 0
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    cost_aliases: tuple[str, ...] = ()
+    functions: tuple[str, ...] = ()  # names written for a layer's activation (f, g)
+    d_cost: bool = False  # a name dX is the cost's derivative dJ/dX (Ng's dz, dW, db)
+    layer: str = "{l}"  # a layer's number as written: [2], (3)
+    whole: dict[str, str] = field(default_factory=dict)  # a family's whole-layer LaTeX, by l
+    rows: bool = False  # whole layers as rows (a batch of samples), W of shape in x out (DLfS)
+    vectors: bool = True  # whole-layer claims share Nielsen's layer numbers and shapes
+
+
+_LAYERED = {
+    "a": ("a^{l}_{j}",),
+    "z": ("z^{l}_{j}",),
+    "delta": ("delta^{l}_{j}",),
+    "w": ("w^{l}_{jk}",),
+    "b": ("b^{l}_{j}",),
+    "b_shared": ("b^{l}",),
+}
+"""The claim reader drops the brackets of a superscript (a^{[2]}, a^{(3)} read as a^2, a^3), so the
+bracketed presets list these spellings as aliases."""
+
+PRESETS = {
+    "nielsen": Preset(
+        "nielsen",
+        "C",
+        "C",
+        {
+            "x": ("x_{k}", "x_{{{k}}}"),
+            "y": ("y_{j}", "y_{{{j}}}"),
+            "z": ("z^{l}_{j}", "z^{{{l}}}_{{{j}}}"),
+            "a": ("a^{l}_{j}", "a^{{{l}}}_{{{j}}}"),
+            "delta": ("delta^{l}_{j}", r"\delta^{{{l}}}_{{{j}}}"),
+            "w": ("w^{l}_{{{jk}}}", "w^{{{l}}}_{{{jk}}}"),
+            "b": ("b^{l}_{j}", "b^{{{l}}}_{{{j}}}"),
+            "b_shared": ("b^{l}", "b^{{{l}}}"),
+        },
+        aliases={"x": ("a^{l}_{k}",)},
+        whole={
+            "a": "a^{{{l}}}",
+            "z": "z^{{{l}}}",
+            "delta": r"\delta^{{{l}}}",
+            "w": "w^{{{l}}}",
+            "b": "b^{{{l}}}",
+        },
+    ),
+    "ng": Preset(
+        "ng",
+        "J",
+        "J",
+        {
+            "x": ("x_{k}", "x_{{{k}}}"),
+            "y": ("y_{j}", "y_{{{j}}}"),
+            "z": ("z^[{l}]_{j}", "z^{{[{l}]}}_{{{j}}}"),
+            "a": ("a^[{l}]_{j}", "a^{{[{l}]}}_{{{j}}}"),
+            "delta": ("delta^[{l}]_{j}", "dz^{{[{l}]}}_{{{j}}}"),
+            "w": ("W^[{l}]_{{{jk}}}", "W^{{[{l}]}}_{{{jk}}}"),
+            "b": ("b^[{l}]_{j}", "b^{{[{l}]}}_{{{j}}}"),
+            "b_shared": ("b^[{l}]", "b^{{[{l}]}}"),
+        },
+        aliases={"x": ("a^{l}_{k}",), **_LAYERED},
+        cost_aliases=("L",),
+        functions=("g",),
+        d_cost=True,
+        layer="[{l}]",
+        whole={
+            "a": "A^{{[{l}]}}",
+            "z": "Z^{{[{l}]}}",
+            "delta": "dZ^{{[{l}]}}",
+            "w": "W^{{[{l}]}}",
+            "b": "b^{{[{l}]}}",
+        },
+    ),
+    "ufldl": Preset(
+        "ufldl",
+        "J",
+        "J",
+        {
+            "x": ("x_{k}", "x_{{{k}}}"),
+            "y": ("y_{j}", "y_{{{j}}}"),
+            "z": ("z^({l})_{j}", "z^{{({l})}}_{{{j}}}"),
+            "a": ("a^({l})_{j}", "a^{{({l})}}_{{{j}}}"),
+            "delta": ("delta^({l})_{j}", r"\delta^{{({l})}}_{{{j}}}"),
+            "w": ("W^({l})_{{{jk}}}", "W^{{({l})}}_{{{jk}}}"),
+            "b": ("b^({l})_{j}", "b^{{({l})}}_{{{j}}}"),
+            "b_shared": ("b^({l})", "b^{{({l})}}"),
+        },
+        shift=1,
+        aliases={"x": ("a^{l}_{k}",), **_LAYERED},
+        vectors=False,
+        functions=("f",),
+        whole={
+            "a": "a^{{({l})}}",
+            "z": "z^{{({l})}}",
+            "delta": r"\delta^{{({l})}}",
+            "w": "W^{{({l})}}",
+            "b": "b^{{({l})}}",
+        },
+    ),
+    "dlfs": Preset(
+        "dlfs",
+        "L",
+        "L",
+        {
+            "x": ("x_{k}", "x_{{{k}}}"),
+            "y": ("t_{j}", "t_{{{j}}}"),
+            "z": ("a{l}_{j}", "a^{{({l})}}_{{{j}}}"),
+            "a": ("z{l}_{j}", "z^{{({l})}}_{{{j}}}"),
+            "output": ("y_{j}", "y_{{{j}}}"),
+            "delta": ("delta{l}_{j}", r"\delta^{{({l})}}_{{{j}}}"),
+            "w": ("W{l}_{{{kj}}}", "W^{{({l})}}_{{{kj}}}"),
+            "b": ("b{l}_{j}", "b^{{({l})}}_{{{j}}}"),
+            "b_shared": ("b{l}", "b^{{({l})}}"),
+        },
+        aliases={
+            "z": ("a^{l}_{j}",),
+            "a": ("z^{l}_{j}",),
+            "output": ("z^{l}_{j}",),
+            "delta": ("delta^{l}_{j}",),
+            "w": ("w^{l}_{kj}",),
+            "b": ("b^{l}_{j}",),
+            "b_shared": ("b^{l}",),
+        },
+        rows=True,
+        vectors=False,
+        functions=("h",),
+        whole={
+            "output": "y",
+            "y": "t",
+            "a": "z^{{({l})}}",
+            "z": "a^{{({l})}}",
+            "delta": r"\delta^{{({l})}}",
+            "w": "W^{{({l})}}",
+            "b": "b^{{({l})}}",
+        },
+    ),
+}
+KNOWN = (*PRESETS, "mazur")
 
 
 def _pair(j: int, k: int) -> str:
@@ -29,6 +183,7 @@ class Notation:
     biases: tuple[BiasMode, ...]
     tex: dict[sp.Symbol, str] = field(default_factory=dict)
     _cache: dict[str, sp.Symbol] = field(default_factory=dict)
+    _aliases: dict[str, sp.Symbol] = field(default_factory=dict)
 
     def __post_init__(self):
         if self.kind not in KNOWN:
@@ -39,12 +194,28 @@ class Notation:
                 f'got {len(self.sizes) - 1}; use notation = "nielsen"'
             )
 
+    @property
+    def preset(self) -> Preset | None:
+        """The table of a tabled notation; None for Mazur's (unit names, running numbers)."""
+        return PRESETS.get(self.kind)
+
     def _sym(self, name: str, tex: str) -> sp.Symbol:
         if name not in self._cache:
             s = sp.Symbol(name, real=True)
             self._cache[name] = s
             self.tex[s] = tex
         return self._cache[name]
+
+    def _spelled(self, family: str, l: int = 0, j: int = 0, k: int = 0) -> sp.Symbol:
+        p = self.preset
+        if family in ("x", "z", "a", "delta"):
+            l += p.shift
+        fields = {"l": l, "j": j, "k": k, "jk": _pair(j, k), "kj": _pair(k, j)}
+        name, tex = (f.format(**fields) for f in p.spell[family])
+        s = self._sym(name, tex)
+        for alias in p.aliases.get(family, ()):
+            self._aliases.setdefault(alias.format(**fields), s)
+        return s
 
     @property
     def mazur(self) -> bool:
@@ -55,21 +226,29 @@ class Notation:
         return f"{'iho'[l]}{j}"
 
     def cost(self) -> sp.Symbol:
-        return self._sym("E", r"E_{\mathrm{total}}") if self.mazur else self._sym("C", "C")
+        if self.mazur:
+            return self._sym("E", r"E_{\mathrm{total}}")
+        p = self.preset
+        s = self._sym(p.cost, p.cost_tex)
+        for alias in p.cost_aliases:
+            self._aliases.setdefault(alias, s)
+        return s
 
     def x(self, k: int) -> sp.Symbol:
-        return self._sym(f"i{k}", f"i_{{{k}}}") if self.mazur else self._sym(f"x_{k}", f"x_{{{k}}}")
+        if self.mazur:
+            return self._sym(f"i{k}", f"i_{{{k}}}")
+        return self._spelled("x", 0, k=k)
 
     def y(self, j: int) -> sp.Symbol:
         if self.mazur:
             return self._sym(f"target_o{j}", rf"\mathrm{{target}}_{{o{j}}}")
-        return self._sym(f"y_{j}", f"y_{{{j}}}")
+        return self._spelled("y", j=j)
 
     def z(self, l: int, j: int) -> sp.Symbol:
         if self.mazur:
             u = self.unit(l, j)
             return self._sym(f"net_{u}", rf"\mathrm{{net}}_{{{u}}}")
-        return self._sym(f"z^{l}_{j}", f"z^{{{l}}}_{{{j}}}")
+        return self._spelled("z", l, j)
 
     def a(self, l: int, j: int) -> sp.Symbol:
         if l == 0:
@@ -77,20 +256,22 @@ class Notation:
         if self.mazur:
             u = self.unit(l, j)
             return self._sym(f"out_{u}", rf"\mathrm{{out}}_{{{u}}}")
-        return self._sym(f"a^{l}_{j}", f"a^{{{l}}}_{{{j}}}")
+        if l == len(self.sizes) - 1 and "output" in self.preset.spell:
+            return self._spelled("output", l, j)
+        return self._spelled("a", l, j)
 
     def delta(self, l: int, j: int) -> sp.Symbol:
         if self.mazur:
             u = self.unit(l, j)
             return self._sym(f"delta_{u}", rf"\delta_{{{u}}}")
-        return self._sym(f"delta^{l}_{j}", rf"\delta^{{{l}}}_{{{j}}}")
+        return self._spelled("delta", l, j)
 
     def w(self, l: int, j: int, k: int) -> sp.Symbol:
         if self.mazur:
             n = sum(self.sizes[i] * self.sizes[i - 1] for i in range(1, l))
             n += (j - 1) * self.sizes[l - 1] + k
             return self._sym(f"w{n}", f"w_{{{n}}}")
-        return self._sym(f"w^{l}_{{{_pair(j, k)}}}", f"w^{{{l}}}_{{{_pair(j, k)}}}")
+        return self._spelled("w", l, j, k)
 
     def b(self, l: int, j: int | None) -> sp.Symbol:
         """The bias of unit j of layer l, or the layer's shared bias when j is None."""
@@ -101,9 +282,30 @@ class Notation:
             n += 1 if j is None else j
             return self._sym(f"b{n}", f"b_{{{n}}}")
         if j is None:
-            return self._sym(f"b^{l}", f"b^{{{l}}}")
-        return self._sym(f"b^{l}_{j}", f"b^{{{l}}}_{{{j}}}")
+            return self._spelled("b_shared", l)
+        return self._spelled("b", l, j)
 
     def names(self) -> dict[str, sp.Symbol]:
-        """Every symbol made so far, by its claim spelling."""
-        return dict(self._cache)
+        """Every symbol made so far, by its claim spelling, then the aliases a claim may use."""
+        return {**self._cache, **{k: v for k, v in self._aliases.items() if k not in self._cache}}
+
+    @property
+    def functions(self) -> tuple[str, ...]:
+        """Names this notation writes for a layer's activation, as sigma is (f, g, h)."""
+        return () if self.mazur else self.preset.functions
+
+    def layer(self, l: int) -> str:
+        """Our layer l as this notation writes it: 2, [2], (3); Mazur's unit letter i, h, o."""
+        if self.mazur:
+            return "iho"[l]
+        return self.preset.layer.format(l=l + self.preset.shift)
+
+    @property
+    def vectors(self) -> bool:
+        """Whether whole-layer claims read in Nielsen's layer numbers and shapes mean the same."""
+        return self.mazur or self.preset.vectors
+
+    @property
+    def d_cost(self) -> bool:
+        """Whether a name written dX is the cost's derivative (Ng's dz, dW, db)."""
+        return not self.mazur and self.preset.d_cost

@@ -11,8 +11,9 @@ from contextlib import contextmanager
 
 from .. import files
 from .. import spec as _spec
-from ..errors import FormatError, SymbpError
+from ..errors import FormatError, SpecError, SymbpError
 from ..network import Network
+from ..notation import KNOWN
 
 SPEC_HELP = "a spec file (TOML) or a bundled example's name (see `symbp examples`)"
 
@@ -88,11 +89,31 @@ SEED = _parent()
 SEED.add_argument("--seed", type=seed_int, default=0, help="seed of the random check points")
 
 
-def load_spec(source: str | None) -> Network:
-    """The network of a spec file or bundled name, its name made safe as a file stem."""
+NOTATION = _parent()
+NOTATION.add_argument(
+    "--notation",
+    choices=KNOWN,
+    help="the names to read and write: nielsen (a^l_j, w^l_{jk}, C), mazur (out_h1, w5, E), "
+    "ng (a^{[l]}_j, W^{[l]}_{jk}, dz^{[l]}_j = dJ/dz, g), ufldl (the input is layer 1: "
+    "a^{(l+1)}_j, W^{(l)}_{jk}, f, J), dlfs (x.W1 with W1 in x out: W1_{kj}, a1_j = x.W1 + b1, "
+    "z1_j = h(a1_j), output y_j, targets t_j, L) (default: the spec's `notation`)",
+)
+
+
+def load_spec(source: str | None, notation: str | None = None) -> Network:
+    """The network of a spec file or bundled name, its name made safe as a file stem, in
+    `notation` when given (else the spec's)."""
     net = _spec.load(source if source is not None else "mazur")
     stem = files.safe_stem(net.name)
-    return net if stem == net.name else dataclasses.replace(net, name=stem)
+    changes = {} if stem == net.name else {"name": stem}
+    if notation is not None and notation != net.notation:
+        changes["notation"] = notation
+    if not changes:
+        return net
+    try:
+        return dataclasses.replace(net, **changes)
+    except SpecError as e:
+        raise SymbpError(f"--notation {notation}: {e.message}") from None
 
 
 def progress(label: str, unit: str = "step"):

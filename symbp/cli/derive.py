@@ -14,7 +14,11 @@ from . import common
 def register(sub) -> None:
     p = sub.add_parser(
         "derive",
-        parents=[common.spec_parent(True, " (default: the bundled mazur)"), common.LANG],
+        parents=[
+            common.spec_parent(True, " (default: the bundled mazur)"),
+            common.LANG,
+            common.NOTATION,
+        ],
         help="the derivation document: LaTeX, Markdown, PDF, HTML",
         description="Write the derivation document (network diagram, forward pass, BP1-BP4 in "
         "vector and index form and layer by layer, chain rules, worked example) as .tex, .md "
@@ -92,12 +96,14 @@ def _derivation(args: argparse.Namespace) -> int:
 
     if args.bundled and args.spec is not None:
         raise SymbpError("derive: give a SPEC or --bundled, not both")
+    if args.bundled and args.notation is not None:
+        raise SymbpError("derive: --bundled keeps each example's own notation; drop --notation")
     if args.bundled:
         formats = render.parse_formats(args.format or "tex,md")
         docs = bundled_documents(formats, args.templates, args.md_flavor)
     else:
         formats = render.parse_formats(args.format, args.lang)
-        d = derive(common.load_spec(args.spec))
+        d = derive(common.load_spec(args.spec, args.notation))
         docs = render.documents(d, formats, args.lang, args.templates, args.md_flavor)
     return _write(args.output, docs)
 
@@ -110,7 +116,7 @@ def _graph_view(args: argparse.Namespace) -> int:
     if args.bundled:
         raise SymbpError("--view graph: give a SPEC; --bundled is not supported")
     formats = [f.strip() for f in (args.format or "md,tex").split(",") if f.strip()]
-    net = common.load_spec(args.spec)
+    net = common.load_spec(args.spec, args.notation)
     worked = None
     if net.example is not None:
         w = derive(net).evaluate()

@@ -20,13 +20,16 @@ def register(sub) -> None:
             common.LANG,
             common.SEED,
             common.TEMPLATES,
+            common.NOTATION,
         ],
         help="check a hand-derived formula: proved, or what is wrong with it",
         description="Check a claim such as dE/dw5 = (out_o1 - target_o1)*out_h1 against the "
         "derivation: proved equal symbolically, or not equal with a diagnosis (sign, constant, "
         "wrong index, missing or extra factor) and a numeric counterexample. Claims are parsed, "
-        "never run; plain text or LaTeX, Nielsen or Mazur notation; whole-layer vector and batch "
-        "claims (delta^l = ((w^{l+1})^T delta^{l+1}) * sigma'(z^l)) are checked entry by entry.",
+        "never run; plain text or LaTeX, in the notation of --notation (or of the spec): "
+        "nielsen, mazur, ng, ufldl or dlfs, which the report names; whole-layer vector and "
+        "batch claims (delta^l = ((w^{l+1})^T delta^{l+1}) * sigma'(z^l)) are checked entry by "
+        "entry.",
     )
     p.add_argument(
         "--quantity", metavar="Q", help="e.g. dE/dw5, dC/dw^2_{12}, delta^2_1, dC/dW^2, delta^L"
@@ -54,25 +57,35 @@ def run(args: argparse.Namespace) -> int:
     if args.report is not None:
         files.check_target(args.report)
         files.check_distinct({"--claims": args.claims, "--report": args.report})
-    d = derive(common.load_spec(args.spec))
+    d = derive(common.load_spec(args.spec, args.notation))
     checker = Checker(d, seed=args.seed)
     if many:
         verdicts = verify_file(checker, args.claims)
     else:
         verdicts = [checker.verify(args.quantity, args.claim)]
+    reading = report.reading(d.names, len(d.net.layers))
     markdown = None
     if args.report is not None:
         from ..render.printer import tex
 
         markdown = report.markdown(
-            verdicts, d.net.name, args.lang, lambda e: tex(e, d.names.tex), args.templates
+            verdicts,
+            d.net.name,
+            args.lang,
+            lambda e: tex(e, d.names.tex),
+            args.templates,
+            reading,
         )
     if args.json:
         data = [report.as_json(v, args.lang) for v in verdicts]
+        notation = report.notation_json(reading, args.lang)
         ok = all(v.ok for v in verdicts)
-        print(json.dumps(data[0] if not many else {"ok": ok, "claims": data}, indent=2))
+        out = {**data[0], "notation": notation} if not many else {"ok": ok, "notation": notation}
+        if many:
+            out["claims"] = data
+        print(json.dumps(out, indent=2))
     else:
-        sys.stdout.write(report.text(verdicts, args.lang, args.templates))
+        sys.stdout.write(report.text(verdicts, args.lang, args.templates, reading))
     if markdown is not None:
         files.write_files({args.report: markdown})
     statuses = {v.status for v in verdicts}

@@ -145,6 +145,9 @@ class Derivatives:
         sym = self._symbol_of(node, env)
         if sym is not None:
             return sym, None
+        x = self._cost_derivative(node, env)
+        if x is not None:
+            return self.cost, x
         if node.op in ("div", "frac"):
             for side in node.args:
                 self._explain_differential(side, env)

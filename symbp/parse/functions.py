@@ -38,9 +38,11 @@ def reserved() -> set[str]:
     return {"sum", *(name.rstrip("'") for name in function_table())}
 
 
-def func_pattern() -> str:
-    """The regular expression of the grammar's FUNC terminal: every callable spelling."""
-    names = sorted({k.rstrip("'") for k in function_table()}, key=lambda n: (-len(n), n))
+def func_pattern(extra: tuple[str, ...] = ()) -> str:
+    """The regular expression of the grammar's FUNC terminal: every callable spelling, and the
+    `extra` names a notation writes for an activation (UFLDL's f)."""
+    spelled = {k.rstrip("'") for k in function_table()} | set(extra)
+    names = sorted(spelled, key=lambda n: (-len(n), n))
     plain = "|".join(re.escape(n) for n in names)
     base = rf"\\(exp|ln|log)(?![A-Za-z])|({plain})(?![A-Za-z0-9])"
     return f"{activations.spelling_pattern()}|{base}"

@@ -17,6 +17,7 @@ from .nodes import Node
 _BOUNDED = (activations.Sigmoid, activations.Tanh, sp.Heaviside, sp.tanh)
 _COST_ALIASES = ("loss", "Loss", "J", "E_total", "Etotal")
 _INDEX_RE = re.compile(r"[A-Za-z]|[0-9]")
+_ENTRIES = "claims here name one entry at a time (a unit, a weight)"
 
 
 def tower(expr: sp.Expr) -> int:
@@ -49,6 +50,7 @@ class Names:
     names: dict[str, sp.Symbol]
     last: int | None
     cost: sp.Symbol | None
+    d_cost: bool
 
     # ---- indices -------------------------------------------------------------------------
     def _index(self, node: Node, env: Mapping[str, int]):
@@ -102,8 +104,6 @@ class Names:
 
     def _lookup(self, base: str, lower, upper, column) -> sp.Symbol | None:
         """The Symbol spelled by base with these indices, or None."""
-        if base == "a" and upper == 0 and lower is not None:
-            base, upper = "x", None
         if base == "W" and lower is not None:  # an entry of the matrix W^l is w^l_{jk}
             base = "w"
         cands = []
@@ -155,12 +155,36 @@ class Names:
                     return self._powers(leaf, uppers[1:], env)
         sym = self._lookup(text, lower, None, base.column)
         if sym is None:
+            x = self._cost_derivative(node, env)
+            if x is not None:
+                return self._quantity_node(self.cost, x, base.column)
             if text == "e" and lower is None:
                 leaf = self._make("constant", (), sp.E, base.column, sp.E)
                 return self._powers(leaf, uppers, env)
             self._unknown(text, lower, uppers, env, base.column)
         leaf = self._make("symbol", (), sym, base.column, sym)
         return self._powers(leaf, uppers, env)
+
+    def _family(self, stem: str, any_case: bool = False) -> list[str]:
+        """The names spelled with this stem (a, W, out), in either case when `any_case`."""
+        fold = str.lower if any_case else str
+        return [
+            n for n in self.names if fold(re.split(r"[\^_0-9{]", n, maxsplit=1)[0]) == fold(stem)
+        ]
+
+    def _cost_derivative(self, node: Node, env) -> sp.Symbol | None:
+        """X of a name written dX when the notation makes dX the cost's derivative (Ng's dz,
+        dW, db), else None."""
+        base = node.args[0] if node.op == "scripted" else node
+        if not self.d_cost or base.op != "name" or not base.value.startswith("d"):
+            return None
+        if len(base.value) < 2 or self.cost is None:
+            return None
+        stripped = Node("name", (), base.value[1:], base.column)
+        if node.op == "scripted":
+            stripped = Node("scripted", (stripped, *node.args[1:]), None, node.column)
+        x = self._symbol_of(stripped, env)
+        return None if x == self.cost else x
 
     def _unknown(self, text, lower, uppers, env, column):
         spelled, upper = text, None
@@ -177,14 +201,18 @@ class Names:
         letters = re.match(r"[A-Za-z]+", text)
         stem = letters.group(0) if letters else text
         numbered = stem != text and text[len(stem) :].isdigit()
-        family = [n for n in self.names if re.split(r"[\^_0-9{]", n, maxsplit=1)[0] == stem]
+        family = self._family(stem)
         if family and (lower is not None or uppers or numbered):
             shown = ", ".join(family[:8]) + (", ..." if len(family) > 8 else "")
             layer = upper is not None and not any(n.startswith(f"{stem}^{upper}") for n in family)
-            raise OutOfRange(
-                f"no symbol {spelled!r} in this network (it has {shown})",
-                spelled,
-                layer,
+            what = f"no symbol {spelled!r} in this network (it has {shown})"
+            if lower is None and not numbered:
+                what = f"{spelled!r} is a whole layer; {_ENTRIES} (this network has {shown})"
+            raise OutOfRange(what, spelled, layer, column=column)
+        entries = self._family(stem[1:] if self.d_cost and stem[:1] == "d" else stem, True)
+        if lower is None and entries:
+            raise ClaimError(
+                f"{spelled!r} is a whole layer's vector or matrix; {_ENTRIES}, e.g. {entries[0]}",
                 column=column,
             )
         known = ", ".join(list(self.names)[:12]) + (", ..." if len(self.names) > 12 else "")

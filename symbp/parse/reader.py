@@ -21,6 +21,7 @@ from .names import Names, OutOfRange, tower
 from .nodes import Node, located
 from .syntax import syntax_tree
 
+_COSTS = ("C", "E", "J", "L")
 Quantities = Callable[[sp.Symbol, sp.Symbol], sp.Expr]
 
 
@@ -33,15 +34,18 @@ class Reader(Names, Derivatives):
         functions: Mapping[str, Callable] | None = None,
         quantities: Quantities | None = None,
         indices: Mapping[str, int] | None = None,
+        d_cost: bool = False,
     ):
+        """`d_cost`: a name dX stands for the cost's derivative dC/dX (Ng's dz, dW, db)."""
         self.names = dict(names)
+        self.d_cost = d_cost
         self.functions = dict(function_table() if functions is None else functions)
         self.quantities = quantities
         self.indices = dict(indices or {})
         self.nodes = 0
         layers = [int(m.group(1)) for n in self.names if (m := re.match(r"a\^(\d+)_", n))]
         self.last = max(layers, default=None)
-        self.cost = self.names.get("C") or self.names.get("E")
+        self.cost = next((self.names[c] for c in _COSTS if c in self.names), None)
 
     def resolve(self, node: Node, env: Mapping[str, int] | None = None) -> Node:
         """The resolved Node tree of a raw one (see `Node`); raises ClaimError."""

@@ -27,9 +27,10 @@ from .limits import MAX_DECIMAL_EXPONENT, MAX_LENGTH, MAX_NESTING, MAX_NUMBER_DI
 from .nodes import Node, context, located, raw
 
 
-def parser() -> Lark:
-    """The LALR parser of grammar.lark, its FUNC terminal generated from the function table."""
-    return _parser_for(func_pattern())
+def parser(functions: tuple[str, ...] = ()) -> Lark:
+    """The LALR parser of grammar.lark, its FUNC terminal generated from the function table and
+    the names a notation adds (`functions`)."""
+    return _parser_for(func_pattern(functions))
 
 
 @functools.cache
@@ -237,11 +238,12 @@ def _describe(e: UnexpectedInput, text: str) -> str:
     return what
 
 
-def syntax_tree(text: str) -> Node:
-    """The raw Node tree of `text` (names as written, sums not unrolled); raises ClaimError."""
+def syntax_tree(text: str, functions: tuple[str, ...] = ()) -> Node:
+    """The raw Node tree of `text` (names as written, sums not unrolled), `functions` callable
+    besides the table's; raises ClaimError."""
     _prescan(text)
     try:
-        tree = parser().parse(text)
+        tree = parser(functions).parse(text)
     except UnexpectedInput as e:
         column = getattr(e, "column", None)
         token = getattr(e, "token", None)

@@ -193,7 +193,7 @@ def _compact_model(d: Derivation, lang: str) -> Document:
         ],
         cost=Line(d.general.cost.lhs, [d.general.cost.rhs]),
         loss=d.loss.tex,
-        vector=vector_forms(),
+        vector=vector_forms(d.names.preset),
         diagram=None,
         general=d.general,
         delta_def=Line(G.delta[G.l, G.j], [_d(G.C, G.z[G.l, G.j])]),
@@ -237,7 +237,7 @@ def model(d: Derivation, lang: str) -> Document:
         ],
         cost=Line(d.cost_symbol, [d.cost]),
         loss=d.loss.tex,
-        vector=vector_forms(),
+        vector=vector_forms(d.names.preset),
         diagram=diagram(d),
         general=d.general,
         delta_def=Line(G.delta[G.l, G.j], [_d(G.C, G.z[G.l, G.j])]),
@@ -275,6 +275,6 @@ def document(
         return html.page(d, doc, templates)
     if fmt == "md" and md_flavor == "plain":
         return html.plain_markdown(d, doc, templates)
-    env = environment({**d.names.tex, **doc.vector.names}, fmt, templates)
+    env = environment({**d.names.tex, **doc.vector.names}, fmt, templates, d.names)
     kind = "derivation" if doc.compact is None else "compact"
     return templating.render(env, f"{fmt}/{kind}.{fmt}.jinja2", vars(doc))

@@ -12,6 +12,8 @@ from pathlib import Path
 import jinja2
 
 from .. import templating
+from ..derive import general as G
+from ..notation import Notation
 from .printer import number, tex
 
 
@@ -49,24 +51,34 @@ def md_escape(text: str) -> str:
     return "".join("\\" + c if c in "\\`*_[]<>#|$" else c for c in str(text))
 
 
-def environment(names: dict, kind: str, templates: Path | None = None) -> jinja2.Environment:
+def environment(
+    names: dict, kind: str, templates: Path | None = None, notation: Notation | None = None
+) -> jinja2.Environment:
     """symbp's environment with the filters of one document format ("tex" or "md") and one
-    notation table."""
+    notation table; `notation` also names the general forms and numbers the layers."""
+    preset = None if notation is None else notation.preset
+    if preset is not None:
+        names = {G.C: preset.cost_tex, **names}
 
     def math(item) -> str:
         if isinstance(item, At):
-            return tex(item.expr, names, item.values, **({"order": "none"} if item.ordered else {}))
+            order = {"order": "none"} if item.ordered else {}
+            return tex(item.expr, names, item.values, notation=preset, **order)
         if isinstance(item, Real) and not hasattr(item, "free_symbols"):
             return number(item)
-        return tex(item, names)
+        return tex(item, names, notation=preset)
 
     def identity(eq) -> str:
-        return tex(eq, names, compact=True)
+        return tex(eq, names, compact=True, notation=preset)
+
+    def layer(index: int) -> str:
+        return str(index) if preset is None else notation.layer(index)
 
     filters = {
         "tex": math,
         "identity": identity,
         "num": number,
+        "layer": layer,
         "escape": tex_escape if kind == "tex" else md_escape,
     }
     return templating.environment(templates, filters, {"kind": kind})

@@ -13,6 +13,9 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 from .. import activations
+from ..derive import general as G
+
+_UNIT_FAMILIES = ("x", "z", "a", "delta", "y")
 
 
 class Updated(sp.Function):
@@ -38,7 +41,13 @@ class SymbpLatexPrinter(LatexPrinter):
 
     # compact: sums by their index alone, one-character subscripts bare (\sum_j y_j = 1), as the
     # identities a derivation uses are stated for every width.
-    _default_settings = {**LatexPrinter._default_settings, "symbol_values": {}, "compact": False}
+    # notation: a notation.Preset naming the general forms' indexed quantities (None: Nielsen's).
+    _default_settings = {
+        **LatexPrinter._default_settings,
+        "symbol_values": {},
+        "compact": False,
+        "notation": None,
+    }
 
     _bare = None  # a symbol whose negative value needs no brackets where it is printed next
 
@@ -103,14 +112,46 @@ class SymbpLatexPrinter(LatexPrinter):
         body = self.parenthesize(expr.function, PRECEDENCE["Mul"])
         return rf"\sum_{self._subscript(expr.limits[0][0])} {body}"
 
+    def _layer(self, e, unit: bool):
+        """A general form's layer index in the notation: UFLDL numbers units from 1 (the input),
+        so with l renamed to l - 1 a unit's layer stays l and a weight's becomes l - 1."""
+        shift = self._settings["notation"].shift
+        return e.xreplace({G.l: G.l - shift, G.L: G.L - shift}) + (shift if unit else 0)
+
     def _print_Indexed(self, expr):
-        label = self._print(expr.base.label)
+        preset = self._settings["notation"]
+        label = str(expr.base.label)
         idx = expr.indices
+        if preset is None:
+            label = self._print(expr.base.label)
+        elif len(idx) == 1:
+            if label == "n":
+                idx = (self._layer(idx[0], True),)
+            label = preset.whole.get(label, label)
+        else:
+            return self._preset_indexed(preset, label, idx)
         if len(idx) == 1:
             return rf"{label}_{self._subscript(idx[0])}"
         lower = idx[1:]
         sep = "" if all(isinstance(i, sp.Symbol) for i in lower) else ","
         return rf"{label}^{{{self._print(idx[0])}}}_{{{sep.join(self._print(i) for i in lower)}}}"
+
+    def _preset_indexed(self, preset, label: str, idx) -> str:
+        """a[l, j], w[l, j, k], ... through the notation's LaTeX table (W^{[l]}_{jk}, W1_{kj})."""
+        layer = self._print(self._layer(idx[0], label in _UNIT_FAMILIES))
+        lower = [self._print(i) for i in idx[1:]]
+        sep = "" if all(isinstance(i, sp.Symbol) for i in idx[1:]) else ","
+        fields = {"l": layer, "j": lower[0], "k": lower[-1]}
+        fields.update(jk=sep.join(lower), kj=sep.join(lower[::-1]))
+        if label == "a" and idx[0] == G.L and "output" in preset.spell:
+            label = "output"  # DLfS's y: the output layer's activations have their own name
+        return preset.spell[label][1].format(**fields)
+
+    def _print_UndefinedFunction(self, expr):
+        preset = self._settings["notation"]
+        if preset is not None and str(expr) == "sigma" and preset.functions:
+            return preset.functions[0]
+        return super()._print_UndefinedFunction(expr)
 
     def _print_Derivative(self, expr):
         (var, count), *rest = expr.variable_count

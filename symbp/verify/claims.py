@@ -50,6 +50,8 @@ class Checker(Truth, Points, Proof):
             self.wide, d = d, derive(narrow_copy(d.net))
         self.d = d
         self.names = d.names.names()
+        self.written = d.names.functions  # the notation's name for sigma (UFLDL's f)
+        self.d_cost = d.names.d_cost
         self.index_maps()
         rng = np.random.default_rng(seed)
         self.examples = self._check_points(rng, points)
@@ -84,14 +86,21 @@ class Checker(Truth, Points, Proof):
         """Check `claim` for `quantity` (free index letters: every value they can take);
         raises ClaimError naming the quantity or the claim, and the column."""
         try:
-            quantity_raw = syntax_tree(quantity)
+            quantity_raw = syntax_tree(quantity, self.written)
         except ClaimError as e:
             raise _labelled(e, "quantity", quantity) from None
         try:
-            syntax_tree(claim)
+            syntax_tree(claim, self.written)
         except ClaimError as e:
             raise _labelled(e, "claim", claim) from None
         if is_vector(quantity_raw):
+            if not self.d.names.vectors:
+                raise ClaimError(
+                    f"quantity {quantity!r}: whole-layer claims are read with Nielsen's layer "
+                    f"numbers and shapes, which {self.d.names.kind} does not share; write one "
+                    "entry at a time (or use --notation nielsen)",
+                    quantity,
+                )
             try:
                 return self.vectors.verify(quantity, claim)
             except ClaimError as e:
@@ -109,13 +118,13 @@ class Checker(Truth, Points, Proof):
             raise _labelled(e, "claim", claim) from None
 
     def _verify(self, quantity: str, claim: str) -> Verdict:
-        letters = sorted(index_letters(syntax_tree(quantity)))
+        letters = sorted(index_letters(syntax_tree(quantity, self.written)))
         bindings = self._bindings(quantity, letters)
         cases, skipped = [], []
-        claim_raw = syntax_tree(claim)
+        claim_raw = syntax_tree(claim, self.written)
         functions = self.functions()
         for binding, q in bindings:
-            reader = Reader(self.names, functions, self.truth, binding)
+            reader = Reader(self.names, functions, self.truth, binding, self.d_cost)
             try:
                 node = reader.resolve(claim_raw)
             except OutOfRange as e:
@@ -174,7 +183,11 @@ class Checker(Truth, Points, Proof):
         for binding, q in bindings:
             swapped = {**binding, a: binding[b], b: binding[a]}
             try:
-                e = Reader(self.names, functions, self.truth, swapped).resolve(raw).expr
+                e = (
+                    Reader(self.names, functions, self.truth, swapped, self.d_cost)
+                    .resolve(raw)
+                    .expr
+                )
             except ClaimError:
                 return False
             tv, vv = self._values(self.truth(*q)), self._values(e)
@@ -188,7 +201,11 @@ class Checker(Truth, Points, Proof):
         for a, b in itertools.combinations(sorted(binding), 2):
             swapped = {**binding, a: binding[b], b: binding[a]}
             try:
-                expr = Reader(self.names, functions, self.truth, swapped).resolve(raw).expr
+                expr = (
+                    Reader(self.names, functions, self.truth, swapped, self.d_cost)
+                    .resolve(raw)
+                    .expr
+                )
             except ClaimError:
                 continue
             yield (
@@ -204,14 +221,22 @@ class Checker(Truth, Points, Proof):
         lazily; each comes with a test that it is right for every other case too."""
         for written, meant, column, variant in rewrites(raw):
             try:
-                expr = Reader(self.names, functions, self.truth, binding).resolve(variant).expr
+                expr = (
+                    Reader(self.names, functions, self.truth, binding, self.d_cost)
+                    .resolve(variant)
+                    .expr
+                )
             except ClaimError:
                 continue
 
             def everywhere(variant=variant) -> bool:
                 for other, q in bindings:
                     try:
-                        e = Reader(self.names, functions, self.truth, other).resolve(variant).expr
+                        e = (
+                            Reader(self.names, functions, self.truth, other, self.d_cost)
+                            .resolve(variant)
+                            .expr
+                        )
                     except OutOfRange:
                         continue
                     except ClaimError:
@@ -224,9 +249,9 @@ class Checker(Truth, Points, Proof):
             yield written, meant, column, expr, everywhere
 
     def _bindings(self, quantity: str, letters: list[str]):
-        raw = syntax_tree(quantity)
+        raw = syntax_tree(quantity, self.written)
         if not letters:
-            reader = Reader(self.names)
+            reader = Reader(self.names, d_cost=self.d_cost)
             try:
                 q = reader.quantity(raw)
             except ClaimError as e:
@@ -242,7 +267,7 @@ class Checker(Truth, Points, Proof):
         for values in itertools.product(range(0, top + 1), repeat=len(letters)):
             binding = dict(zip(letters, values))
             try:
-                q = Reader(self.names, indices=binding).quantity(raw)
+                q = Reader(self.names, indices=binding, d_cost=self.d_cost).quantity(raw)
                 self.truth(*q)
             except ClaimError:
                 continue

@@ -149,6 +149,8 @@ class Matrices:
             quantities = [(s, None) for s in v.mat]
             truth = sp.ImmutableMatrix(*v.mat.shape, [self.ck.truth(*q) for q in quantities])
             return Value(truth, v.text), quantities
+        if found is not None and self.ck.d_cost and raw.args[0].value[:1] == "d":
+            return self.gradient(found[0], self._layer(found[1], env), raw.column)  # Ng's dz^l
         derivative = self._derivative(raw, env)
         if derivative is None:
             raise ClaimError(

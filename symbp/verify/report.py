@@ -16,6 +16,7 @@ import sympy as sp
 
 from .. import templating
 from ..errors import SymbpError
+from ..notation import Notation
 from .claims import Diagnosis, Verdict
 from .verdict import Unreadable
 
@@ -57,6 +58,18 @@ def _render(
     return templating.render(env, f"verify/{lang}/{name}", context)
 
 
+def reading(names: Notation, layers: int) -> dict:
+    """How claims are read: the notation's name and its output and input layers as written."""
+    return {"name": names.kind, "output": names.layer(layers), "input": names.layer(0)}
+
+
+def read_in(notation: dict, lang: str = "en") -> str:
+    """One line saying which notation the claims were read in ("read in Ng's notation: ...")."""
+    env = _environment(lang, None, None)
+    module = env.get_template(f"verify/{lang}/notation.txt.jinja2").module
+    return str(module.line(notation)).strip()
+
+
 def describe(diagnosis: Diagnosis, lang: str = "en") -> str:
     """One line naming the mistake."""
     env = _environment(lang, None, None)
@@ -96,9 +109,14 @@ def view(v: Verdict | Unreadable) -> dict:
     }
 
 
-def text(verdicts: list[Verdict], lang: str = "en", templates: Path | None = None) -> str:
-    """The plain-text report printed by `symbp verify`."""
-    context = {"verdicts": [view(v) for v in verdicts]}
+def text(
+    verdicts: list[Verdict],
+    lang: str = "en",
+    templates: Path | None = None,
+    notation: dict | None = None,
+) -> str:
+    """The plain-text report printed by `symbp verify`; `notation` (from `reading`) is stated."""
+    context = {"verdicts": [view(v) for v in verdicts], "notation": notation}
     return _render("report.txt.jinja2", lang, context, templates=templates)
 
 
@@ -108,11 +126,22 @@ def markdown(
     lang: str = "en",
     math: Callable | None = None,
     templates: Path | None = None,
+    notation: dict | None = None,
 ) -> str:
-    """The Markdown report of a claims file."""
+    """The Markdown report of a claims file; `notation` (from `reading`) is stated."""
     ok = sum(v.ok for v in verdicts)
-    context = {"verdicts": [view(v) for v in verdicts], "title": title, "proved": ok}
+    context = {
+        "verdicts": [view(v) for v in verdicts],
+        "title": title,
+        "proved": ok,
+        "notation": notation,
+    }
     return _render("report.md.jinja2", lang, context, math, templates)
+
+
+def notation_json(notation: dict, lang: str = "en") -> dict:
+    """The notation claims were read in, as JSON-ready data with its sentence."""
+    return {**notation, "text": read_in(notation, lang)}
 
 
 def _factor_json(f) -> dict:

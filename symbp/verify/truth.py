@@ -117,8 +117,9 @@ class Truth:
     def functions(self) -> dict[str, Callable]:
         """The function table for claims: sigma and sigma' follow the layer of their argument."""
         table = dict(function_table())
-        table["sigma"] = self._sigma
-        table["sigma'"] = self._sigma_prime
+        for name in ("sigma", *self.d.names.functions):
+            table[name] = self._sigma
+            table[name + "'"] = self._sigma_prime
         return table
 
     def _sigma(self, arg: sp.Expr) -> sp.Expr:

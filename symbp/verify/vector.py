@@ -55,7 +55,8 @@ class Vectors(Matrices):
 
     def verify(self, quantity: str, claim: str) -> Verdict:
         """Check a vector claim for every value of the quantity's layer letter."""
-        q_raw, c_raw = syntax_tree(quantity), syntax_tree(claim)
+        q_raw = syntax_tree(quantity, self.ck.written)
+        c_raw = syntax_tree(claim, self.ck.written)
         batch = is_batch(c_raw)
         if batch and self.samples is None:
             self.samples = Samples(self.ck)
