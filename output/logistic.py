@@ -42,6 +42,12 @@ def _sigmoid(z):
     return numpy.where(z >= 0, 1.0, e) / (1.0 + e)
 
 
+def _sigmoid_minus(z, y):
+    """sigma(z) - y, through 1 - sigma(z) = sigma(-z) for z >= 0: a confident output keeps the
+    digits that a - y loses once a rounds to 1."""
+    return numpy.where(z >= 0, (1.0 - y) - _sigmoid(-z), _sigmoid(z) - y)
+
+
 def _softplus(z):
     """log(1 + exp(z)) computed as max(z, 0) + log(1 + exp(-|z|)), which never overflows."""
     return numpy.maximum(z, 0.0) + numpy.log1p(_exp_or_zero(-numpy.abs(z)))
@@ -80,7 +86,6 @@ def gradients(params, X, Y):
 
     BP1/BP2 give the deltas, BP3/BP4 the gradients, each averaged over the batch:
     z^1_1 = b^1_1 + w^1_{11}*x_1 + w^1_{12}*x_2
-    a^1_1 = Sigmoid(z^1_1)
     delta^1_1 = a^1_1 - y_1
     dC/dw^1_{11} = delta^1_1*x_1
     dC/db^1_1 = delta^1_1
@@ -90,8 +95,7 @@ def gradients(params, X, Y):
     b1 = params["b1"]
     m = X.shape[0]
     Z1 = X @ W1.T + b1
-    A1 = _sigmoid(Z1)
-    D1 = A1 - Y
+    D1 = _sigmoid_minus(Z1, Y)
     dW1 = (D1 / m).T @ X
     db1 = numpy.sum(D1, axis=0) / m
     return {"W1": dW1, "b1": db1}
@@ -106,8 +110,7 @@ def sgd_step(params, X, Y, learning_rate):
     b1 = params["b1"]
     m = X.shape[0]
     Z1 = X @ W1.T + b1
-    A1 = _sigmoid(Z1)
-    D1 = A1 - Y
+    D1 = _sigmoid_minus(Z1, Y)
     new_W1 = ((-learning_rate / m) * D1).T @ X + W1
     new_b1 = b1 - learning_rate*(numpy.sum(D1, axis=0) / m)
     return {"W1": new_W1, "b1": new_b1}

@@ -56,6 +56,17 @@ def _log_softmax(z):
     return shifted - numpy.log1p(others + ties)
 
 
+def _softmax_minus(z, y):
+    """softmax(z) - y over the last axis; an output above 1/2 (the one largest z) is written
+    (1 - y) - (the sum of the other outputs), so a confident output keeps its digits."""
+    shifted = z - numpy.max(z, axis=-1, keepdims=True)
+    e = _exp_or_zero(shifted)
+    total = numpy.sum(e, axis=-1, keepdims=True)
+    others = numpy.sum(e * (shifted < 0), axis=-1, keepdims=True) / total
+    a = e / total
+    return numpy.where(a > 0.5, (1.0 - y) - others, a - y)
+
+
 def forward(params, X):
     """The network's outputs a^L for the rows of X.
 
@@ -107,7 +118,6 @@ def gradients(params, X, Y):
     a^1_1 = Relu(z^1_1)
     z^2_1 = a^1_1*w^2_{11} + a^1_2*w^2_{12} + a^1_3*w^2_{13} + a^1_4*w^2_{14} +
         a^1_5*w^2_{15} + b^2_1
-    a^2_1 = Softmax(1, z^2_1, z^2_2, z^2_3)
     delta^2_1 = a^2_1 - y_1
     delta^1_1 = (delta^2_1*w^2_{11} + delta^2_2*w^2_{21} +
         delta^2_3*w^2_{31})*Heaviside(z^1_1, 0)
@@ -125,8 +135,7 @@ def gradients(params, X, Y):
     Z1 = X @ W1.T + b1
     A1 = _relu(Z1)
     Z2 = A1 @ W2.T + b2
-    A2 = _softmax(Z2)
-    D2 = A2 - Y
+    D2 = _softmax_minus(Z2, Y)
     D1 = numpy.heaviside(Z1, 0)*(D2 @ W2)
     dW1 = (D1 / m).T @ X
     db1 = numpy.sum(D1, axis=0) / m
@@ -148,8 +157,7 @@ def sgd_step(params, X, Y, learning_rate):
     Z1 = X @ W1.T + b1
     A1 = _relu(Z1)
     Z2 = A1 @ W2.T + b2
-    A2 = _softmax(Z2)
-    D2 = A2 - Y
+    D2 = _softmax_minus(Z2, Y)
     D1 = numpy.heaviside(Z1, 0)*(D2 @ W2)
     new_W1 = ((-learning_rate / m) * D1).T @ X + W1
     new_b1 = b1 - learning_rate*(numpy.sum(D1, axis=0) / m)

@@ -15,7 +15,20 @@ import sympy as sp
 
 from .. import kernels
 from ..errors import SpecError
-from .functions import Elu, Gelu, Identity, LeakyRelu, Relu, Sigmoid, Softmax, Softplus, Tanh
+from .functions import (
+    Elu,
+    EluPrime,
+    Gelu,
+    Identity,
+    LeakyRelu,
+    Relu,
+    Sigmoid,
+    SigmoidPrime,
+    Softmax,
+    Softplus,
+    Tanh,
+    TanhPrime,
+)
 
 
 def _rows(zs) -> np.ndarray:
@@ -57,7 +70,9 @@ class Activation:
     `kernel` its NumPy implementation (a function in `kernels`, or any function written the same
     way; None for the identity, which sympy never leaves applied); `spellings` how claims may call
     it (`\\sigma`, `sigmoid`, `σ`); `layer_name` its node in the layer view; `label` its gate
-    in computational graphs; `params` its numeric parameters, passed after z.
+    in computational graphs; `params` its numeric parameters, passed after z; `prime` the
+    derivative as numeric code computes it, from z (a `PrimeBase` class and its kernel), where
+    the textbook fdiff is written in the output (sigma(1 - sigma), 1 - tanh^2).
     """
 
     name: str
@@ -68,6 +83,7 @@ class Activation:
     layer_name: str = ""
     label: str | None = None
     params: tuple[Param, ...] = ()
+    prime: tuple[type, Callable] | None = None
 
     elementwise: ClassVar[bool] = True
     min_units: ClassVar[int] = 1
@@ -79,6 +95,14 @@ class Activation:
     def apply_layer(self, zs: list[sp.Expr], params: tuple = ()) -> list[sp.Expr]:
         """Return the layer's outputs for the pre-activations `zs`."""
         return [self.apply(z, *params) for z in zs]
+
+    def derivative(self, z: sp.Expr, *params: sp.Expr) -> sp.Expr:
+        """The derivative at `z` as numeric code computes it: `prime` applied to z, else sympy's
+        derivative (already a function of z: Heaviside, sigma, Phi + z phi)."""
+        if self.prime is not None:
+            return self.prime[0](z, *params)
+        u = sp.Dummy("u", real=True)
+        return sp.diff(self.apply(u, *params), u).xreplace({u: z})
 
     def layer_params(self, values: tuple) -> tuple[sp.Rational, ...]:
         """The layer's parameter values as exact sympy numbers, in the order `cls` takes them."""
@@ -149,9 +173,20 @@ register(
         spellings=("sigmoid", "sigma", r"\sigma", "σ"),
         layer_name="Sigmoid",
         label="σ",
+        prime=(SigmoidPrime, kernels._sigmoid_prime),
     )
 )
-register(Activation("tanh", Tanh, r"\tanh", kernels._tanh, ("tanh", r"\tanh"), "Tanh"))
+register(
+    Activation(
+        "tanh",
+        Tanh,
+        r"\tanh",
+        kernels._tanh,
+        ("tanh", r"\tanh"),
+        "Tanh",
+        prime=(TanhPrime, kernels._tanh_prime),
+    )
+)
 register(Activation("relu", Relu, r"\operatorname{ReLU}", kernels._relu, ("relu",), "ReLU", "ReLU"))
 register(
     Activation(
@@ -185,6 +220,7 @@ register(
         spellings=("elu", "ELU"),
         layer_name="ELU",
         params=(Param("alpha", 1.0, 0.0, 1e6),),
+        prime=(EluPrime, kernels._elu_prime),
     )
 )
 register(Activation("gelu", Gelu, r"\operatorname{GELU}", kernels._gelu, ("gelu", "GELU"), "GELU"))
@@ -244,10 +280,14 @@ def numeric_namespace() -> dict[str, object]:
         "Heaviside": lambda z, h0=0: np.heaviside(z, h0),
         "NormalCdf": kernels._normal_cdf,
         "NormalPdf": kernels._normal_pdf,
+        "SigmoidMinus": kernels._sigmoid_minus,
+        "SoftmaxMinus": kernels._softmax_minus,
         "LogSoftmax": lambda k, *zs: kernels._log_softmax(_rows(zs))[..., int(k) - 1],
     }
     for entry in REGISTRY.values():  # an entry's form may use those registered before it
         f = entry.numeric(table)
         if f is not None:
             table[entry.cls.__name__] = f
+        if entry.prime is not None:
+            table[entry.prime[0].__name__] = entry.prime[1]
     return table

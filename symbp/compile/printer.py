@@ -100,6 +100,19 @@ class CodePrinter(NumPyPrinter):
         args = ", ".join(self._print(a) for a in expr.args)
         return f"{self._helper(entry.kernel)}({args})"
 
+    def _print_PrimeBase(self, expr):
+        entry = activations.by_class(expr.of)
+        args = ", ".join(self._print(a) for a in expr.args)
+        return f"{self._helper(entry.prime[1])}({args})"
+
+    def _print_SigmoidMinus(self, expr):
+        args = ", ".join(self._print(a) for a in expr.args)
+        return f"{self._helper(kernels._sigmoid_minus)}({args})"
+
+    def _print_SoftmaxMinus(self, expr):
+        args = ", ".join(self._print(a) for a in expr.args)
+        return f"{self._helper(kernels._softmax_minus)}({args})"
+
     def _print_LogSoftmax(self, expr):
         args = ", ".join(self._print(a) for a in expr.args)
         return f"{self._helper(kernels._log_softmax)}({args})"

@@ -41,6 +41,12 @@ def _sigmoid(z):
     return numpy.where(z >= 0, 1.0, e) / (1.0 + e)
 
 
+def _sigmoid_minus(z, y):
+    """sigma(z) - y, through 1 - sigma(z) = sigma(-z) for z >= 0: a confident output keeps the
+    digits that a - y loses once a rounds to 1."""
+    return numpy.where(z >= 0, (1.0 - y) - _sigmoid(-z), _sigmoid(z) - y)
+
+
 def _relu(z):
     """max(z, 0)."""
     return numpy.maximum(z, 0.0)
@@ -98,7 +104,6 @@ def gradients(params, X, Y):
     z^1_1 = b^1_1 + w^1_{11}*x_1 + w^1_{12}*x_2
     a^1_1 = Relu(z^1_1)
     z^2_1 = a^1_1*w^2_{11} + a^1_2*w^2_{12} + a^1_3*w^2_{13} + b^2_1
-    a^2_1 = Sigmoid(z^2_1)
     delta^2_1 = y_1*(a^2_1 - 1)
     delta^1_1 = (delta^2_1*w^2_{11} + delta^2_2*w^2_{21})*Heaviside(z^1_1, 0)
     dC/dw^1_{11} = delta^1_1*x_1
@@ -115,8 +120,7 @@ def gradients(params, X, Y):
     Z1 = X @ W1.T + b1
     A1 = _relu(Z1)
     Z2 = A1 @ W2.T + b2
-    A2 = _sigmoid(Z2)
-    D2 = Y*(A2 - 1)
+    D2 = Y*_sigmoid_minus(Z2, 1)
     D1 = numpy.heaviside(Z1, 0)*(D2 @ W2)
     dW1 = (D1 / m).T @ X
     db1 = numpy.sum(D1, axis=0) / m
@@ -138,8 +142,7 @@ def sgd_step(params, X, Y, learning_rate):
     Z1 = X @ W1.T + b1
     A1 = _relu(Z1)
     Z2 = A1 @ W2.T + b2
-    A2 = _sigmoid(Z2)
-    D2 = Y*(A2 - 1)
+    D2 = Y*_sigmoid_minus(Z2, 1)
     D1 = numpy.heaviside(Z1, 0)*(D2 @ W2)
     new_W1 = ((-learning_rate / m) * D1).T @ X + W1
     new_b1 = b1 - learning_rate*(numpy.sum(D1, axis=0) / m)
