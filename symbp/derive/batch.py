@@ -78,9 +78,12 @@ def delta_form(rule: R.LayerRule) -> sp.Expr:
     return rule.delta.rhs
 
 
-def run(rules: list[R.LayerRule], net, params: dict, X, Y, make=Evaluator) -> Pass:
+def run(
+    rules: list[R.LayerRule], net, params: dict, X, Y, make=Evaluator, delta=delta_form
+) -> Pass:
     """Forward pass, deltas and batch-mean gradients of `params` on rows X, Y;
-    `make(env)` builds the evaluator (NumPy floats by default)."""
+    `make(env)` builds the evaluator (NumPy floats by default), `delta(rule)` gives the
+    expression each layer's delta is evaluated from."""
     m = X.shape[0]
     Z, A = [], []
     prev = X
@@ -106,7 +109,7 @@ def run(rules: list[R.LayerRule], net, params: dict, X, Y, make=Evaluator) -> Pa
             ev = make(env)
             env[R.g] = ev(rules[pos].upstream.rhs, (R.s, R.j))
         ev = make(env)
-        D[pos] = ev(delta_form(rule), (R.s, R.j))
+        D[pos] = ev(delta(rule), (R.s, R.j))
     grads = {}
     for pos, rule in enumerate(rules):
         env = {R.delta: D[pos], R.a_prev: A[pos - 1] if pos else X, R.m: m}
