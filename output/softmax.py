@@ -67,6 +67,26 @@ def _softmax_minus(z, y):
     return numpy.where(a > 0.5, (1.0 - y) - others, a - y)
 
 
+def _checked(X, Y):
+    """X and Y as float arrays with matching rows; ValueError (one line) if they are not."""
+    X, Y = numpy.asarray(X, dtype=float), numpy.asarray(Y, dtype=float)
+    for name, rows, width in (("X", X, 4), ("Y", Y, 3)):
+        if rows.ndim != 2 or rows.shape[0] == 0 or rows.shape[1] != width:
+            raise ValueError(f"{name} must have shape (m, {width}), got {list(rows.shape)}")
+        bad = numpy.flatnonzero(~numpy.isfinite(rows).all(axis=1))
+        if bad.size:
+            raise ValueError(f"{name} row {bad[0]} is not finite: {rows[bad[0]].tolist()}")
+    if X.shape[0] != Y.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but Y has {Y.shape[0]}")
+    bad = numpy.flatnonzero((Y < 0).any(axis=1) | (numpy.abs(Y.sum(axis=1) - 1) > 1e-9))
+    if bad.size:
+        raise ValueError(
+            f"Y row {bad[0]}: cross_entropy targets must be non-negative and sum to 1, "
+            f"got sum {Y[bad[0]].sum():g}"
+        )
+    return X, Y
+
+
 def forward(params, X):
     """The network's outputs a^L for the rows of X.
 
@@ -98,6 +118,7 @@ def loss(params, X, Y):
     C = -y_1*LogSoftmax(1, z^2_1, z^2_2, z^2_3) - y_2*LogSoftmax(2, z^2_1, z^2_2, z^2_3) -
         y_3*LogSoftmax(3, z^2_1, z^2_2, z^2_3)
     """
+    X, Y = _checked(X, Y)
     W1 = params["W1"]
     b1 = params["b1"]
     W2 = params["W2"]
@@ -127,6 +148,7 @@ def gradients(params, X, Y):
     dC/db^2_1 = delta^2_1
     (derived for unit 1; every unit of a layer has the same form)
     """
+    X, Y = _checked(X, Y)
     W1 = params["W1"]
     b1 = params["b1"]
     W2 = params["W2"]
@@ -149,6 +171,7 @@ def sgd_step(params, X, Y, learning_rate):
 
     The gradients are those of gradients(), each update folded into its last product.
     """
+    X, Y = _checked(X, Y)
     W1 = params["W1"]
     b1 = params["b1"]
     W2 = params["W2"]

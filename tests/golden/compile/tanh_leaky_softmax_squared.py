@@ -56,6 +56,20 @@ def _softmax(z):
     return e / numpy.sum(e, axis=-1, keepdims=True)
 
 
+def _checked(X, Y):
+    """X and Y as float arrays with matching rows; ValueError (one line) if they are not."""
+    X, Y = numpy.asarray(X, dtype=float), numpy.asarray(Y, dtype=float)
+    for name, rows, width in (("X", X, 3), ("Y", Y, 2)):
+        if rows.ndim != 2 or rows.shape[0] == 0 or rows.shape[1] != width:
+            raise ValueError(f"{name} must have shape (m, {width}), got {list(rows.shape)}")
+        bad = numpy.flatnonzero(~numpy.isfinite(rows).all(axis=1))
+        if bad.size:
+            raise ValueError(f"{name} row {bad[0]} is not finite: {rows[bad[0]].tolist()}")
+    if X.shape[0] != Y.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but Y has {Y.shape[0]}")
+    return X, Y
+
+
 def forward(params, X):
     """The network's outputs a^L for the rows of X.
 
@@ -92,6 +106,7 @@ def loss(params, X, Y):
     a^3_1 = Softmax(1, z^3_1, z^3_2)
     C = (-a^3_1 + y_1)**2/2 + (-a^3_2 + y_2)**2/2
     """
+    X, Y = _checked(X, Y)
     W1 = params["W1"]
     W2 = params["W2"]
     b2 = params["b2"]
@@ -129,6 +144,7 @@ def gradients(params, X, Y):
     dC/db^3_1 = delta^3_1
     (derived for unit 1; every unit of a layer has the same form)
     """
+    X, Y = _checked(X, Y)
     W1 = params["W1"]
     W2 = params["W2"]
     b2 = params["b2"]
@@ -158,6 +174,7 @@ def sgd_step(params, X, Y, learning_rate):
 
     The gradients are those of gradients(), each update folded into its last product.
     """
+    X, Y = _checked(X, Y)
     W1 = params["W1"]
     W2 = params["W2"]
     b2 = params["b2"]
