@@ -127,6 +127,15 @@ def _softmax_minus(z, y):
     return numpy.where(a > 0.5, (1.0 - y) - others, a - y)
 
 
+def _softmax_jvp(a, g):
+    """a (g - sum(a g)) over the last axis (softmax's Jacobian times g), written with d = g - g_t,
+    t the largest output, as a (d - sum(a d)): the same number, without the cancellation of
+    g_t - sum(a g) once a_t rounds to 1."""
+    top = numpy.take_along_axis(g, numpy.argmax(a, axis=-1)[..., None], axis=-1)
+    d = g - top
+    return a * (d - numpy.sum(a * d, axis=-1, keepdims=True))
+
+
 KERNELS = {
     name: f
     for name, f in list(globals().items())

@@ -71,9 +71,9 @@ def answers(net: Network, params: dict, X: np.ndarray, Y: np.ndarray) -> dict:
     }
 
 
-def oracle(net, params, X, Y, torch_loses: bool):
-    """(loss, grads) as mpmath numbers: torch autograd, or the 80-digit reference."""
-    if torch_loses:
+def oracle(net, params, X, Y, reference: bool):
+    """(loss, grads) as mpmath numbers: torch autograd, or (`reference`) the 80-digit one."""
+    if reference:
         return mp_reference(net, params, X, Y)
     pytest.importorskip("torch")
     loss, grads = torch_gradients(net, params, X, Y, from_logits=True)
@@ -82,8 +82,8 @@ def oracle(net, params, X, Y, torch_loses: bool):
     }
 
 
-def assert_agree(net, params, X, Y, torch_loses: bool) -> None:
-    ref_loss, ref = oracle(net, params, X, Y, torch_loses)
+def assert_agree(net, params, X, Y, reference: bool) -> None:
+    ref_loss, ref = oracle(net, params, X, Y, reference)
     for who, (loss, grads) in answers(net, params, X, Y).items():
         err = abs(mpmath.mpf(float(loss)) - ref_loss)
         assert err <= REL * abs(ref_loss) + TINY, (who, float(loss), ref_loss)
@@ -132,6 +132,19 @@ def test_confident_softmax_cross_entropy_in_every_implementation(logit):
     params = {"W1": np.array([[logit], [0.0], [-logit]])}
     X, Y = np.array([[1.0]]), np.array([[1.0, 0.0, 0.0]])
     assert_agree(net, params, X, Y, ("cross_entropy", logit) in TORCH_LOSES)
+
+
+@pytest.mark.parametrize("z", [-1000.0, -30.0, 30.0, 1000.0])
+def test_saturated_softmax_layers_in_every_implementation(z):
+    """Softmax at logits (z, 0, -z) as a hidden layer and as a squared-error output, against the
+    80-digit reference (the top output rounds to 1; a (g - sum(a g)) would cancel)."""
+    hidden = Network(1, (Layer(3, "softmax", "none"), Layer(1, "identity")), "squared_error")
+    W1 = np.array([[z], [0.0], [-z]])
+    params = {"W1": W1, "W2": np.array([[1e-3, 2e-3, -1e-3]]), "b2": np.array([0.5])}
+    assert_agree(hidden, params, np.array([[1.0]]), np.array([[0.25]]), reference=True)
+    output = Network(1, (Layer(3, "softmax", "none"),), "squared_error")
+    Y = np.array([[0.2, 0.3, 0.5]])
+    assert_agree(output, {"W1": W1}, np.array([[1.0]]), Y, reference=True)
 
 
 def _torch_loses_case(case):

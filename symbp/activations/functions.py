@@ -142,6 +142,13 @@ class SoftmaxMinus(sp.Function):
     nargs = 2
 
 
+class SoftmaxJvp(sp.Function):
+    """SoftmaxJvp(A, G) = A * (G - rowsum(A * G)): softmax's Jacobian times G over the unit axis
+    of whole arrays, A the outputs; printed and evaluated only, through its kernel."""
+
+    nargs = 2
+
+
 class NormalPdf(SpecialBase):
     """phi(z) = exp(-z^2 / 2) / sqrt(2 pi), the standard normal density."""
 

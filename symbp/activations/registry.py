@@ -282,6 +282,7 @@ def numeric_namespace() -> dict[str, object]:
         "NormalPdf": kernels._normal_pdf,
         "SigmoidMinus": kernels._sigmoid_minus,
         "SoftmaxMinus": kernels._softmax_minus,
+        "SoftmaxJvp": kernels._softmax_jvp,
         "LogSoftmax": lambda k, *zs: kernels._log_softmax(_rows(zs))[..., int(k) - 1],
     }
     for entry in REGISTRY.values():  # an entry's form may use those registered before it

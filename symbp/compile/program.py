@@ -17,6 +17,7 @@ from ..activations import (
     Activation,
     ActivationBase,
     LogSoftmax,
+    SoftmaxJvp,
     VectorActivation,
     difference_form,
 )
@@ -30,7 +31,6 @@ from .printer import (
     MeanTotal,
     RowsDot,
     RowsDotT,
-    RowSum,
     ScaledOuter,
 )
 
@@ -189,7 +189,7 @@ def _softmax_delta(L: _Layer, J: sp.Matrix, G: sp.Expr) -> sp.Expr:
                 sp.expand(J[i, j] - want) == 0,
                 f"layer {L.l}: Jacobian entry ({i + 1}, {j + 1}) is not that of softmax",
             )
-    return L.A * G - L.A * RowSum(L.A * G)
+    return SoftmaxJvp(L.A, G)
 
 
 def _from_z(L: _Layer, j: int, dadz: sp.Expr) -> sp.Expr:

@@ -55,10 +55,24 @@ def has_pole(dC_da: list[sp.Expr]) -> bool:
     return any(p.exp.is_negative for e in dC_da for p in e.atoms(sp.Pow))
 
 
+def _linear_sums(e: sp.Expr) -> sp.Expr:
+    """`e` expanded, each sum split into sums of its terms over one common index."""
+    u = sp.Dummy("u", integer=True, positive=True)
+
+    def split(x: sp.Sum) -> sp.Expr:
+        ((v, lo, hi),) = x.limits
+        body = sp.expand(x.function.xreplace({v: u}))
+        terms = (t.as_coeff_Mul() for t in sp.Add.make_args(body))
+        return sp.Add(*[c * sp.Sum(rest, (u, lo, hi)) for c, rest in terms])
+
+    return sp.expand(e.replace(lambda x: isinstance(x, sp.Sum), split))
+
+
 @cache
 def delta_form(rule: R.LayerRule) -> sp.Expr:
     """The rule's delta as its numbers are computed: dC/da times the entry's derivative from z
-    (its `prime`, proven equal to the derived form once a is its definition), or an output
+    (its `prime`, proven equal to the derived form once a is its definition), softmax's
+    Jacobian times dC/da through its kernel (proven equal to the derived form), or an output
     error a - y through the kernels that keep a confident output's digits; else as derived."""
     entry, unit = rule.activation, (R.s, R.j)
     outputs = {R.a[unit]: rule.a.rhs}
@@ -70,6 +84,14 @@ def delta_form(rule: R.LayerRule) -> sp.Expr:
         if sp.expand(derived - (upstream * prime.definition(*prime.args)).xreplace(outputs)):
             raise ValueError(f"the derived delta of {entry.name} is not dC/da times its prime")
         return upstream * prime
+    if not entry.elementwise and not pole:
+        upstream = rule.upstream.rhs if rule.output else R.g[unit]
+        vjp = R.a[unit] * (
+            upstream - sp.Sum(R.a[R.s, R.q] * upstream.xreplace({R.j: R.q}), (R.q, 1, R.n))
+        )
+        if _linear_sums(rule.delta.rhs - vjp) != 0:
+            raise ValueError(f"the derived delta of {entry.name} is not its Jacobian times g")
+        return activations.SoftmaxJvp(R.a[unit], upstream)
     if pole:
         out = rule.a.rhs if entry.elementwise else entry.cls(R.z[unit])
         form = activations.difference_form(rule.delta.rhs.xreplace({R.a[unit]: out}))

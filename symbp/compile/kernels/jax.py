@@ -105,3 +105,10 @@ def _softmax_minus(z, y):
     others = jax.numpy.sum(e * (shifted < 0), axis=-1, keepdims=True) / total
     a = e / total
     return jax.numpy.where(a > 0.5, (1.0 - y) - others, a - y)
+
+
+def _softmax_jvp(a, g):
+    """a (g - sum(a g)) over the last axis, as a (d - sum(a d)) with d = g - g_t, t the top."""
+    top = jax.numpy.take_along_axis(g, jax.numpy.argmax(a, axis=-1)[..., None], axis=-1)
+    d = g - top
+    return a * (d - jax.numpy.sum(a * d, axis=-1, keepdims=True))

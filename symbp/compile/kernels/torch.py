@@ -106,3 +106,11 @@ def _softmax_minus(z, y):
     others = torch.sum(e * (shifted < 0), dim=-1, keepdim=True) / total
     a = e / total
     return torch.where(a > 0.5, (1.0 - y) - others, a - y)
+
+
+def _softmax_jvp(a, g):
+    """a (g - sum(a g)) over the last axis, as a (d - sum(a d)) with d = g - g_t, t the top."""
+    g = g.expand_as(a)
+    top = torch.gather(g, -1, torch.argmax(a, dim=-1, keepdim=True))
+    d = g - top
+    return a * (d - torch.sum(a * d, dim=-1, keepdim=True))

@@ -56,6 +56,15 @@ def _softmax(z):
     return e / numpy.sum(e, axis=-1, keepdims=True)
 
 
+def _softmax_jvp(a, g):
+    """a (g - sum(a g)) over the last axis (softmax's Jacobian times g), written with d = g - g_t,
+    t the largest output, as a (d - sum(a d)): the same number, without the cancellation of
+    g_t - sum(a g) once a_t rounds to 1."""
+    top = numpy.take_along_axis(g, numpy.argmax(a, axis=-1)[..., None], axis=-1)
+    d = g - top
+    return a * (d - numpy.sum(a * d, axis=-1, keepdims=True))
+
+
 def _checked(X, Y):
     """X and Y as float arrays with matching rows; ValueError (one line) if they are not."""
     X, Y = numpy.asarray(X, dtype=float), numpy.asarray(Y, dtype=float)
@@ -157,8 +166,7 @@ def gradients(params, X, Y):
     A2 = _leaky_relu(Z2, 1/20)
     Z3 = A2 @ W3.T + b3
     A3 = _softmax(Z3)
-    t0 = A3*(A3 - Y)
-    D3 = -A3*numpy.sum(t0, axis=1, keepdims=True) + t0
+    D3 = _softmax_jvp(A3, A3 - Y)
     D2 = ((19/20)*numpy.heaviside(Z2, 0) + 1/20)*(D3 @ W3)
     D1 = (D2 @ W2)*_tanh_prime(Z1)
     dW1 = (D1 / m).T @ X
@@ -187,8 +195,7 @@ def sgd_step(params, X, Y, learning_rate):
     A2 = _leaky_relu(Z2, 1/20)
     Z3 = A2 @ W3.T + b3
     A3 = _softmax(Z3)
-    t0 = A3*(A3 - Y)
-    D3 = -A3*numpy.sum(t0, axis=1, keepdims=True) + t0
+    D3 = _softmax_jvp(A3, A3 - Y)
     D2 = ((19/20)*numpy.heaviside(Z2, 0) + 1/20)*(D3 @ W3)
     D1 = (D2 @ W2)*_tanh_prime(Z1)
     new_W1 = ((-learning_rate / m) * D1).T @ X + W1
