@@ -44,9 +44,42 @@ def _sigmoid(z):
     return numpy.where(z >= 0, 1.0, e) / (1.0 + e)
 
 
+def _sigmoid_prime(z):
+    """sigma'(z) = sigma(z) sigma(-z) = e / (1 + e)^2 with e = exp(-|z|) <= 1, from z: full
+    relative accuracy for any z (the textbook a (1 - a) loses it once a rounds to 1)."""
+    e = _exp_or_zero(-numpy.abs(z))
+    return e / (1.0 + e) ** 2
+
+
+def _sigmoid_minus(z, y):
+    """sigma(z) - y, through 1 - sigma(z) = sigma(-z) for z >= 0: a confident output keeps the
+    digits that a - y loses once a rounds to 1."""
+    return numpy.where(z >= 0, (1.0 - y) - _sigmoid(-z), _sigmoid(z) - y)
+
+
 def _softplus(z):
     """log(1 + exp(z)) computed as max(z, 0) + log(1 + exp(-|z|)), which never overflows."""
     return numpy.maximum(z, 0.0) + numpy.log1p(_exp_or_zero(-numpy.abs(z)))
+
+
+def _checked(X, Y):
+    """X and Y as float arrays with matching rows; ValueError (one line) if they are not."""
+    X, Y = numpy.asarray(X, dtype=float), numpy.asarray(Y, dtype=float)
+    for name, rows, width in (("X", X, 2), ("Y", Y, 1)):
+        if rows.ndim != 2 or rows.shape[0] == 0 or rows.shape[1] != width:
+            raise ValueError(f"{name} must have shape (m, {width}), got {list(rows.shape)}")
+        bad = numpy.flatnonzero(~numpy.isfinite(rows).all(axis=1))
+        if bad.size:
+            raise ValueError(f"{name} row {bad[0]} is not finite: {rows[bad[0]].tolist()}")
+    if X.shape[0] != Y.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but Y has {Y.shape[0]}")
+    bad = numpy.flatnonzero(((Y < 0) | (Y > 1)).any(axis=1))
+    if bad.size:
+        raise ValueError(
+            f"Y row {bad[0]}: binary_cross_entropy targets must lie in [0, 1], "
+            f"got {Y[bad[0]].tolist()}"
+        )
+    return X, Y
 
 
 def forward(params, X):
@@ -85,6 +118,7 @@ def loss(params, X, Y):
     z^3_1 = a^2_1*w^3_{11} + a^2_2*w^3_{12} + b^3_1
     C = y_1*Softplus(-z^3_1) + (1 - y_1)*Softplus(z^3_1)
     """
+    X, Y = _checked(X, Y)
     W1 = params["W1"]
     b1 = params["b1"]
     W2 = params["W2"]
@@ -110,7 +144,6 @@ def gradients(params, X, Y):
     z^2_1 = a^1_1*w^2_{11} + a^1_2*w^2_{12} + b^2_1
     a^2_1 = Sigmoid(z^2_1)
     z^3_1 = a^2_1*w^3_{11} + a^2_2*w^3_{12} + b^3_1
-    a^3_1 = Sigmoid(z^3_1)
     delta^3_1 = a^3_1 - y_1
     delta^2_1 = a^2_1*delta^3_1*w^3_{11}*(1 - a^2_1)
     delta^1_1 = a^1_1*(1 - a^1_1)*(delta^2_1*w^2_{11} + delta^2_2*w^2_{21})
@@ -122,6 +155,7 @@ def gradients(params, X, Y):
     dC/db^3_1 = delta^3_1
     (derived for unit 1; every unit of a layer has the same form)
     """
+    X, Y = _checked(X, Y)
     W1 = params["W1"]
     b1 = params["b1"]
     W2 = params["W2"]
@@ -134,10 +168,9 @@ def gradients(params, X, Y):
     Z2 = A1 @ W2.T + b2
     A2 = _sigmoid(Z2)
     Z3 = A2 @ W3.T + b3
-    A3 = _sigmoid(Z3)
-    D3 = A3 - Y
-    D2 = A2*(1 - A2)*(D3 @ W3)
-    D1 = A1*(1 - A1)*(D2 @ W2)
+    D3 = _sigmoid_minus(Z3, Y)
+    D2 = (D3 @ W3)*_sigmoid_prime(Z2)
+    D1 = (D2 @ W2)*_sigmoid_prime(Z1)
     dW1 = (D1 / m).T @ X
     db1 = numpy.sum(D1, axis=0) / m
     dW2 = (D2 / m).T @ A1
@@ -152,6 +185,7 @@ def sgd_step(params, X, Y, learning_rate):
 
     The gradients are those of gradients(), each update folded into its last product.
     """
+    X, Y = _checked(X, Y)
     W1 = params["W1"]
     b1 = params["b1"]
     W2 = params["W2"]
@@ -164,10 +198,9 @@ def sgd_step(params, X, Y, learning_rate):
     Z2 = A1 @ W2.T + b2
     A2 = _sigmoid(Z2)
     Z3 = A2 @ W3.T + b3
-    A3 = _sigmoid(Z3)
-    D3 = A3 - Y
-    D2 = A2*(1 - A2)*(D3 @ W3)
-    D1 = A1*(1 - A1)*(D2 @ W2)
+    D3 = _sigmoid_minus(Z3, Y)
+    D2 = (D3 @ W3)*_sigmoid_prime(Z2)
+    D1 = (D2 @ W2)*_sigmoid_prime(Z1)
     new_W1 = ((-learning_rate / m) * D1).T @ X + W1
     new_b1 = b1 - learning_rate*(numpy.sum(D1, axis=0) / m)
     new_W2 = ((-learning_rate / m) * D2).T @ A1 + W2

@@ -42,9 +42,35 @@ def _sigmoid(z):
     return numpy.where(z >= 0, 1.0, e) / (1.0 + e)
 
 
+def _sigmoid_minus(z, y):
+    """sigma(z) - y, through 1 - sigma(z) = sigma(-z) for z >= 0: a confident output keeps the
+    digits that a - y loses once a rounds to 1."""
+    return numpy.where(z >= 0, (1.0 - y) - _sigmoid(-z), _sigmoid(z) - y)
+
+
 def _softplus(z):
     """log(1 + exp(z)) computed as max(z, 0) + log(1 + exp(-|z|)), which never overflows."""
     return numpy.maximum(z, 0.0) + numpy.log1p(_exp_or_zero(-numpy.abs(z)))
+
+
+def _checked(X, Y):
+    """X and Y as float arrays with matching rows; ValueError (one line) if they are not."""
+    X, Y = numpy.asarray(X, dtype=float), numpy.asarray(Y, dtype=float)
+    for name, rows, width in (("X", X, 2), ("Y", Y, 1)):
+        if rows.ndim != 2 or rows.shape[0] == 0 or rows.shape[1] != width:
+            raise ValueError(f"{name} must have shape (m, {width}), got {list(rows.shape)}")
+        bad = numpy.flatnonzero(~numpy.isfinite(rows).all(axis=1))
+        if bad.size:
+            raise ValueError(f"{name} row {bad[0]} is not finite: {rows[bad[0]].tolist()}")
+    if X.shape[0] != Y.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but Y has {Y.shape[0]}")
+    bad = numpy.flatnonzero(((Y < 0) | (Y > 1)).any(axis=1))
+    if bad.size:
+        raise ValueError(
+            f"Y row {bad[0]}: binary_cross_entropy targets must lie in [0, 1], "
+            f"got {Y[bad[0]].tolist()}"
+        )
+    return X, Y
 
 
 def forward(params, X):
@@ -67,6 +93,7 @@ def loss(params, X, Y):
     z^1_1 = b^1_1 + w^1_{11}*x_1 + w^1_{12}*x_2
     C = y_1*Softplus(-z^1_1) + (1 - y_1)*Softplus(z^1_1)
     """
+    X, Y = _checked(X, Y)
     W1 = params["W1"]
     b1 = params["b1"]
     m = X.shape[0]
@@ -80,18 +107,17 @@ def gradients(params, X, Y):
 
     BP1/BP2 give the deltas, BP3/BP4 the gradients, each averaged over the batch:
     z^1_1 = b^1_1 + w^1_{11}*x_1 + w^1_{12}*x_2
-    a^1_1 = Sigmoid(z^1_1)
     delta^1_1 = a^1_1 - y_1
     dC/dw^1_{11} = delta^1_1*x_1
     dC/db^1_1 = delta^1_1
     (derived for unit 1; every unit of a layer has the same form)
     """
+    X, Y = _checked(X, Y)
     W1 = params["W1"]
     b1 = params["b1"]
     m = X.shape[0]
     Z1 = X @ W1.T + b1
-    A1 = _sigmoid(Z1)
-    D1 = A1 - Y
+    D1 = _sigmoid_minus(Z1, Y)
     dW1 = (D1 / m).T @ X
     db1 = numpy.sum(D1, axis=0) / m
     return {"W1": dW1, "b1": db1}
@@ -102,12 +128,12 @@ def sgd_step(params, X, Y, learning_rate):
 
     The gradients are those of gradients(), each update folded into its last product.
     """
+    X, Y = _checked(X, Y)
     W1 = params["W1"]
     b1 = params["b1"]
     m = X.shape[0]
     Z1 = X @ W1.T + b1
-    A1 = _sigmoid(Z1)
-    D1 = A1 - Y
+    D1 = _sigmoid_minus(Z1, Y)
     new_W1 = ((-learning_rate / m) * D1).T @ X + W1
     new_b1 = b1 - learning_rate*(numpy.sum(D1, axis=0) / m)
     return {"W1": new_W1, "b1": new_b1}

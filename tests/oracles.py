@@ -82,8 +82,10 @@ def mp_central_differences(net, params: dict, X, Y, digits: int = 40) -> dict:
     return grads
 
 
-def torch_gradients(net, params: dict, X: np.ndarray, Y: np.ndarray):
-    """(loss, grads) from PyTorch float64 autograd."""
+def torch_gradients(net, params: dict, X: np.ndarray, Y: np.ndarray, from_logits: bool = False):
+    """(loss, grads) from PyTorch float64 autograd; `from_logits` takes the cross-entropies
+    from the output pre-activations with torch's own losses (binary_cross_entropy_with_logits,
+    cross_entropy), finite for logits of any size."""
     import torch
 
     tp = {
@@ -96,6 +98,7 @@ def torch_gradients(net, params: dict, X: np.ndarray, Y: np.ndarray):
         if f"b{l}" in tp:
             z = z + tp[f"b{l}"]
         name = layer.activation
+        logits = z
         if name == "sigmoid":
             a = torch.sigmoid(z)
         elif name == "tanh":
@@ -117,8 +120,15 @@ def torch_gradients(net, params: dict, X: np.ndarray, Y: np.ndarray):
         else:
             raise KeyError(f"the torch oracle does not know the activation {name!r}")
     Yt = torch.tensor(Y, dtype=torch.float64)
+    F = torch.nn.functional
     if net.loss == "squared_error":
         per = 0.5 * ((Yt - a) ** 2).sum(dim=1)
+    elif from_logits and net.loss == "cross_entropy" and name == "softmax":
+        per = F.cross_entropy(logits, Yt, reduction="none")
+    elif from_logits and net.loss == "cross_entropy":
+        per = -(Yt * F.logsigmoid(logits)).sum(dim=1)
+    elif from_logits:
+        per = F.binary_cross_entropy_with_logits(logits, Yt, reduction="none").sum(dim=1)
     elif net.loss == "cross_entropy":
         per = -(Yt * torch.log(a)).sum(dim=1)
     else:

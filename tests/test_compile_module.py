@@ -114,3 +114,54 @@ def test_compile_of_a_bad_spec_exits_2_and_writes_nothing(tmp_path, capsys):
     assert "layers[0].activation" in err and "sigmod" in err
     assert not target.exists()
     assert list(tmp_path.iterdir()) == [spec]
+
+
+def _exported(net: symbp.Network) -> dict:
+    namespace: dict = {}
+    exec(symbp.compile(net).module_source(), namespace)  # symbp's own generated text
+    return namespace
+
+
+BAD_TARGETS = [
+    ("softmax", [[0.5, 0.4, 0.0]], "Y row 0: cross_entropy targets must be non-negative"),
+    ("softmax", [[1.2, -0.2, 0.0]], "Y row 0: cross_entropy targets must be non-negative"),
+    ("logistic", [[1.5]], r"Y row 0: binary_cross_entropy targets must lie in \[0, 1\]"),
+    ("mazur", [[0.1, float("nan")]], r"Y row 0 is not finite: \[0.1, nan\]"),
+    ("mazur", [[0.1, 0.2, 0.3]], r"Y must have shape \(m, 2\), got \[1, 3\]"),
+]
+
+
+@pytest.mark.parametrize(
+    ("example", "Y", "message"), BAD_TARGETS, ids=[f"{e}-{m[:14]}" for e, _, m in BAD_TARGETS]
+)
+@pytest.mark.parametrize("function", ["loss", "gradients", "sgd_step"])
+def test_exported_module_rejects_bad_targets_with_one_message(example, Y, message, function):
+    net = symbp.load(example)
+    mod = _exported(net)
+    params = symbp.compile(net).init_params()
+    X = [[0.5] * net.inputs]
+    args = (params, X, Y, 0.1) if function == "sgd_step" else (params, X, Y)
+    with pytest.raises(ValueError, match=message):
+        mod[function](*args)
+
+
+def test_exported_module_rejects_rows_that_do_not_match():
+    mod = _exported(symbp.load("mazur"))
+    params = symbp.compile(symbp.load("mazur")).init_params()
+    with pytest.raises(ValueError, match="X has 2 rows but Y has 1"):
+        mod["gradients"](params, [[0.1, 0.2], [0.3, 0.4]], [[0.5, 0.5]])
+
+
+def test_exported_module_accepts_lists_and_agrees_with_the_compiled_model():
+    net = symbp.load("softmax")
+    model, mod = symbp.compile(net), _exported(net)
+    params = model.init_params(3)
+    X, Y = [[0.5, -1.0, 2.0, 0.25]], [[0.2, 0.3, 0.5]]
+    want, got = model.gradients(params, X, Y), mod["gradients"](params, X, Y)
+    assert all((want[k] == got[k]).all() for k in want)
+
+
+def test_compiled_model_rejects_non_finite_inputs():
+    model = symbp.compile(symbp.load("mazur"))
+    with pytest.raises(symbp.SymbpError, match=r"X row 1 is not finite"):
+        model.gradients(model.init_params(), [[0.1, 0.2], [float("inf"), 0.0]], [[0.5] * 2] * 2)

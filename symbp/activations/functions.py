@@ -23,6 +23,27 @@ class ActivationBase(sp.Function):
         return all(a.is_real for a in self.args) or None
 
 
+class SpecialBase(sp.Function):
+    """A function symbp keeps unevaluated for its own kernel; `definition` gives its value."""
+
+    def _eval_evalf(self, prec):
+        return self.definition(*self.args).evalf(prec)
+
+    def _eval_is_real(self):
+        return all(a.is_real for a in self.args) or None
+
+
+class PrimeBase(SpecialBase):
+    """The derivative of the activation class `of`, kept unevaluated so numeric code computes
+    it from z by its own kernel; its value is `of`'s textbook fdiff (written in the output)."""
+
+    of: type
+
+    @classmethod
+    def definition(cls, *args):
+        return cls.of(*args).fdiff(1)
+
+
 class Sigmoid(ActivationBase):
     nargs = 1
 
@@ -43,6 +64,16 @@ class Tanh(ActivationBase):
 
     def fdiff(self, argindex=1):
         return 1 - Tanh(self.args[0]) ** 2
+
+
+class SigmoidPrime(PrimeBase):
+    of = Sigmoid
+    nargs = 1
+
+
+class TanhPrime(PrimeBase):
+    of = Tanh
+    nargs = 1
 
 
 class Relu(ActivationBase):
@@ -89,14 +120,33 @@ class Elu(ActivationBase):
         return step + (1 - step) * (Elu(z, alpha) + alpha)
 
 
-class SpecialBase(sp.Function):
-    """A function symbp keeps unevaluated for its own kernel; `definition` gives its value."""
+class EluPrime(PrimeBase):
+    of = Elu
+    nargs = 2
 
-    def _eval_evalf(self, prec):
-        return self.definition(*self.args).evalf(prec)
 
-    def _eval_is_real(self):
-        return all(a.is_real for a in self.args) or None
+class SigmoidMinus(SpecialBase):
+    """SigmoidMinus(z, y) = sigma(z) - y, an output's error kept unevaluated for its kernel."""
+
+    nargs = 2
+
+    @classmethod
+    def definition(cls, z, y):
+        return Sigmoid(z) - y
+
+
+class SoftmaxMinus(sp.Function):
+    """SoftmaxMinus(Z, Y) = softmax(Z) - Y over the unit axis of whole arrays (as Softmax(Z)
+    is in array code): printed and evaluated only, through its kernel."""
+
+    nargs = 2
+
+
+class SoftmaxJvp(sp.Function):
+    """SoftmaxJvp(A, G) = A * (G - rowsum(A * G)): softmax's Jacobian times G over the unit axis
+    of whole arrays, A the outputs; printed and evaluated only, through its kernel."""
+
+    nargs = 2
 
 
 class NormalPdf(SpecialBase):
@@ -219,6 +269,23 @@ def logit_form(expr: sp.Expr) -> sp.Expr:
         return e
 
     return expr.replace(lambda e: isinstance(e, sp.log), rule)
+
+
+def difference_form(expr: sp.Expr) -> sp.Expr:
+    """Rewrite each sum sigma(x) + r or softmax(X) + r (an output minus its target, with r free
+    of the output) as SigmoidMinus(x, -r) or SoftmaxMinus(X, -r), by their definitions."""
+
+    def rule(e: sp.Expr) -> sp.Expr:
+        outputs = [t for t in e.args if isinstance(t, (Sigmoid, Softmax))]
+        if len(outputs) != 1:
+            return e
+        rest = e - outputs[0]
+        if rest.has(outputs[0]):
+            return e
+        minus = SigmoidMinus if isinstance(outputs[0], Sigmoid) else SoftmaxMinus
+        return minus(*outputs[0].args, -rest)
+
+    return expr.replace(lambda e: e.is_Add, rule)
 
 
 def prove_logit_rules() -> bool:

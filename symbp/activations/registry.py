@@ -15,7 +15,20 @@ import sympy as sp
 
 from .. import kernels
 from ..errors import SpecError
-from .functions import Elu, Gelu, Identity, LeakyRelu, Relu, Sigmoid, Softmax, Softplus, Tanh
+from .functions import (
+    Elu,
+    EluPrime,
+    Gelu,
+    Identity,
+    LeakyRelu,
+    Relu,
+    Sigmoid,
+    SigmoidPrime,
+    Softmax,
+    Softplus,
+    Tanh,
+    TanhPrime,
+)
 
 
 def _rows(zs) -> np.ndarray:
@@ -61,7 +74,9 @@ class Activation:
     uses: `keeps_sign` (f(0) = 0 and, for positive parameters, f(z) > 0 exactly where z > 0,
     so H(f(z)) = H(z)), `positive` (f(z) > 0 everywhere, so H(f(z)) = 1), and
     `derivative_of_a`, the derivative written in the activation a as people write it
-    (a(1 - a)), which spots that form used on another activation's layer.
+    (a(1 - a)), which spots that form used on another activation's layer. `prime` is the
+    derivative as numeric code computes it, from z (a `PrimeBase` class and its kernel), where
+    the textbook fdiff is written in the output (sigma(1 - sigma), 1 - tanh^2).
     """
 
     name: str
@@ -75,6 +90,7 @@ class Activation:
     keeps_sign: bool = False
     positive: bool = False
     derivative_of_a: Callable[[sp.Expr], sp.Expr] | None = None
+    prime: tuple[type, Callable] | None = None
 
     elementwise: ClassVar[bool] = True
     min_units: ClassVar[int] = 1
@@ -86,6 +102,14 @@ class Activation:
     def apply_layer(self, zs: list[sp.Expr], params: tuple = ()) -> list[sp.Expr]:
         """Return the layer's outputs for the pre-activations `zs`."""
         return [self.apply(z, *params) for z in zs]
+
+    def derivative(self, z: sp.Expr, *params: sp.Expr) -> sp.Expr:
+        """The derivative at `z` as numeric code computes it: `prime` applied to z, else sympy's
+        derivative (already a function of z: Heaviside, sigma, Phi + z phi)."""
+        if self.prime is not None:
+            return self.prime[0](z, *params)
+        u = sp.Dummy("u", real=True)
+        return sp.diff(self.apply(u, *params), u).xreplace({u: z})
 
     def layer_params(self, values: tuple) -> tuple[sp.Rational, ...]:
         """The layer's parameter values as exact sympy numbers, in the order `cls` takes them."""
@@ -158,6 +182,7 @@ register(
         label="σ",
         positive=True,
         derivative_of_a=lambda a: a * (1 - a),
+        prime=(SigmoidPrime, kernels._sigmoid_prime),
     )
 )
 register(
@@ -170,6 +195,7 @@ register(
         "Tanh",
         keeps_sign=True,
         derivative_of_a=lambda a: 1 - a**2,
+        prime=(TanhPrime, kernels._tanh_prime),
     )
 )
 register(
@@ -219,6 +245,7 @@ register(
         layer_name="ELU",
         params=(Param("alpha", 1.0, 0.0, 1e6),),
         keeps_sign=True,
+        prime=(EluPrime, kernels._elu_prime),
     )
 )
 register(
@@ -288,10 +315,15 @@ def numeric_namespace() -> dict[str, object]:
         "Heaviside": lambda z, h0=0: np.heaviside(z, h0),
         "NormalCdf": kernels._normal_cdf,
         "NormalPdf": kernels._normal_pdf,
+        "SigmoidMinus": kernels._sigmoid_minus,
+        "SoftmaxMinus": kernels._softmax_minus,
+        "SoftmaxJvp": kernels._softmax_jvp,
         "LogSoftmax": lambda k, *zs: kernels._log_softmax(_rows(zs))[..., int(k) - 1],
     }
     for entry in REGISTRY.values():  # an entry's form may use those registered before it
         f = entry.numeric(table)
         if f is not None:
             table[entry.cls.__name__] = f
+        if entry.prime is not None:
+            table[entry.prime[0].__name__] = entry.prime[1]
     return table

@@ -92,6 +92,9 @@ class Model:
         arr = np.asarray(value, dtype=self.dtype)
         if arr.ndim != 2 or arr.shape[1] != width or arr.shape[0] == 0:
             raise SymbpError(f"{what} must have shape (m, {width}), got {list(arr.shape)}")
+        bad = np.flatnonzero(~np.isfinite(arr).all(axis=1))
+        if bad.size:
+            raise SymbpError(f"{what} row {bad[0]} is not finite: {arr[bad[0]].tolist()}")
         return arr
 
     def _xy(self, X, Y) -> tuple[np.ndarray, np.ndarray]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import sympy as sp
 
-from .. import kernels, templating
+from .. import kernels, losses, templating
 from ..derive import Derivation
 from .printer import CodePrinter, MeanOuter, MeanTotal, RowsDot, RowsDotT
 from .program import LR, CompileError, M, Program, Step, X, Y, build
@@ -239,8 +239,9 @@ def source(
     dtype: str = "float64",
 ) -> str:
     """The module's source text for `target` (numpy, jax or torch) computing in `dtype`
-    (float64 or float32, NumPy only); `header` adds the network's name and description;
-    `templates` is a user's template folder searched first."""
+    (float64 or float32, NumPy only); `header` adds the network's name and description and
+    (NumPy) the checks of X and Y that the in-process Model makes itself; `templates` is a
+    user's template folder searched first."""
     if target not in PRINTERS:
         raise CompileError(f"unknown target {target!r} (known: {', '.join(TARGETS)})")
     check_dtype(dtype)
@@ -267,6 +268,10 @@ def source(
         "inputs": net.inputs,
         "layers": layers,
         "loss": net.loss,
+        "outputs": net.sizes[-1],
+        "checks": header,
+        "targets_sum_to_one": losses.get(net.loss).targets_sum_to_one,
+        "targets_in_unit_interval": losses.get(net.loss).targets_in_unit_interval,
         "logits": program.logits,
         "general": general,
         "imports": printer.import_lines(),

@@ -61,18 +61,11 @@ class MeanTotal(ArrayOp):
     nargs = 2
 
 
-class RowSum(ArrayOp):
-    """RowSum(E): each sample's sum over units, as an (m, 1) column."""
-
-    nargs = 1
-    precedence = PRECEDENCE["Atom"]
-
-
 class CodePrinter(NumPyPrinter):
     """NumPyPrinter that prints activations as the stable helpers and the batched array ops."""
 
     printmethod = "_symbp_numpy"
-    _axis, _keepdims = "axis", "keepdims"  # the reduction keywords of the array library
+    _axis = "axis"  # the reduction keyword of the array library
     _default_settings = {**NumPyPrinter._default_settings, "strict": True}
 
     def __init__(self, settings=None):
@@ -99,6 +92,23 @@ class CodePrinter(NumPyPrinter):
             return f"({self._print(entry.cls.definition(*expr.args))})"
         args = ", ".join(self._print(a) for a in expr.args)
         return f"{self._helper(entry.kernel)}({args})"
+
+    def _print_PrimeBase(self, expr):
+        entry = activations.by_class(expr.of)
+        args = ", ".join(self._print(a) for a in expr.args)
+        return f"{self._helper(entry.prime[1])}({args})"
+
+    def _print_SigmoidMinus(self, expr):
+        args = ", ".join(self._print(a) for a in expr.args)
+        return f"{self._helper(kernels._sigmoid_minus)}({args})"
+
+    def _print_SoftmaxMinus(self, expr):
+        args = ", ".join(self._print(a) for a in expr.args)
+        return f"{self._helper(kernels._softmax_minus)}({args})"
+
+    def _print_SoftmaxJvp(self, expr):
+        args = ", ".join(self._print(a) for a in expr.args)
+        return f"{self._helper(kernels._softmax_jvp)}({args})"
 
     def _print_LogSoftmax(self, expr):
         args = ", ".join(self._print(a) for a in expr.args)
@@ -160,11 +170,6 @@ class CodePrinter(NumPyPrinter):
     def _print_MeanTotal(self, expr):
         e, m = expr.args
         return f"{self._array_fn('sum')}({self._print(e)}) / {self._operand(m)}"
-
-    def _print_RowSum(self, expr):
-        (e,) = expr.args
-        keywords = f"{self._axis}=1, {self._keepdims}=True"
-        return f"{self._array_fn('sum')}({self._print(e)}, {keywords})"
 
     def kernel_order(self) -> list[Callable]:
         """The recorded helpers in the order the generated module defines them."""

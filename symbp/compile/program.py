@@ -13,8 +13,16 @@ from functools import singledispatch
 
 import sympy as sp
 
-from ..activations import Activation, ActivationBase, LogSoftmax, VectorActivation
+from ..activations import (
+    Activation,
+    ActivationBase,
+    LogSoftmax,
+    SoftmaxJvp,
+    VectorActivation,
+    difference_form,
+)
 from ..derive import Derivation
+from ..derive.batch import has_pole
 from ..errors import SymbpError
 from ..keys import ParamKey
 from .printer import (
@@ -23,7 +31,6 @@ from .printer import (
     MeanTotal,
     RowsDot,
     RowsDotT,
-    RowSum,
     ScaledOuter,
 )
 
@@ -182,7 +189,22 @@ def _softmax_delta(L: _Layer, J: sp.Matrix, G: sp.Expr) -> sp.Expr:
                 sp.expand(J[i, j] - want) == 0,
                 f"layer {L.l}: Jacobian entry ({i + 1}, {j + 1}) is not that of softmax",
             )
-    return L.A * G - L.A * RowSum(L.A * G)
+    return SoftmaxJvp(L.A, G)
+
+
+def _from_z(L: _Layer, j: int, dadz: sp.Expr) -> sp.Expr:
+    """Unit j's da/dz as the entry's derivative from z (its `prime`), checked equal to the
+    derived `dadz` (written in the output a) once a is its definition; else `dadz`."""
+    entry, lf = L.lf.activation, L.lf
+    if entry.prime is None:
+        return dadz
+    prime = entry.derivative(lf.z[j], *lf.a_def[j].args[1:])
+    derived = dadz.xreplace({lf.a[j]: lf.a_def[j]})
+    _check(
+        sp.expand(derived - prime.definition(*prime.args)) == 0,
+        f"layer {L.l}: da/dz of unit {j + 1} is not the derivative of {entry.name}",
+    )
+    return prime
 
 
 def _backward(d: Derivation, layers: list[_Layer]) -> list[Step]:
@@ -191,13 +213,18 @@ def _backward(d: Derivation, layers: list[_Layer]) -> list[Step]:
     for pos in range(last, -1, -1):
         L, lb = layers[pos], d.backward[pos]
         J = lb.jacobian
-        if pos == last:
+        if pos == last and L.lf.activation.elementwise and not has_pole(lb.dC_da):
+            G, D = L.uniform(lb.dC_da, "dC/da"), None
+        elif pos == last:
             G = None
             try:
                 D = L.uniform(lb.delta, "delta")
             except CompileError:
                 G = L.uniform(lb.dC_da, "dC/da")
                 D = None
+            else:
+                outputs = L.uniform(L.lf.a_def, "activation")
+                D = difference_form(D.xreplace({L.A: outputs}))
         else:
             nxt = d.layers[pos + 1]
             dnext = d.delta_symbols[pos + 1]
@@ -218,7 +245,8 @@ def _backward(d: Derivation, layers: list[_Layer]) -> list[Step]:
                     lb.delta_raw[j] == raw or sp.expand(lb.delta_raw[j] - raw) == 0,
                     f"layer {L.l}: delta of unit {j + 1} is not dC/da times da/dz",
                 )
-            D = G * L.uniform([J[j, j] for j in range(L.n)], "activation derivative")
+            primes = [_from_z(L, j, J[j, j]) for j in range(L.n)]
+            D = G * L.uniform(primes, "activation derivative")
         elif D is None:
             for j in range(L.n):
                 raw = sp.Add(*[lb.dC_da[i] * J[i, j] for i in range(L.n)])

@@ -65,7 +65,7 @@ class TorchCodePrinter(_TargetPrinter):
 
     printmethod = "_symbp_torch"
     _module = "torch"
-    _axis, _keepdims = "dim", "keepdim"
+    _axis = "dim"
     _kf = {k: "torch." + v for k, v in _numpy_known_functions.items()}
     _kc = {k: "torch." + v for k, v in _numpy_known_constants.items()}
     kernel_module = importlib.import_module(".kernels.torch", __package__)

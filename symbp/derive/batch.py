@@ -8,7 +8,7 @@ the pre-activations z^L (log of sigmoid through softplus, log of softmax through
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import singledispatch
+from functools import cache, singledispatch
 
 import numpy as np
 import sympy as sp
@@ -49,9 +49,63 @@ def _(activation: activations.VectorActivation, term: sp.Expr) -> sp.Expr:
     return sp.expand_log(term, force=True)
 
 
-def run(rules: list[R.LayerRule], net, params: dict, X, Y, make=Evaluator) -> Pass:
+def has_pole(dC_da: list[sp.Expr]) -> bool:
+    """Whether dC/da divides by an output (cross-entropy's y/a): its delta is then the
+    simplified one, where loss and activation cancel, rather than dC/da times da/dz."""
+    return any(p.exp.is_negative for e in dC_da for p in e.atoms(sp.Pow))
+
+
+def _linear_sums(e: sp.Expr) -> sp.Expr:
+    """`e` expanded, each sum split into sums of its terms over one common index."""
+    u = sp.Dummy("u", integer=True, positive=True)
+
+    def split(x: sp.Sum) -> sp.Expr:
+        ((v, lo, hi),) = x.limits
+        body = sp.expand(x.function.xreplace({v: u}))
+        terms = (t.as_coeff_Mul() for t in sp.Add.make_args(body))
+        return sp.Add(*[c * sp.Sum(rest, (u, lo, hi)) for c, rest in terms])
+
+    return sp.expand(e.replace(lambda x: isinstance(x, sp.Sum), split))
+
+
+@cache
+def delta_form(rule: R.LayerRule) -> sp.Expr:
+    """The rule's delta as its numbers are computed: dC/da times the entry's derivative from z
+    (its `prime`, proven equal to the derived form once a is its definition), softmax's
+    Jacobian times dC/da through its kernel (proven equal to the derived form), or an output
+    error a - y through the kernels that keep a confident output's digits; else as derived."""
+    entry, unit = rule.activation, (R.s, R.j)
+    outputs = {R.a[unit]: rule.a.rhs}
+    pole = rule.output and has_pole([rule.upstream.rhs])
+    if entry.elementwise and entry.prime is not None and not pole:
+        upstream = rule.upstream.rhs if rule.output else R.g[unit]
+        prime = entry.derivative(R.z[unit], *(R.alpha,) * len(entry.params))
+        derived = rule.delta.rhs.xreplace(outputs)
+        if sp.expand(derived - (upstream * prime.definition(*prime.args)).xreplace(outputs)):
+            raise ValueError(f"the derived delta of {entry.name} is not dC/da times its prime")
+        return upstream * prime
+    if not entry.elementwise and not pole:
+        upstream = rule.upstream.rhs if rule.output else R.g[unit]
+        vjp = R.a[unit] * (
+            upstream - sp.Sum(R.a[R.s, R.q] * upstream.xreplace({R.j: R.q}), (R.q, 1, R.n))
+        )
+        if _linear_sums(rule.delta.rhs - vjp) != 0:
+            raise ValueError(f"the derived delta of {entry.name} is not its Jacobian times g")
+        return activations.SoftmaxJvp(R.a[unit], upstream)
+    if pole:
+        out = rule.a.rhs if entry.elementwise else entry.cls(R.z[unit])
+        form = activations.difference_form(rule.delta.rhs.xreplace({R.a[unit]: out}))
+        if not form.has(entry.cls):
+            return form
+    return rule.delta.rhs
+
+
+def run(
+    rules: list[R.LayerRule], net, params: dict, X, Y, make=Evaluator, delta=delta_form
+) -> Pass:
     """Forward pass, deltas and batch-mean gradients of `params` on rows X, Y;
-    `make(env)` builds the evaluator (NumPy floats by default)."""
+    `make(env)` builds the evaluator (NumPy floats by default), `delta(rule)` gives the
+    expression each layer's delta is evaluated from."""
     m = X.shape[0]
     Z, A = [], []
     prev = X
@@ -77,7 +131,7 @@ def run(rules: list[R.LayerRule], net, params: dict, X, Y, make=Evaluator) -> Pa
             ev = make(env)
             env[R.g] = ev(rules[pos].upstream.rhs, (R.s, R.j))
         ev = make(env)
-        D[pos] = ev(rule.delta.rhs, (R.s, R.j))
+        D[pos] = ev(delta(rule), (R.s, R.j))
     grads = {}
     for pos, rule in enumerate(rules):
         env = {R.delta: D[pos], R.a_prev: A[pos - 1] if pos else X, R.m: m}

@@ -13,6 +13,7 @@ import numpy as np
 import sympy as sp
 
 from ..activations import ActivationBase, numeric_namespace
+from ..kernels import _log_softmax
 
 
 class Tensor:
@@ -39,18 +40,32 @@ class Evaluator:
     """Values of index expressions given `env` (IndexedBase or Symbol -> array or number).
 
     `functions` maps sympy function class names to elementwise callables (NumPy by default);
-    `logsumexp(x, axis)` evaluates log(sum(exp(x))) along an axis without overflow; `at` pins
-    free indices to one position each (one entry of a gradient, without the whole matrix).
+    `logsumexp(x, axis)` evaluates log(sum(exp(x))) along an axis without overflow, and
+    `log_softmax(x)` x - logsumexp(x) along the last axis (by default through logsumexp; NumPy's
+    keeps a confident sample's digits); `at` pins free indices to one position each (one entry
+    of a gradient, without the whole matrix).
     """
 
     def __init__(
-        self, env: dict, functions: dict | None = None, logsumexp=None, number=float, at=None
+        self,
+        env: dict,
+        functions: dict | None = None,
+        logsumexp=None,
+        number=float,
+        at=None,
+        log_softmax=None,
     ):
         self.env = env
         self.at = at or {}  # free index -> the one position to evaluate it at
         self.functions = functions or {**numeric_namespace(), "exp": np.exp, "log": np.log}
         self.logsumexp = logsumexp or _np_logsumexp
+        if log_softmax is None:
+            log_softmax = _log_softmax if logsumexp is None else self._through_logsumexp
+        self.log_softmax = log_softmax
         self.number = number
+
+    def _through_logsumexp(self, x):
+        return x - np.expand_dims(self.logsumexp(x, -1), -1)
 
     def __call__(self, e: sp.Expr, order: tuple[sp.Symbol, ...]):
         """The value of `e` with axes in `order` (its free indices)."""
@@ -73,6 +88,8 @@ class Evaluator:
             return self._sum(e)
         if e.is_Mul and _softmax_factors(e):
             return self._softmax(e)
+        if e.is_Add and _log_softmax_parts(e):
+            return self._log_softmax(*_log_softmax_parts(e))
         if e.is_Add or e.is_Mul:
             parts = [self.tensor(t) for t in e.args]
             order = _union(parts)
@@ -114,6 +131,15 @@ class Evaluator:
         order = _union([value, other])
         return Tensor(value.aligned(order) * other.aligned(order), order)
 
+    def _log_softmax(self, u: sp.Expr, q: sp.Symbol, i: sp.Symbol) -> Tensor:
+        """u_i - log sum_q exp(u_q) through `log_softmax` over the axis of q, then named i."""
+        t = self.tensor(u)
+        rest = tuple(x for x in t.indices if x != q)
+        value = self.log_softmax(t.aligned((*rest, q)))
+        if i in self.at:
+            value = np.take(value, [self.at[i]], axis=-1)
+        return Tensor(value, (*rest, i))
+
     def _sum(self, e: sp.Sum) -> Tensor:
         summed = [lim[0] for lim in e.limits]
         factors = sp.Mul.make_args(e.function)
@@ -146,6 +172,25 @@ def _softmax_factors(e: sp.Mul):
         None,
     )
     return (num, den) if num is not None and den is not None else None
+
+
+def _log_softmax_parts(e: sp.Add):
+    """(u, q, i) when `e` is u_i - log(sum_q exp(u_q)) (u written in q, i an index), or None."""
+    if len(e.args) != 2:
+        return None
+    for lse, x in (e.args, e.args[::-1]):
+        inner = (-lse).args[0] if isinstance(-lse, sp.log) else None
+        if not isinstance(inner, sp.Sum) or len(inner.limits) != 1:
+            continue
+        if not isinstance(inner.function, sp.exp):
+            continue
+        q, u = inner.limits[0][0], inner.function.args[0]
+        if not u.has(q):
+            continue
+        for i in sorted(x.free_symbols - u.free_symbols, key=str):
+            if u.xreplace({q: i}) == x:
+                return u, q, i
+    return None
 
 
 def _union(parts: list[Tensor]) -> tuple[sp.Symbol, ...]:

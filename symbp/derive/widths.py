@@ -240,6 +240,10 @@ def _mp_number(e: sp.Number) -> mpmath.mpf:
     return mpmath.mpf(int(e.p)) / int(e.q) if e.is_Rational else mpmath.mpf(e.evalf(DIGITS))
 
 
+def _derived_delta(rule: R.LayerRule) -> sp.Expr:
+    return rule.delta.rhs
+
+
 def spot_check(d, seed: int = 0) -> list[Obligation]:
     """Sampled parameters' rule gradients vs central finite differences, 40-digit mpmath."""
     net = d.net
@@ -259,7 +263,7 @@ def spot_check(d, seed: int = 0) -> list[Obligation]:
             f"({DIGITS}-digit mpmath, central difference)"
         )
         try:
-            one = batch.run(d.rules, net, params, X, Y, _MpEvaluator)
+            one = batch.run(d.rules, net, params, X, Y, _MpEvaluator, _derived_delta)
         except (ValueError, IndexError) as e:
             return [Obligation(f"the rules apply at the real widths ({e})", method, False)]
         out = []

@@ -20,9 +20,27 @@ def _sigmoid(z):
     return jax.numpy.where(z >= 0, 1.0, e) / (1.0 + e)
 
 
+def _sigmoid_prime(z):
+    """sigma'(z) = sigma(z) sigma(-z) = e / (1 + e)^2 with e = exp(-|z|) <= 1, from z: full
+    relative accuracy for any z."""
+    e = _exp_or_zero(-jax.numpy.abs(z))
+    return e / (1.0 + e) ** 2
+
+
+def _sigmoid_minus(z, y):
+    """sigma(z) - y, through 1 - sigma(z) = sigma(-z) for z >= 0."""
+    return jax.numpy.where(z >= 0, (1.0 - y) - _sigmoid(-z), _sigmoid(z) - y)
+
+
 def _tanh(z):
     """tanh(z)."""
     return jax.numpy.tanh(z)
+
+
+def _tanh_prime(z):
+    """tanh'(z) = sech(z)^2 = 4 e / (1 + e)^2 with e = exp(-2|z|) <= 1, from z."""
+    e = _exp_or_zero(-2.0 * jax.numpy.abs(z))
+    return 4.0 * e / (1.0 + e) ** 2
 
 
 def _relu(z):
@@ -38,6 +56,11 @@ def _leaky_relu(z, alpha):
 def _elu(z, alpha):
     """z for z > 0, alpha (exp(z) - 1) otherwise (expm1 of min(z, 0): no overflow)."""
     return jax.numpy.where(z > 0, z, alpha * jax.numpy.expm1(jax.numpy.minimum(z, 0.0)))
+
+
+def _elu_prime(z, alpha):
+    """ELU'(z): 1 for z > 0, alpha exp(z) otherwise, from z."""
+    return jax.numpy.where(z > 0, 1.0, alpha * _exp_or_zero(jax.numpy.minimum(z, 0.0)))
 
 
 def _normal_cdf(z):
@@ -72,3 +95,20 @@ def _log_softmax(z):
     ties = jax.numpy.sum(shifted == 0, axis=-1, keepdims=True) - 1.0
     others = jax.numpy.sum(_exp_or_zero(shifted) * (shifted < 0), axis=-1, keepdims=True)
     return shifted - jax.numpy.log1p(others + ties)
+
+
+def _softmax_minus(z, y):
+    """softmax(z) - y over the last axis; an output above 1/2 as (1 - y) - the other outputs."""
+    shifted = z - jax.numpy.max(z, axis=-1, keepdims=True)
+    e = _exp_or_zero(shifted)
+    total = jax.numpy.sum(e, axis=-1, keepdims=True)
+    others = jax.numpy.sum(e * (shifted < 0), axis=-1, keepdims=True) / total
+    a = e / total
+    return jax.numpy.where(a > 0.5, (1.0 - y) - others, a - y)
+
+
+def _softmax_jvp(a, g):
+    """a (g - sum(a g)) over the last axis, as a (d - sum(a d)) with d = g - g_t, t the top."""
+    top = jax.numpy.take_along_axis(g, jax.numpy.argmax(a, axis=-1)[..., None], axis=-1)
+    d = g - top
+    return a * (d - jax.numpy.sum(a * d, axis=-1, keepdims=True))

@@ -21,9 +21,27 @@ def _sigmoid(z):
     return torch.where(z >= 0, 1.0, e) / (1.0 + e)
 
 
+def _sigmoid_prime(z):
+    """sigma'(z) = sigma(z) sigma(-z) = e / (1 + e)^2 with e = exp(-|z|) <= 1, from z: full
+    relative accuracy for any z."""
+    e = _exp_or_zero(-torch.abs(z))
+    return e / (1.0 + e) ** 2
+
+
+def _sigmoid_minus(z, y):
+    """sigma(z) - y, through 1 - sigma(z) = sigma(-z) for z >= 0."""
+    return torch.where(z >= 0, (1.0 - y) - _sigmoid(-z), _sigmoid(z) - y)
+
+
 def _tanh(z):
     """tanh(z)."""
     return torch.tanh(z)
+
+
+def _tanh_prime(z):
+    """tanh'(z) = sech(z)^2 = 4 e / (1 + e)^2 with e = exp(-2|z|) <= 1, from z."""
+    e = _exp_or_zero(-2.0 * torch.abs(z))
+    return 4.0 * e / (1.0 + e) ** 2
 
 
 def _relu(z):
@@ -39,6 +57,11 @@ def _leaky_relu(z, alpha):
 def _elu(z, alpha):
     """z for z > 0, alpha (exp(z) - 1) otherwise (expm1 of min(z, 0): no overflow)."""
     return torch.where(z > 0, z, alpha * torch.expm1(torch.clamp(z, max=0.0)))
+
+
+def _elu_prime(z, alpha):
+    """ELU'(z): 1 for z > 0, alpha exp(z) otherwise, from z."""
+    return torch.where(z > 0, 1.0, alpha * _exp_or_zero(torch.clamp(z, max=0.0)))
 
 
 def _normal_cdf(z):
@@ -73,3 +96,21 @@ def _log_softmax(z):
     ties = torch.sum((shifted == 0).to(z.dtype), dim=-1, keepdim=True) - 1.0
     others = torch.sum(_exp_or_zero(shifted) * (shifted < 0), dim=-1, keepdim=True)
     return shifted - torch.log1p(others + ties)
+
+
+def _softmax_minus(z, y):
+    """softmax(z) - y over the last axis; an output above 1/2 as (1 - y) - the other outputs."""
+    shifted = z - torch.amax(z, dim=-1, keepdim=True)
+    e = _exp_or_zero(shifted)
+    total = torch.sum(e, dim=-1, keepdim=True)
+    others = torch.sum(e * (shifted < 0), dim=-1, keepdim=True) / total
+    a = e / total
+    return torch.where(a > 0.5, (1.0 - y) - others, a - y)
+
+
+def _softmax_jvp(a, g):
+    """a (g - sum(a g)) over the last axis, as a (d - sum(a d)) with d = g - g_t, t the top."""
+    g = g.expand_as(a)
+    top = torch.gather(g, -1, torch.argmax(a, dim=-1, keepdim=True))
+    d = g - top
+    return a * (d - torch.sum(a * d, dim=-1, keepdim=True))

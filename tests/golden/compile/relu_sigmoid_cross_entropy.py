@@ -41,6 +41,12 @@ def _sigmoid(z):
     return numpy.where(z >= 0, 1.0, e) / (1.0 + e)
 
 
+def _sigmoid_minus(z, y):
+    """sigma(z) - y, through 1 - sigma(z) = sigma(-z) for z >= 0: a confident output keeps the
+    digits that a - y loses once a rounds to 1."""
+    return numpy.where(z >= 0, (1.0 - y) - _sigmoid(-z), _sigmoid(z) - y)
+
+
 def _relu(z):
     """max(z, 0)."""
     return numpy.maximum(z, 0.0)
@@ -49,6 +55,26 @@ def _relu(z):
 def _softplus(z):
     """log(1 + exp(z)) computed as max(z, 0) + log(1 + exp(-|z|)), which never overflows."""
     return numpy.maximum(z, 0.0) + numpy.log1p(_exp_or_zero(-numpy.abs(z)))
+
+
+def _checked(X, Y):
+    """X and Y as float arrays with matching rows; ValueError (one line) if they are not."""
+    X, Y = numpy.asarray(X, dtype=float), numpy.asarray(Y, dtype=float)
+    for name, rows, width in (("X", X, 2), ("Y", Y, 2)):
+        if rows.ndim != 2 or rows.shape[0] == 0 or rows.shape[1] != width:
+            raise ValueError(f"{name} must have shape (m, {width}), got {list(rows.shape)}")
+        bad = numpy.flatnonzero(~numpy.isfinite(rows).all(axis=1))
+        if bad.size:
+            raise ValueError(f"{name} row {bad[0]} is not finite: {rows[bad[0]].tolist()}")
+    if X.shape[0] != Y.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but Y has {Y.shape[0]}")
+    bad = numpy.flatnonzero((Y < 0).any(axis=1) | (numpy.abs(Y.sum(axis=1) - 1) > 1e-9))
+    if bad.size:
+        raise ValueError(
+            f"Y row {bad[0]}: cross_entropy targets must be non-negative and sum to 1, "
+            f"got sum {Y[bad[0]].sum():g}"
+        )
+    return X, Y
 
 
 def forward(params, X):
@@ -79,6 +105,7 @@ def loss(params, X, Y):
     z^2_1 = a^1_1*w^2_{11} + a^1_2*w^2_{12} + a^1_3*w^2_{13} + b^2_1
     C = y_1*Softplus(-z^2_1) + y_2*Softplus(-z^2_2)
     """
+    X, Y = _checked(X, Y)
     W1 = params["W1"]
     b1 = params["b1"]
     W2 = params["W2"]
@@ -98,7 +125,6 @@ def gradients(params, X, Y):
     z^1_1 = b^1_1 + w^1_{11}*x_1 + w^1_{12}*x_2
     a^1_1 = Relu(z^1_1)
     z^2_1 = a^1_1*w^2_{11} + a^1_2*w^2_{12} + a^1_3*w^2_{13} + b^2_1
-    a^2_1 = Sigmoid(z^2_1)
     delta^2_1 = y_1*(a^2_1 - 1)
     delta^1_1 = (delta^2_1*w^2_{11} + delta^2_2*w^2_{21})*Heaviside(z^1_1, 0)
     dC/dw^1_{11} = delta^1_1*x_1
@@ -107,6 +133,7 @@ def gradients(params, X, Y):
     dC/db^2_1 = delta^2_1
     (derived for unit 1; every unit of a layer has the same form)
     """
+    X, Y = _checked(X, Y)
     W1 = params["W1"]
     b1 = params["b1"]
     W2 = params["W2"]
@@ -115,8 +142,7 @@ def gradients(params, X, Y):
     Z1 = X @ W1.T + b1
     A1 = _relu(Z1)
     Z2 = A1 @ W2.T + b2
-    A2 = _sigmoid(Z2)
-    D2 = Y*(A2 - 1)
+    D2 = Y*_sigmoid_minus(Z2, 1)
     D1 = numpy.heaviside(Z1, 0)*(D2 @ W2)
     dW1 = (D1 / m).T @ X
     db1 = numpy.sum(D1, axis=0) / m
@@ -130,6 +156,7 @@ def sgd_step(params, X, Y, learning_rate):
 
     The gradients are those of gradients(), each update folded into its last product.
     """
+    X, Y = _checked(X, Y)
     W1 = params["W1"]
     b1 = params["b1"]
     W2 = params["W2"]
@@ -138,8 +165,7 @@ def sgd_step(params, X, Y, learning_rate):
     Z1 = X @ W1.T + b1
     A1 = _relu(Z1)
     Z2 = A1 @ W2.T + b2
-    A2 = _sigmoid(Z2)
-    D2 = Y*(A2 - 1)
+    D2 = Y*_sigmoid_minus(Z2, 1)
     D1 = numpy.heaviside(Z1, 0)*(D2 @ W2)
     new_W1 = ((-learning_rate / m) * D1).T @ X + W1
     new_b1 = b1 - learning_rate*(numpy.sum(D1, axis=0) / m)

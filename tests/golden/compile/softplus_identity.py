@@ -43,6 +43,20 @@ def _softplus(z):
     return numpy.maximum(z, 0.0) + numpy.log1p(_exp_or_zero(-numpy.abs(z)))
 
 
+def _checked(X, Y):
+    """X and Y as float arrays with matching rows; ValueError (one line) if they are not."""
+    X, Y = numpy.asarray(X, dtype=float), numpy.asarray(Y, dtype=float)
+    for name, rows, width in (("X", X, 2), ("Y", Y, 2)):
+        if rows.ndim != 2 or rows.shape[0] == 0 or rows.shape[1] != width:
+            raise ValueError(f"{name} must have shape (m, {width}), got {list(rows.shape)}")
+        bad = numpy.flatnonzero(~numpy.isfinite(rows).all(axis=1))
+        if bad.size:
+            raise ValueError(f"{name} row {bad[0]} is not finite: {rows[bad[0]].tolist()}")
+    if X.shape[0] != Y.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but Y has {Y.shape[0]}")
+    return X, Y
+
+
 def forward(params, X):
     """The network's outputs a^L for the rows of X.
 
@@ -71,6 +85,7 @@ def loss(params, X, Y):
     a^2_1 = z^2_1
     C = (-a^2_1 + y_1)**2/2 + (-a^2_2 + y_2)**2/2
     """
+    X, Y = _checked(X, Y)
     W1 = params["W1"]
     b1 = params["b1"]
     W2 = params["W2"]
@@ -98,6 +113,7 @@ def gradients(params, X, Y):
     dC/dw^2_{11} = a^1_1*delta^2_1
     (derived for unit 1; every unit of a layer has the same form)
     """
+    X, Y = _checked(X, Y)
     W1 = params["W1"]
     b1 = params["b1"]
     W2 = params["W2"]
@@ -119,6 +135,7 @@ def sgd_step(params, X, Y, learning_rate):
 
     The gradients are those of gradients(), each update folded into its last product.
     """
+    X, Y = _checked(X, Y)
     W1 = params["W1"]
     b1 = params["b1"]
     W2 = params["W2"]
