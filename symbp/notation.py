@@ -57,6 +57,12 @@ class Notation:
     def cost(self) -> sp.Symbol:
         return self._sym("E", r"E_{\mathrm{total}}") if self.mazur else self._sym("C", "C")
 
+    def cost_term(self, j: int) -> sp.Symbol:
+        """The cost's term of output j: Mazur's E_o1, or C_1."""
+        if self.mazur:
+            return self._sym(f"E_o{j}", rf"E_{{o{j}}}")
+        return self._sym(f"C_{j}", f"C_{{{j}}}")
+
     def x(self, k: int) -> sp.Symbol:
         return self._sym(f"i{k}", f"i_{{{k}}}") if self.mazur else self._sym(f"x_{k}", f"x_{{{k}}}")
 

@@ -384,7 +384,7 @@ def test_batch_mean_prints_the_sum_over_samples_with_sample_indices():
 
 def test_batch_chain_rule_is_written_as_a_mean_over_the_samples():
     text = (Path(__file__).parent.parent / "output" / "xor.md").read_text(encoding="utf-8")
-    chain = text[text.index("Multiplied together") : text.index("## Worked example")]
+    chain = text[text.index("Multiplied together") : text.index("### After the step")]
     assert chain.count(r"\frac{1}{4} \sum_{i=1}^{4}") == 2
     assert "{a^{1}_{1}}^{(i)}" in chain and "{x_{1}}^{(i)}" in chain
 
