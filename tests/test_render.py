@@ -41,7 +41,7 @@ z = sp.Symbol("z")
         (G.y[G.j], r"y_{j}"),
         (sp.Derivative(G.sigma(G.z[G.l, G.j]), G.z[G.l, G.j]), r"\sigma'\left(z^{l}_{j}\right)"),
         (sp.Derivative(G.C, G.b[G.l, G.j]), r"\frac{\partial C}{\partial b^{l}_{j}}"),
-        (Updated(sp.Symbol("w5")), r"{w_{5}}^{+}"),
+        (Updated(sp.Symbol("w5")), r"w_{5}^{+}"),
     ],
     ids=[
         "sigmoid",

@@ -16,7 +16,7 @@ from .. import activations
 
 
 class Updated(sp.Function):
-    """A parameter after one gradient step, printed with a superscript plus."""
+    """A parameter after one gradient step, printed with a superscript plus (Mazur's w5+)."""
 
     nargs = 1
 
@@ -151,7 +151,11 @@ class SymbpLatexPrinter(LatexPrinter):
         return rf"\frac{{1}}{{{m}}} \sum_{{{self._print(i)}=1}}^{{{m}}} {inner}"
 
     def _print_Updated(self, expr, exp=None):
-        return rf"{{{self._print(expr.args[0])}}}^{{+}}"
+        """Mazur's w5+: w_{5}^{+}; a symbol that has a superscript of its own is bracketed first,
+        (b^{1}_{1})^{+}, as sympy's parenthesize_super does for powers, so the plus cannot be
+        read as part of the layer index."""
+        base = self._print(expr.args[0])
+        return rf"({base})^{{+}}" if "^" in base else rf"{base}^{{+}}"
 
 
 def number(value: float) -> str:
