@@ -26,6 +26,7 @@ from .compact import compact, general_notation
 from .diagram import diagram
 from .env import environment
 from .model import ActivationSteps, Document, LayerBackward, LayerEquations, Line, Summary, Trained
+from .roles import roles
 from .vector import vector_forms
 from .worked import chain, shown_weight, values_of, worked_example, worked_samples
 
@@ -275,6 +276,6 @@ def document(
         return html.page(d, doc, templates)
     if fmt == "md" and md_flavor == "plain":
         return html.plain_markdown(d, doc, templates)
-    env = environment({**d.names.tex, **doc.vector.names}, fmt, templates)
+    env = environment({**d.names.tex, **doc.vector.names}, fmt, templates, roles(d))
     kind = "derivation" if doc.compact is None else "compact"
     return templating.render(env, f"{fmt}/{kind}.{fmt}.jinja2", vars(doc))

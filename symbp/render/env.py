@@ -49,19 +49,23 @@ def md_escape(text: str) -> str:
     return "".join("\\" + c if c in "\\`*_[]<>#|$" else c for c in str(text))
 
 
-def environment(names: dict, kind: str, templates: Path | None = None) -> jinja2.Environment:
-    """symbp's environment with the filters of one document format ("tex" or "md") and one
-    notation table."""
+def environment(
+    names: dict, kind: str, templates: Path | None = None, roles: dict | None = None
+) -> jinja2.Environment:
+    """symbp's environment with the filters of one document format ("tex" or "md"), one
+    notation table and the quantities' roles (which order printed products and sums)."""
+    roles = dict(roles or {})
 
     def math(item) -> str:
         if isinstance(item, At):
-            return tex(item.expr, names, item.values, **({"order": "none"} if item.ordered else {}))
+            order = {"order": "none"} if item.ordered else {}
+            return tex(item.expr, names, item.values, roles=roles, **order)
         if isinstance(item, Real) and not hasattr(item, "free_symbols"):
             return number(item)
-        return tex(item, names)
+        return tex(item, names, roles=roles)
 
     def identity(eq) -> str:
-        return tex(eq, names, compact=True)
+        return tex(eq, names, compact=True, roles=roles)
 
     filters = {
         "tex": math,

@@ -13,7 +13,8 @@ from ..derive import Derivation, batch
 from ..derive.example import evaluate_exprs
 from .env import At, number
 from .model import Chain, Line, Worked, WorkedLayer
-from .printer import BatchMean, Sample, Updated
+from .printer import BatchMean, Sample, Updated, ordered_terms
+from .roles import roles
 
 
 def _d(num, den) -> sp.Derivative:
@@ -48,7 +49,7 @@ def worked_samples(worked) -> int:
 def _instantiated(d: Derivation, worked, expr: sp.Expr, values: dict) -> list:
     """expr at the example's numbers; for a sum of products, each term's number; the value."""
     parts: list = [At(expr, values)]
-    terms = sp.Add.make_args(expr)
+    terms = ordered_terms(expr.as_ordered_terms(), roles(d)) if expr.is_Add else [expr]
     if len(terms) > 1 and not all(t.is_Atom or (-t).is_Atom for t in terms):
         syms = [sp.Symbol(f"_t{i:04d}") for i in range(len(terms))]
         nums = {s: number(_eval(d, worked, t)[0]) for s, t in zip(syms, terms)}
