@@ -7,7 +7,7 @@ import sympy as sp
 
 import symbp
 from symbp import render
-from symbp.render.printer import Updated, tex
+from symbp.render.printer import Updated, label, tex
 
 
 def test_updated_mazur_weight_is_w5_plus():
@@ -85,3 +85,31 @@ def test_brackets_grow_only_around_tall_content():
 def test_no_document_prints_log(docs, fmt):
     d = symbp.derive(symbp.load("logistic"))
     assert r"\log" not in render.document(d, fmt) and r"\ln" in render.document(d, fmt)
+
+
+@pytest.mark.parametrize(
+    "name, text",
+    [("a^1_1", "a¹₁"), ("w^2_{11}", "w²₁₁"), ("out_h1", "outₕ₁"), ("w5", "w₅"), ("b^1", "b¹")],
+)
+def test_diagram_label_uses_unicode_sub_and_superscripts(name, text):
+    assert label(sp.Symbol(name)) == text
+
+
+def _mermaid(doc: str) -> str:
+    return doc[doc.index("```mermaid") : doc.index("```", doc.index("```mermaid") + 3)]
+
+
+@pytest.mark.parametrize("name", ["mazur", "xor", "softmax"])
+def test_mermaid_diagram_holds_no_tex(docs, name):
+    block = _mermaid(docs[name])
+    assert not any(c in block for c in "^\\$+") and "_" not in block.replace("classDef", "")
+
+
+def test_mermaid_labels_arrows_only_where_few(docs):
+    assert '-->|"w₅"| n2u1' in _mermaid(docs["mazur"])
+    assert "-->|" not in _mermaid(docs["softmax"])
+
+
+def test_mermaid_draws_a_per_unit_bias_as_its_own_node(docs):
+    block = _mermaid(docs["softmax"])
+    assert 'n1u1b(["b¹₁"]):::bias' in block and "n1u1b --> n1u1" in block

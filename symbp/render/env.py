@@ -12,7 +12,7 @@ from pathlib import Path
 import jinja2
 
 from .. import templating
-from .printer import number, tex
+from .printer import label, number, tex
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,7 @@ def environment(
         "tex": math,
         "identity": identity,
         "num": number,
+        "label": label,
         "escape": tex_escape if kind == "tex" else md_escape,
     }
     return templating.environment(templates, filters, {"kind": kind})

@@ -80,6 +80,7 @@ class Diagram:
 
     nodes: list[Node]
     edges: list[Edge]
+    dense: bool = False  # too many weights to label every arrow where labels cannot fan out
 
 
 @dataclass(frozen=True)

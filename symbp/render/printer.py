@@ -294,6 +294,14 @@ class SymbpLatexPrinter(LatexPrinter):
         return rf"({base})^{{+}}" if "^" in base else rf"{base}^{{+}}"
 
 
+def label(symbol: sp.Symbol) -> str:
+    """A plain-text name with Unicode sub- and superscripts (a¹₁, w²₁₁, outₕ₁, w₅), by sympy's
+    pretty printer, for renderers without math (a mermaid diagram); the claim spelling where
+    Unicode has no such form."""
+    text = sp.pretty(sp.Symbol(symbol.name.replace("{", "").replace("}", "")), use_unicode=True)
+    return symbol.name if "_" in text else text
+
+
 def number(value: float) -> str:
     """A number to 9 significant digits; a power of ten only where %g would use an exponent."""
     v = float(value)
@@ -327,6 +335,7 @@ __all__ = [
     "SymbpLatexPrinter",
     "Updated",
     "bracket",
+    "label",
     "number",
     "ordered_terms",
     "tex",
