@@ -184,7 +184,9 @@ class SymbpLatexPrinter(LatexPrinter):
                 text = bracket(text)
             if i:
                 sep = self._settings["mul_symbol_latex"]
-                numbers = out[-1].isdigit() and (text[0].isdigit() or text.startswith("-"))
+                numbers = (f.is_Number and factors[i - 1].is_Number) or (
+                    out[-1].isdigit() and (text[0].isdigit() or text.startswith("-"))
+                )  # 2 \cdot \frac{1}{2}, never the mixed number 2 1/2
                 out += r" \cdot " if sep == " " and numbers else sep
             out += text
         return out
