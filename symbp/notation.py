@@ -234,6 +234,12 @@ class Notation:
             self._aliases.setdefault(alias, s)
         return s
 
+    def cost_term(self, j: int) -> sp.Symbol:
+        """The cost's term of output j: Mazur's E_o1, or C_1."""
+        if self.mazur:
+            return self._sym(f"E_o{j}", rf"E_{{o{j}}}")
+        return self._sym(f"C_{j}", f"C_{{{j}}}")
+
     def x(self, k: int) -> sp.Symbol:
         if self.mazur:
             return self._sym(f"i{k}", f"i_{{{k}}}")

@@ -38,4 +38,4 @@ def diagram(d: Derivation) -> Diagram:
             bid = f"b{l}"
             nodes.append(Node(bid, (l - 0.5) * dx, -top - dy, lf.biases[0], "bias", None))
             edges += [Edge(bid, f"n{l}u{j + 1}", None, None) for j in range(len(lf.z))]
-    return Diagram(nodes, edges)
+    return Diagram(nodes, edges, dense)

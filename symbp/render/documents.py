@@ -26,8 +26,9 @@ from .compact import compact, general_notation
 from .diagram import diagram
 from .env import environment
 from .model import ActivationSteps, Document, LayerBackward, LayerEquations, Line, Summary, Trained
+from .roles import roles
 from .vector import vector_forms
-from .worked import chain, shown_weight, values_of, worked_example
+from .worked import chain, shown_weight, values_of, worked_example, worked_samples
 
 LANGS = ("en", "zh")
 MD_FLAVORS = ("github", "plain")
@@ -220,11 +221,11 @@ def model(d: Derivation, lang: str) -> Document:
         return _compact_model(d, lang)
     net = d.net
     raw = d.evaluate() if net.example is not None else None
-    worked = worked_example(d, raw) if raw is not None else None
-    values = values_of(d, raw, 0) if worked and worked.single else None
+    values = values_of(d, raw, 0) if raw is not None and worked_samples(raw) == 1 else None
     chains = [chain(d, shown_weight(d, -1, raw), raw, values)]
     if len(d.layers) > 1:
         chains.append(chain(d, shown_weight(d, 0, raw), raw, values))
+    worked = worked_example(d, raw, chains) if raw is not None else None
     acts, identity_used = _activations(d)
     mazur = d.names.mazur and worked is not None and worked.single
     batch = bool(net.example and len(net.example.x) > 1)
@@ -275,6 +276,6 @@ def document(
         return html.page(d, doc, templates)
     if fmt == "md" and md_flavor == "plain":
         return html.plain_markdown(d, doc, templates)
-    env = environment({**d.names.tex, **doc.vector.names}, fmt, templates, d.names)
+    env = environment({**d.names.tex, **doc.vector.names}, fmt, templates, d.names, roles(d))
     kind = "derivation" if doc.compact is None else "compact"
     return templating.render(env, f"{fmt}/{kind}.{fmt}.jinja2", vars(doc))

@@ -14,7 +14,7 @@ import jinja2
 from .. import templating
 from ..derive import general as G
 from ..notation import Notation
-from .printer import number, tex
+from .printer import label, number, tex
 
 
 @dataclass(frozen=True)
@@ -52,10 +52,16 @@ def md_escape(text: str) -> str:
 
 
 def environment(
-    names: dict, kind: str, templates: Path | None = None, notation: Notation | None = None
+    names: dict,
+    kind: str,
+    templates: Path | None = None,
+    notation: Notation | None = None,
+    roles: dict | None = None,
 ) -> jinja2.Environment:
-    """symbp's environment with the filters of one document format ("tex" or "md") and one
-    notation table; `notation` also names the general forms and numbers the layers."""
+    """symbp's environment with the filters of one document format ("tex" or "md"), one
+    notation table and the quantities' roles (which order printed products and sums);
+    `notation` also names the general forms and numbers the layers."""
+    roles = dict(roles or {})
     preset = None if notation is None else notation.preset
     if preset is not None:
         names = {G.C: preset.cost_tex, **names}
@@ -63,13 +69,13 @@ def environment(
     def math(item) -> str:
         if isinstance(item, At):
             order = {"order": "none"} if item.ordered else {}
-            return tex(item.expr, names, item.values, notation=preset, **order)
+            return tex(item.expr, names, item.values, notation=preset, roles=roles, **order)
         if isinstance(item, Real) and not hasattr(item, "free_symbols"):
             return number(item)
-        return tex(item, names, notation=preset)
+        return tex(item, names, notation=preset, roles=roles)
 
     def identity(eq) -> str:
-        return tex(eq, names, compact=True, notation=preset)
+        return tex(eq, names, compact=True, notation=preset, roles=roles)
 
     def layer(index: int) -> str:
         return str(index) if preset is None else notation.layer(index)
@@ -79,6 +85,7 @@ def environment(
         "identity": identity,
         "num": number,
         "layer": layer,
+        "label": label,
         "escape": tex_escape if kind == "tex" else md_escape,
     }
     return templating.environment(templates, filters, {"kind": kind})

@@ -21,6 +21,7 @@ from ..derive import Derivation
 from ..errors import FormatError
 from .env import environment
 from .model import Document
+from .roles import roles
 from .worked import values_of, worked_samples
 
 _INLINE = re.compile(r"(?<!\\)\$([^$]+?)(?<!\\)\$")
@@ -75,7 +76,7 @@ def page(d: Derivation, doc: Document, templates: Path | None = None) -> str:
     base = {**d.names.tex, **doc.vector.names}
     classes = {s: f"q{i}" for i, s in enumerate(d.names.tex)}
     names = {s: rf"\class{{q {classes[s]}}}{{{t}}}" if s in classes else t for s, t in base.items()}
-    env = environment(names, "html", templates, d.names)
+    env = environment(names, "html", templates, d.names, roles(d))
     latex = env.filters["tex"]
     targets = _targets(doc)
 
@@ -111,7 +112,7 @@ def page(d: Derivation, doc: Document, templates: Path | None = None) -> str:
 def plain_markdown(d: Derivation, doc: Document, templates: Path | None = None) -> str:
     """The derivation of `d` (model `doc`) as Markdown whose math survives plain converters."""
     convert = _convert()
-    env = environment({**d.names.tex, **doc.vector.names}, "md", templates, d.names)
+    env = environment({**d.names.tex, **doc.vector.names}, "md", templates, d.names, roles(d))
     latex = env.filters["tex"]
 
     def rows(lines) -> list[str]:

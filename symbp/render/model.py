@@ -80,6 +80,7 @@ class Diagram:
 
     nodes: list[Node]
     edges: list[Edge]
+    dense: bool = False  # too many weights to label every arrow where labels cannot fan out
 
 
 @dataclass(frozen=True)
@@ -119,12 +120,23 @@ class Chain:
     symbols: object
     factors: list[Line]
     product: Line
+    per_output: bool = False  # dC/da is written as the sum over the cost's per-output terms
 
 
 @dataclass(frozen=True)
-class Update:
-    frozen: bool
-    line: Line
+class WorkedLayer:
+    """The worked example's backward pass through one layer, in Mazur's order: the chain rule for
+    one of its weights, its errors, its gradients and its parameters' step. `later` are the
+    weights of the layer above, whose original values its errors use."""
+
+    index: int
+    output: bool
+    chain: Chain | None
+    deltas: list
+    gradients: list[Line]
+    updates: list[Line]
+    products: bool  # each error is shown as the product of its two factors' numbers
+    later: list = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -142,9 +154,8 @@ class Worked:
     cost_terms: list
     cost: object
     loss: float
-    deltas: list[list]
-    gradients: list[Line]
-    updates: list[Update]
+    backward: list[WorkedLayer]  # output layer first
+    frozen: list[Line]  # parameters the example does not train
     rule: Line
     loss_after: float  # the cost at the updated parameters
 

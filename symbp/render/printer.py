@@ -8,6 +8,8 @@ the given numbers, which shows an expression instantiated with the worked exampl
 
 from __future__ import annotations
 
+import enum
+
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
@@ -19,7 +21,7 @@ _UNIT_FAMILIES = ("x", "z", "a", "delta", "y")
 
 
 class Updated(sp.Function):
-    """A parameter after one gradient step, printed with a superscript plus."""
+    """A parameter after one gradient step, printed with a superscript plus (Mazur's w5+)."""
 
     nargs = 1
 
@@ -36,17 +38,95 @@ class BatchMean(sp.Function):
     nargs = 3
 
 
+class Role(enum.IntEnum):
+    """What a quantity is to a derivation, which fixes its place in a printed product, in the
+    textbooks' order: w delta sigma'(z), (a - y) sigma'(z), a delta; and in a sum: the bias last."""
+
+    WEIGHT = 0
+    TARGET = 1  # a target, and whatever holds one: the cost's derivative (a - y)
+    ACTIVATION = 2  # an input, an activation, a pre-activation
+    DELTA = 3
+    DERIVATIVE = 4  # sigma'(z), sigma(z), and a (1 - a) written from the outputs
+    LOG = 5
+    BIAS = 6
+
+
+_TALL = (r"\frac", r"\sum", r"\prod", r"\int", r"\begin", r"\left")
+
+
+def bracket(text: str) -> str:
+    """(text), with \\left( \\right) only around something tall (a fraction, a sum, a matrix)."""
+    return rf"\left({text}\right)" if any(t in text for t in _TALL) else f"({text})"
+
+
+def ordered_terms(terms: list, roles: dict) -> list:
+    """Positive terms first (target - out), the bias last (w x + b)."""
+    positive = [t for t in terms if not t.could_extract_minus_sign()]
+    if positive:
+        terms = positive + [t for t in terms if t.could_extract_minus_sign()]
+    return sorted(terms, key=lambda t: Role.BIAS in _roles_in(t, roles))
+
+
+def _role(s, roles: dict):
+    return roles.get(s.base) if isinstance(s, sp.Indexed) else roles.get(s)
+
+
+def _roles_in(expr, roles: dict) -> set:
+    return {_role(s, roles) for s in expr.atoms(sp.Symbol, sp.Indexed)} - {None}
+
+
+def _derivative_like(add: sp.Add, roles: dict) -> bool:
+    """1 - a, 1 - a^2, 1 - sigma(z): an activation's derivative written from its output."""
+    if add.atoms(sp.Function):
+        return True
+    return any(t.is_Number for t in add.args) and _roles_in(add, roles) <= {Role.ACTIVATION}
+
+
+def _rank(f, factors, roles: dict) -> tuple[int, bool]:
+    """A factor's place in a product: its role, then plain factors before sums."""
+    base = f.base if f.is_Pow and f.exp.is_Integer and f.exp > 0 else f
+    if base.is_Symbol or base.is_Indexed:
+        role = _role(base, roles)
+        if role is None:
+            return -1, False  # a constant of the step (eta, m): first, as a coefficient
+        if role is Role.BIAS:
+            role = Role.ACTIVATION
+        if role is Role.ACTIVATION and any(
+            g.is_Add and g.has(base) and _derivative_like(g, roles) for g in factors
+        ):
+            role = Role.DERIVATIVE
+        return role, False
+    if base.is_Add:
+        inside = _roles_in(base, roles)
+        if Role.TARGET in inside:
+            return Role.TARGET, True
+        if Role.DELTA in inside:
+            return Role.DELTA, True
+        return (Role.DERIVATIVE if _derivative_like(base, roles) else Role.ACTIVATION), True
+    if isinstance(base, sp.log):
+        return Role.LOG, False
+    if isinstance(base, sp.Derivative) and (base.expr.is_Symbol or base.expr.is_Indexed):
+        return Role.TARGET, False  # dC/da: the cost's derivative
+    if isinstance(base, sp.Sum):
+        return Role.DELTA, False
+    return Role.DERIVATIVE, False
+
+
 class SymbpLatexPrinter(LatexPrinter):
     """LatexPrinter with symbp's notation table and printing rules."""
 
     # compact: sums by their index alone, one-character subscripts bare (\sum_j y_j = 1), as the
     # identities a derivation uses are stated for every width.
     # notation: a notation.Preset naming the general forms' indexed quantities (None: Nielsen's).
+    # roles: Symbol or IndexedBase -> Role, which orders the factors of products and the terms
+    # of sums as the textbooks do; ln_notation: the contract's ln, in every document.
     _default_settings = {
         **LatexPrinter._default_settings,
         "symbol_values": {},
         "compact": False,
         "notation": None,
+        "roles": {},
+        "ln_notation": True,
     }
 
     _bare = None  # a symbol whose negative value needs no brackets where it is printed next
@@ -59,16 +139,68 @@ class SymbpLatexPrinter(LatexPrinter):
         value = self._settings["symbol_values"].get(expr)
         if value is not None:
             bare, self._bare = self._bare is expr, None
-            return rf"\left({value}\right)" if value.startswith("-") and not bare else value
+            return f"({value})" if value.startswith("-") and not bare else value
         return super()._print_Symbol(expr, style)
 
+    def _add_parens(self, s) -> str:
+        return bracket(s)
+
+    def _add_parens_lspace(self, s) -> str:
+        return bracket(s)
+
     def _as_ordered_terms(self, expr, order=None):
-        """sympy's term order (or the given one), then positive terms first: target - out."""
-        terms = super()._as_ordered_terms(expr, order=order)
-        positive = [t for t in terms if not t.could_extract_minus_sign()]
-        if not positive:
-            return terms
-        return positive + [t for t in terms if t.could_extract_minus_sign()]
+        """sympy's term order (or the given one), then positive terms first (target - out) and
+        the bias last; a given order "none" is kept."""
+        if self._kept(expr):
+            return list(expr.args)
+        if (order or self.order) == "none":
+            order = None
+        return ordered_terms(super()._as_ordered_terms(expr, order=order), self._settings["roles"])
+
+    def _kept(self, expr) -> bool:
+        """Under order "none", a sum or product built unevaluated (a chain rule's factors) keeps
+        its order; everything sympy made inside it is ordered as usual."""
+        return self.order == "none" and expr.func(*expr.args).args != expr.args
+
+    def _print_Mul(self, expr):
+        """The factors in the textbooks' order (by role), each bracketed only where needed; a
+        product with a fraction is sympy's."""
+        if self._kept(expr):
+            return self._join(list(expr.args))
+        coeff, factors = expr.as_coeff_mul()
+        fraction = any(f.is_Pow and f.exp.is_negative for f in factors)
+        if fraction or not coeff.is_Integer and coeff.is_Rational:
+            return super()._print_Mul(expr)
+        roles = self._settings["roles"]
+        if roles:
+            factors = sorted(factors, key=lambda f: _rank(f, factors, roles))
+        elif self.order != "none":
+            factors = sorted(factors, key=lambda f: f.sort_key())
+        sign = "- " if coeff.is_negative else ""
+        magnitude = abs(coeff)
+        return sign + self._join(([magnitude] if magnitude != 1 else []) + list(factors))
+
+    def _join(self, factors: list) -> str:
+        """Factors in the given order, bracketed where sympy would, a dot between two numbers."""
+        out = ""
+        for i, f in enumerate(factors):
+            text = self._print(f)
+            if self._needs_mul_brackets(f, first=i == 0, last=i == len(factors) - 1):
+                text = bracket(text)
+            if i:
+                sep = self._settings["mul_symbol_latex"]
+                numbers = (f.is_Number and factors[i - 1].is_Number) or (
+                    out[-1].isdigit() and (text[0].isdigit() or text.startswith("-"))
+                )  # 2 \cdot \frac{1}{2}, never the mixed number 2 1/2
+                out += r" \cdot " if sep == " " and numbers else sep
+            out += text
+        return out
+
+    def _print_log(self, expr, exp=None):
+        arg = expr.args[0]
+        inner = self._print(arg)
+        head = r"\ln" if exp is None else rf"\ln^{{{exp}}}"
+        return rf"{head} {inner}" if arg.is_Symbol or arg.is_Indexed else head + bracket(inner)
 
     def _print_Add(self, expr, order=None):
         first = self._as_ordered_terms(expr, order=order)[0]
@@ -84,23 +216,23 @@ class SymbpLatexPrinter(LatexPrinter):
             name = rf"{name}_{{{', '.join(self._print(s) for s in subscripts)}}}"
         inner = ", ".join(self._print(a) for a in args)
         head = name if exp is None else rf"{name}^{{{exp}}}"
-        return rf"{head}\left({inner}\right)"
+        return head + bracket(inner)
 
     def _print_AppliedUndef(self, expr, exp=None):
         head = self._print(expr.func) if exp is None else rf"{self._print(expr.func)}^{{{exp}}}"
-        return rf"{head}\left({', '.join(self._print(a) for a in expr.args)}\right)"
+        return head + bracket(", ".join(self._print(a) for a in expr.args))
 
     def _print_NormalCdf(self, expr, exp=None):
         head = r"\Phi" if exp is None else rf"\Phi^{{{exp}}}"
-        return rf"{head}\left({self._print(expr.args[0])}\right)"
+        return head + bracket(self._print(expr.args[0]))
 
     def _print_NormalPdf(self, expr, exp=None):
         head = r"\varphi" if exp is None else rf"\varphi^{{{exp}}}"
-        return rf"{head}\left({self._print(expr.args[0])}\right)"
+        return head + bracket(self._print(expr.args[0]))
 
     def _print_Heaviside(self, expr, exp=None):
         head = "H" if exp is None else rf"H^{{{exp}}}"
-        return rf"{head}\left({self._print(expr.args[0])}\right)"
+        return head + bracket(self._print(expr.args[0]))
 
     def _subscript(self, expr) -> str:
         text = self._print(expr)
@@ -158,7 +290,7 @@ class SymbpLatexPrinter(LatexPrinter):
         inner = expr.expr
         if not rest and count == 1 and isinstance(inner, sp.core.function.AppliedUndef):
             if inner.args == (var,):
-                return rf"{self._print(inner.func)}'\left({self._print(var)}\right)"
+                return rf"{self._print(inner.func)}'" + bracket(self._print(var))
         if not rest and count == 1 and (inner.is_Symbol or inner.is_Indexed):
             return rf"\frac{{\partial {self._print(inner)}}}{{\partial {self._print(var)}}}"
         return super()._print_Derivative(expr)
@@ -173,15 +305,17 @@ class SymbpLatexPrinter(LatexPrinter):
             name = rf"{self._print(body.expr.func)}'"
         else:
             name = self._print(expr.function.expr.func)
-        return rf"{name}\left({self._print(expr.expr)}\right)"
+        return name + bracket(self._print(expr.expr))
 
     def _print_Transpose(self, expr):
-        return rf"\left({self._print(expr.arg)}\right)^{{T}}"
+        text = self._print(expr.arg)
+        bare = isinstance(expr.arg, (sp.Symbol, sp.MatrixSymbol)) and "^" not in text  # W^T
+        return (text if bare else bracket(text)) + "^{T}"
 
     def _print_Sample(self, expr, exp=None):
         quantity, i = (self._print(a) for a in expr.args)
         head = rf"{{{quantity}}}^{{({i})}}"
-        return head if exp is None else rf"\left({head}\right)^{{{exp}}}"
+        return head if exp is None else rf"{bracket(head)}^{{{exp}}}"
 
     def _print_BatchMean(self, expr, exp=None):
         from sympy.printing.precedence import PRECEDENCE
@@ -192,7 +326,19 @@ class SymbpLatexPrinter(LatexPrinter):
         return rf"\frac{{1}}{{{m}}} \sum_{{{self._print(i)}=1}}^{{{m}}} {inner}"
 
     def _print_Updated(self, expr, exp=None):
-        return rf"{{{self._print(expr.args[0])}}}^{{+}}"
+        """Mazur's w5+: w_{5}^{+}; a symbol that has a superscript of its own is bracketed first,
+        (b^{1}_{1})^{+}, as sympy's parenthesize_super does for powers, so the plus cannot be
+        read as part of the layer index."""
+        base = self._print(expr.args[0])
+        return rf"({base})^{{+}}" if "^" in base else rf"{base}^{{+}}"
+
+
+def label(symbol: sp.Symbol) -> str:
+    """A plain-text name with Unicode sub- and superscripts (a¹₁, w²₁₁, outₕ₁, w₅), by sympy's
+    pretty printer, for renderers without math (a mermaid diagram); the claim spelling where
+    Unicode has no such form."""
+    text = sp.pretty(sp.Symbol(symbol.name.replace("{", "").replace("}", "")), use_unicode=True)
+    return symbol.name if "_" in text else text
 
 
 def number(value: float) -> str:
@@ -221,4 +367,15 @@ def tex(
     return printer.doprint(expr)
 
 
-__all__ = ["BatchMean", "Sample", "SymbpLatexPrinter", "Updated", "number", "tex"]
+__all__ = [
+    "BatchMean",
+    "Role",
+    "Sample",
+    "SymbpLatexPrinter",
+    "Updated",
+    "bracket",
+    "label",
+    "number",
+    "ordered_terms",
+    "tex",
+]

@@ -3,14 +3,18 @@ substituted (one sample) or tables of per-sample values (a batch), and the chain
 
 from __future__ import annotations
 
+from functools import singledispatch
+
 import numpy as np
 import sympy as sp
 
+from .. import activations
 from ..derive import Derivation, batch
 from ..derive.example import evaluate_exprs
 from .env import At, number
-from .model import Chain, Line, Update, Worked
-from .printer import BatchMean, Sample, Updated
+from .model import Chain, Line, Worked, WorkedLayer
+from .printer import BatchMean, Sample, Updated, ordered_terms
+from .roles import roles
 
 
 def _d(num, den) -> sp.Derivative:
@@ -45,7 +49,7 @@ def worked_samples(worked) -> int:
 def _instantiated(d: Derivation, worked, expr: sp.Expr, values: dict) -> list:
     """expr at the example's numbers; for a sum of products, each term's number; the value."""
     parts: list = [At(expr, values)]
-    terms = sp.Add.make_args(expr)
+    terms = ordered_terms(expr.as_ordered_terms(), roles(d)) if expr.is_Add else [expr]
     if len(terms) > 1 and not all(t.is_Atom or (-t).is_Atom for t in terms):
         syms = [sp.Symbol(f"_t{i:04d}") for i in range(len(terms))]
         nums = {s: number(_eval(d, worked, t)[0]) for s, t in zip(syms, terms)}
@@ -54,13 +58,37 @@ def _instantiated(d: Derivation, worked, expr: sp.Expr, values: dict) -> list:
     return parts
 
 
+def _power_rule(term: sp.Expr, a: sp.Symbol) -> sp.Expr:
+    """d term / d a written out as Mazur does: n c u^(n-1) du/da for a term c u^n, else sympy's
+    derivative (0 for a term without `a`)."""
+    c, u = term.as_coeff_Mul()
+    if term.has(a) and u.is_Pow and u.exp.is_Integer and not c.has(a):
+        n = u.exp
+        less = sp.Pow(u.base, sp.Add(n, -1, evaluate=False), evaluate=False)
+        return sp.Mul(n, c, less, sp.diff(u.base, a), evaluate=False)
+    return sp.diff(term, a)
+
+
+def _cost_steps(d: Derivation, a: sp.Symbol) -> list:
+    """dC/da as the sum of the per-output terms' derivatives, each by the power rule: the terms
+    of the other outputs give 0 (Mazur's dE_total/dout_o1)."""
+    if len(d.targets) < 2 or a not in d.layers[-1].a:
+        return []
+    terms = _per_output_cost(d)
+    names = [d.names.cost_term(j) for j in range(1, len(terms) + 1)]
+    return [
+        At(sp.Add(*[_d(e, a) for e in names], evaluate=False), ordered=True),
+        At(sp.Add(*[_power_rule(t, a) for t in terms], evaluate=False), ordered=True),
+    ]
+
+
 def chain(d: Derivation, param: sp.Symbol, worked, values: dict | None) -> Chain:
     """The chain rule for `param` as factors, with each factor's number for a single sample."""
     (term,) = d.chains[param].terms
     C = d.cost_symbol
     factors = []
     for f in term:
-        parts: list = [f.value]
+        parts: list = (_cost_steps(d, f.den) if f.num == C else []) + [f.value]
         if values is not None and not f.value.is_Symbol:
             parts += _instantiated(d, worked, f.value, values)
         elif values is not None:
@@ -76,7 +104,8 @@ def chain(d: Derivation, param: sp.Symbol, worked, values: dict | None) -> Chain
     if worked is not None:
         product.append(float(worked.param_gradients[param]))
     symbols = At(sp.Mul(*[_d(f.num, f.den) for f in term], evaluate=False), ordered=True)
-    return Chain(param, symbols, factors, Line(_d(C, param), product))
+    split = any(isinstance(line.parts[0], At) for line in factors)
+    return Chain(param, symbols, factors, Line(_d(C, param), product), split)
 
 
 def _batch_mean(d: Derivation, factors: list[sp.Expr], worked) -> At:
@@ -116,8 +145,20 @@ def _param_blocks(d: Derivation, values: dict) -> list[Line]:
     return out
 
 
-def worked_example(d: Derivation, worked) -> Worked:
-    """Every number of one forward pass, backward pass and SGD step of `worked` (d.evaluate()).
+@singledispatch
+def _delta_factors(activation: activations.Activation, lb, j: int) -> tuple | None:
+    """(dC/da_j, da_j/dz_j): an elementwise unit's error is their product."""
+    return lb.dC_da[j], lb.jacobian[j, j]
+
+
+@_delta_factors.register
+def _(activation: activations.VectorActivation, lb, j: int) -> tuple | None:
+    return None  # every output depends on z_j: the error is the whole Jacobian-vector product
+
+
+def worked_example(d: Derivation, worked, chains: list[Chain]) -> Worked:
+    """Every number of one forward pass, backward pass and SGD step of `worked` (d.evaluate()),
+    the backward pass layer by layer from the output with the `chains` of its weights.
 
     One sample: each quantity as an equation with the numbers substituted (as Mazur's post does).
     A batch: tables of per-sample values.
@@ -133,14 +174,36 @@ def worked_example(d: Derivation, worked) -> Worked:
             ]
         return [(s, [float(x) for x in _eval(d, worked, s)]) for s in symbols]
 
+    def product(factors) -> list:
+        """f1 f2 = the factors' numbers multiplied = the value."""
+        syms = [sp.Symbol(f"_f{i:04d}") for i in range(len(factors))]
+        nums = {s: number(_eval(d, worked, f)[0]) for s, f in zip(syms, factors)}
+        value = float(_eval(d, worked, sp.Mul(*factors))[0])
+        return [
+            At(sp.Mul(*factors, evaluate=False), ordered=True),
+            At(sp.Mul(*syms, evaluate=False), nums, ordered=True),
+            value,
+        ]
+
+    def deltas(pos: int) -> tuple[list, bool]:
+        lf, lb = d.layers[pos], d.backward[pos]
+        factors = [_delta_factors(lf.activation, lb, j) for j in range(len(lf.z))]
+        if not single or None in factors:
+            return rows(d.delta_symbols[pos], lb.delta), False
+        return [Line(ds, product(f)) for ds, f in zip(d.delta_symbols[pos], factors)], True
+
     eta = sp.Symbol("eta")
     C = d.cost_symbol
     ex = d.net.example
-    params = [(p, float(worked.values[p])) for p in d.gradients]
-    updates = []
     g = sp.Symbol("grad")  # sorts after eta: the step prints as eta * gradient
-    for p, value in params:
-        frozen = not d.param_index[p][0].is_weight and not ex.train_bias
+    updates: dict[int, list[Line]] = {}
+    frozen = []
+    for p in d.gradients:
+        value = float(worked.values[p])
+        key = d.param_index[p][0]
+        if not key.is_weight and not ex.train_bias:
+            frozen.append(Line(Updated(p), [value]))
+            continue
         nums = {
             p: number(value),
             eta: number(worked.learning_rate),
@@ -149,34 +212,61 @@ def worked_example(d: Derivation, worked) -> Worked:
         new = value - worked.learning_rate * worked.param_gradients[p]
         rule = At(sp.Add(p, -eta * _d(C, p), evaluate=False), ordered=True)
         step = At(sp.Add(p, -eta * g, evaluate=False), nums, ordered=True)
-        parts = [value] if frozen else [rule, step, new]
-        updates.append(Update(frozen, Line(Updated(p), parts)))
+        updates.setdefault(key.layer, []).append(Line(Updated(p), [rule, step, new]))
+    shown = {c.param: c for c in chains}
+    backward = []
+    for pos in range(len(d.layers) - 1, -1, -1):
+        lf = d.layers[pos]
+        params = [w for row in lf.weights for w in row] + list(lf.biases)
+        later = d.layers[pos + 1].weights if pos + 1 < len(d.layers) else []
+        shown_deltas, products = deltas(pos)
+        backward.append(
+            WorkedLayer(
+                index=lf.index,
+                output=pos == len(d.layers) - 1,
+                chain=next((shown[p] for p in params if p in shown), None),
+                deltas=shown_deltas,
+                gradients=[Line(_d(C, p), [worked.param_gradients[p]]) for p in params],
+                updates=updates.get(lf.index, []),
+                products=products,
+                later=[later[0][0], later[-1][-1]] if later else [],
+            )
+        )
     cost_terms = []
     if len(d.targets) > 1:
-        for term in _per_output_cost(d):
+        names = [d.names.cost_term(j) for j in range(1, len(d.targets) + 1)]
+        for name, term in zip(names, _per_output_cost(d)):
             if single:
-                cost_terms.append(Line(term, _instantiated(d, worked, term, values)))
+                cost_terms.append(Line(name, [term] + _instantiated(d, worked, term, values)))
             else:
-                cost_terms.append((term, [float(x) for x in _eval(d, worked, term)]))
+                cost_terms.append((name, [float(x) for x in _eval(d, worked, term)]))
+    if single and cost_terms:
+        total = sp.Add(*[t.lhs for t in cost_terms], evaluate=False)
+        syms = [sp.Symbol(f"_t{i:04d}") for i in range(len(cost_terms))]
+        nums = {s: number(t.parts[-1]) for s, t in zip(syms, cost_terms)}
+        cost = Line(
+            C,
+            [At(total, ordered=True), At(sp.Add(*syms, evaluate=False), nums), worked.loss],
+        )
+    elif single:
+        cost = Line(C, [d.cost] + _instantiated(d, worked, d.cost, values))
+    else:
+        cost = (C, [float(x) for x in _eval(d, worked, d.cost)])
     theta = sp.Symbol("theta")
     after = batch.run(d.rules, d.net, worked.updated_params, worked.inputs, worked.targets)
-    cost_values = [float(x) for x in _eval(d, worked, d.cost)]
     return Worked(
         m=m,
         single=single,
         learning_rate=worked.learning_rate,
         train_bias=ex.train_bias,
-        params=_param_blocks(d, dict(params)),
+        params=_param_blocks(d, {p: float(worked.values[p]) for p in d.gradients}),
         inputs=[(s, [float(x) for x in _eval(d, worked, s)]) for s in d.inputs + d.targets],
         layers=[rows(lf.z, lf.z_def) + rows(lf.a, lf.a_def) for lf in d.layers],
         cost_terms=cost_terms,
-        cost=Line(C, [d.cost] + _instantiated(d, worked, d.cost, values))
-        if single
-        else (C, cost_values),
+        cost=cost,
         loss=worked.loss,
-        deltas=[rows(ds, lb.delta) for ds, lb in zip(d.delta_symbols, d.backward)],
-        gradients=[Line(_d(C, p), [worked.param_gradients[p]]) for p in d.gradients],
-        updates=updates,
+        backward=backward,
+        frozen=frozen,
         rule=Line(
             Updated(theta), [At(sp.Add(theta, -eta * _d(C, theta), evaluate=False), ordered=True)]
         ),
