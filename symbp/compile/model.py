@@ -12,10 +12,13 @@ from .. import losses
 from ..derive import Derivation, batch, derive
 from ..errors import SymbpError
 from ..network import Network
-from . import module
+from . import module, straight
 from .program import CompileError
 
 Params = Mapping[str, np.ndarray]
+
+# what the straight-line code raises on arguments of the wrong shape or kind (it unpacks them)
+_UNCHECKED = (AttributeError, KeyError, TypeError, ValueError, ZeroDivisionError)
 
 
 class Model:
@@ -23,6 +26,8 @@ class Model:
 
     `trained` lists the keys sgd_step updates; with frozen biases (the spec's
     `example.train_bias = false`, or `compile(net, train_bias=False)`) the biases are kept.
+    Arguments are checked once: X and Y when they are new objects (an array changed in place
+    is not checked again), the parameters by the straight-line code's own unpacking.
     """
 
     def __init__(self, d: Derivation, train_bias: bool):
@@ -31,6 +36,7 @@ class Model:
         self.train_bias = train_bias
         self.shapes = d.net.parameter_shapes()
         self.trained = tuple(module.trained_keys(d, train_bias))
+        self.frozen = tuple(k for k in self.shapes if k not in self.trained)
         self.source = module.source(d, train_bias, header=False)
         namespace: dict = {}
         code = builtins.compile(self.source, "<symbp compiled model>", "exec")
@@ -39,6 +45,8 @@ class Model:
         self._loss = namespace["loss"]
         self._gradients = namespace["gradients"]
         self._sgd_step = namespace["sgd_step"]
+        self.straight_rows = straight.rows(d) if "_matrix_sgd_step" in namespace else 0
+        self._checked: tuple = (None, None)  # the last X and Y checked, when float arrays
         if d.representative is not d:
             self._compare_with_rules()
 
@@ -105,23 +113,42 @@ class Model:
                 )
         return X, Y
 
+    def _run(self, fn, params: Params, X, Y, *rest) -> tuple[object, bool]:
+        """fn's result and True when X and Y were checked before and the straight-line code
+        takes the arguments as given; else (or when that code finds them wrong) fn's result
+        on checked arguments and False."""
+        if X is self._checked[0] and Y is self._checked[1]:
+            try:
+                return fn(params, X, Y, *rest), True
+            except _UNCHECKED:
+                pass
+        X_checked, Y_checked = self._xy(X, Y)
+        if X_checked is X and Y_checked is Y and len(X) <= self.straight_rows:
+            self._checked = (X, Y)
+        return fn(self._params(params), X_checked, Y_checked, *rest), False
+
+    def _arrays(self, out: Mapping, fast: bool) -> dict[str, np.ndarray]:
+        """The straight-line code's arrays as they are (frozen parameters passed through as
+        given made float arrays); any other result's entries as float arrays."""
+        if fast and not self.frozen:
+            return out
+        return {k: np.asarray(out[k], dtype=float) for k in self.shapes}
+
     def forward(self, params: Params, X) -> np.ndarray:
         """The outputs a^L, one row per row of X."""
         return self._forward(self._params(params), self._rows(X, self.net.inputs, "X"))
 
     def loss(self, params: Params, X, Y) -> float:
         """The per-sample cost averaged over the batch."""
-        return float(self._loss(self._params(params), *self._xy(X, Y)))
+        return float(self._run(self._loss, params, X, Y)[0])
 
     def gradients(self, params: Params, X, Y) -> dict[str, np.ndarray]:
         """Batch-mean gradients keyed like params."""
-        grads = self._gradients(self._params(params), *self._xy(X, Y))
-        return {k: np.asarray(grads[k], dtype=float) for k in self.shapes}
+        return self._arrays(*self._run(self._gradients, params, X, Y))
 
     def sgd_step(self, params: Params, X, Y, learning_rate: float) -> dict[str, np.ndarray]:
         """The parameters after one SGD step (keys not in `trained` unchanged)."""
-        new = self._sgd_step(self._params(params), *self._xy(X, Y), float(learning_rate))
-        return {k: np.asarray(new[k], dtype=float) for k in self.shapes}
+        return self._arrays(*self._run(self._sgd_step, params, X, Y, float(learning_rate)))
 
     def init_params(self, seed: int = 0) -> dict[str, np.ndarray]:
         """Weights drawn from N(0, 1/n_{l-1}) with `seed`; biases zero."""

@@ -18,9 +18,15 @@ General form, of which the code below is the batched instance:
         (k, 1, n[l + 1]))
     Derivative(C, b[l, j]) = delta[l, j]
     Derivative(C, w[l, j, k]) = a[l - 1, k]*delta[l, j]
+
+Batches of up to 12 rows run straight-line code: the derived per-unit expressions
+for one sample at a time on Python floats (one name per number, w<l>_j_k for w^l_{jk}), the
+gradients summed over the samples. Larger batches run the matrix code (_matrix_sgd_step, ...).
 """
 
 # network: network
+
+import math
 
 import numpy
 
@@ -49,7 +55,330 @@ def _softmax(z):
     return e / numpy.sum(e, axis=-1, keepdims=True)
 
 
+def _scalar_tanh(z):
+    """tanh(z)."""
+    return math.tanh(z)
+
+
+def _scalar_leaky_relu(z, alpha):
+    """z for z > 0, alpha z otherwise."""
+    return z if z > 0 else alpha * z
+
+
+def _scalar_softmax(k, *z):
+    """The k-th softmax output of z_1..z_n (k from 1), after subtracting the maximum."""
+    top = max(z)
+    e = [math.exp(v - top) for v in z]
+    return e[k - 1] / math.fsum(e)
+
+
 def forward(params, X):
+    """The network's outputs a^L for the rows of X."""
+    if len(X) > 12:
+        return _matrix_forward(params, X)
+    [[w1_1_1, w1_1_2, w1_1_3], [w1_2_1, w1_2_2, w1_2_3], [w1_3_1, w1_3_2, w1_3_3], [w1_4_1, w1_4_2,
+        w1_4_3]] = params["W1"].tolist()
+    [[w2_1_1, w2_1_2, w2_1_3, w2_1_4], [w2_2_1, w2_2_2, w2_2_3, w2_2_4], [w2_3_1, w2_3_2, w2_3_3,
+        w2_3_4]] = params["W2"].tolist()
+    b2 = params["b2"].tolist()
+    [[w3_1_1, w3_1_2, w3_1_3], [w3_2_1, w3_2_2, w3_2_3]] = params["W3"].tolist()
+    [b3_1, b3_2] = params["b3"].tolist()
+    outputs = []
+    for [x_1, x_2, x_3] in X.tolist():
+        z1_1 = w1_1_1*x_1 + w1_1_2*x_2 + w1_1_3*x_3
+        z1_2 = w1_2_1*x_1 + w1_2_2*x_2 + w1_2_3*x_3
+        z1_3 = w1_3_1*x_1 + w1_3_2*x_2 + w1_3_3*x_3
+        z1_4 = w1_4_1*x_1 + w1_4_2*x_2 + w1_4_3*x_3
+        a1_1 = _scalar_tanh(z1_1)
+        a1_2 = _scalar_tanh(z1_2)
+        a1_3 = _scalar_tanh(z1_3)
+        a1_4 = _scalar_tanh(z1_4)
+        z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + a1_4*w2_1_4 + b2
+        z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + a1_3*w2_2_3 + a1_4*w2_2_4 + b2
+        z2_3 = a1_1*w2_3_1 + a1_2*w2_3_2 + a1_3*w2_3_3 + a1_4*w2_3_4 + b2
+        a2_1 = _scalar_leaky_relu(z2_1, 1/20)
+        a2_2 = _scalar_leaky_relu(z2_2, 1/20)
+        a2_3 = _scalar_leaky_relu(z2_3, 1/20)
+        z3_1 = a2_1*w3_1_1 + a2_2*w3_1_2 + a2_3*w3_1_3 + b3_1
+        z3_2 = a2_1*w3_2_1 + a2_2*w3_2_2 + a2_3*w3_2_3 + b3_2
+        a3_1 = _scalar_softmax(1, z3_1, z3_2)
+        a3_2 = _scalar_softmax(2, z3_1, z3_2)
+        outputs.append((a3_1, a3_2,))
+    return numpy.array(outputs)
+
+
+def loss(params, X, Y):
+    """The cost averaged over the rows of X and Y."""
+    if len(X) > 12:
+        return _matrix_loss(params, X, Y)
+    [[w1_1_1, w1_1_2, w1_1_3], [w1_2_1, w1_2_2, w1_2_3], [w1_3_1, w1_3_2, w1_3_3], [w1_4_1, w1_4_2,
+        w1_4_3]] = params["W1"].tolist()
+    [[w2_1_1, w2_1_2, w2_1_3, w2_1_4], [w2_2_1, w2_2_2, w2_2_3, w2_2_4], [w2_3_1, w2_3_2, w2_3_3,
+        w2_3_4]] = params["W2"].tolist()
+    b2 = params["b2"].tolist()
+    [[w3_1_1, w3_1_2, w3_1_3], [w3_2_1, w3_2_2, w3_2_3]] = params["W3"].tolist()
+    [b3_1, b3_2] = params["b3"].tolist()
+    total = 0.0
+    for [x_1, x_2, x_3], [y_1, y_2] in zip(X.tolist(), Y.tolist(), strict=True):
+        z1_1 = w1_1_1*x_1 + w1_1_2*x_2 + w1_1_3*x_3
+        z1_2 = w1_2_1*x_1 + w1_2_2*x_2 + w1_2_3*x_3
+        z1_3 = w1_3_1*x_1 + w1_3_2*x_2 + w1_3_3*x_3
+        z1_4 = w1_4_1*x_1 + w1_4_2*x_2 + w1_4_3*x_3
+        a1_1 = _scalar_tanh(z1_1)
+        a1_2 = _scalar_tanh(z1_2)
+        a1_3 = _scalar_tanh(z1_3)
+        a1_4 = _scalar_tanh(z1_4)
+        z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + a1_4*w2_1_4 + b2
+        z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + a1_3*w2_2_3 + a1_4*w2_2_4 + b2
+        z2_3 = a1_1*w2_3_1 + a1_2*w2_3_2 + a1_3*w2_3_3 + a1_4*w2_3_4 + b2
+        a2_1 = _scalar_leaky_relu(z2_1, 1/20)
+        a2_2 = _scalar_leaky_relu(z2_2, 1/20)
+        a2_3 = _scalar_leaky_relu(z2_3, 1/20)
+        z3_1 = a2_1*w3_1_1 + a2_2*w3_1_2 + a2_3*w3_1_3 + b3_1
+        z3_2 = a2_1*w3_2_1 + a2_2*w3_2_2 + a2_3*w3_2_3 + b3_2
+        a3_1 = _scalar_softmax(1, z3_1, z3_2)
+        a3_2 = _scalar_softmax(2, z3_1, z3_2)
+        total += (1/2)*(-a3_1 + y_1)**2 + (1/2)*(-a3_2 + y_2)**2
+    return total / len(X)
+
+
+def gradients(params, X, Y):
+    """The gradient of the batch cost with respect to every parameter, keyed like params."""
+    if len(X) > 12:
+        return _matrix_gradients(params, X, Y)
+    [[w1_1_1, w1_1_2, w1_1_3], [w1_2_1, w1_2_2, w1_2_3], [w1_3_1, w1_3_2, w1_3_3], [w1_4_1, w1_4_2,
+        w1_4_3]] = params["W1"].tolist()
+    [[w2_1_1, w2_1_2, w2_1_3, w2_1_4], [w2_2_1, w2_2_2, w2_2_3, w2_2_4], [w2_3_1, w2_3_2, w2_3_3,
+        w2_3_4]] = params["W2"].tolist()
+    b2 = params["b2"].tolist()
+    [[w3_1_1, w3_1_2, w3_1_3], [w3_2_1, w3_2_2, w3_2_3]] = params["W3"].tolist()
+    [b3_1, b3_2] = params["b3"].tolist()
+    g_w1_1_1 = 0.0
+    g_w1_1_2 = 0.0
+    g_w1_1_3 = 0.0
+    g_w1_2_1 = 0.0
+    g_w1_2_2 = 0.0
+    g_w1_2_3 = 0.0
+    g_w1_3_1 = 0.0
+    g_w1_3_2 = 0.0
+    g_w1_3_3 = 0.0
+    g_w1_4_1 = 0.0
+    g_w1_4_2 = 0.0
+    g_w1_4_3 = 0.0
+    g_w2_1_1 = 0.0
+    g_w2_1_2 = 0.0
+    g_w2_1_3 = 0.0
+    g_w2_1_4 = 0.0
+    g_w2_2_1 = 0.0
+    g_w2_2_2 = 0.0
+    g_w2_2_3 = 0.0
+    g_w2_2_4 = 0.0
+    g_w2_3_1 = 0.0
+    g_w2_3_2 = 0.0
+    g_w2_3_3 = 0.0
+    g_w2_3_4 = 0.0
+    g_b2 = 0.0
+    g_w3_1_1 = 0.0
+    g_w3_1_2 = 0.0
+    g_w3_1_3 = 0.0
+    g_w3_2_1 = 0.0
+    g_w3_2_2 = 0.0
+    g_w3_2_3 = 0.0
+    g_b3_1 = 0.0
+    g_b3_2 = 0.0
+    for [x_1, x_2, x_3], [y_1, y_2] in zip(X.tolist(), Y.tolist(), strict=True):
+        z1_1 = w1_1_1*x_1 + w1_1_2*x_2 + w1_1_3*x_3
+        z1_2 = w1_2_1*x_1 + w1_2_2*x_2 + w1_2_3*x_3
+        z1_3 = w1_3_1*x_1 + w1_3_2*x_2 + w1_3_3*x_3
+        z1_4 = w1_4_1*x_1 + w1_4_2*x_2 + w1_4_3*x_3
+        a1_1 = _scalar_tanh(z1_1)
+        a1_2 = _scalar_tanh(z1_2)
+        a1_3 = _scalar_tanh(z1_3)
+        a1_4 = _scalar_tanh(z1_4)
+        z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + a1_4*w2_1_4 + b2
+        z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + a1_3*w2_2_3 + a1_4*w2_2_4 + b2
+        z2_3 = a1_1*w2_3_1 + a1_2*w2_3_2 + a1_3*w2_3_3 + a1_4*w2_3_4 + b2
+        a2_1 = _scalar_leaky_relu(z2_1, 1/20)
+        a2_2 = _scalar_leaky_relu(z2_2, 1/20)
+        a2_3 = _scalar_leaky_relu(z2_3, 1/20)
+        z3_1 = a2_1*w3_1_1 + a2_2*w3_1_2 + a2_3*w3_1_3 + b3_1
+        z3_2 = a2_1*w3_2_1 + a2_2*w3_2_2 + a2_3*w3_2_3 + b3_2
+        a3_1 = _scalar_softmax(1, z3_1, z3_2)
+        a3_2 = _scalar_softmax(2, z3_1, z3_2)
+        t0 = a3_2 - y_2
+        t1 = a3_1 - y_1
+        d3_1 = -a3_1*a3_2*t0 + a3_1*t1*(1 - a3_1)
+        d3_2 = -a3_1*a3_2*t1 + a3_2*t0*(1 - a3_2)
+        d2_1 = (d3_1*w3_1_1 + d3_2*w3_2_1)*((19/20)*(1.0 if z2_1 > 0 else 0.0) + 1/20)
+        d2_2 = (d3_1*w3_1_2 + d3_2*w3_2_2)*((19/20)*(1.0 if z2_2 > 0 else 0.0) + 1/20)
+        d2_3 = (d3_1*w3_1_3 + d3_2*w3_2_3)*((19/20)*(1.0 if z2_3 > 0 else 0.0) + 1/20)
+        d1_1 = (1 - a1_1**2)*(d2_1*w2_1_1 + d2_2*w2_2_1 + d2_3*w2_3_1)
+        d1_2 = (1 - a1_2**2)*(d2_1*w2_1_2 + d2_2*w2_2_2 + d2_3*w2_3_2)
+        d1_3 = (1 - a1_3**2)*(d2_1*w2_1_3 + d2_2*w2_2_3 + d2_3*w2_3_3)
+        d1_4 = (1 - a1_4**2)*(d2_1*w2_1_4 + d2_2*w2_2_4 + d2_3*w2_3_4)
+        g_w1_1_1 += d1_1*x_1
+        g_w1_1_2 += d1_1*x_2
+        g_w1_1_3 += d1_1*x_3
+        g_w1_2_1 += d1_2*x_1
+        g_w1_2_2 += d1_2*x_2
+        g_w1_2_3 += d1_2*x_3
+        g_w1_3_1 += d1_3*x_1
+        g_w1_3_2 += d1_3*x_2
+        g_w1_3_3 += d1_3*x_3
+        g_w1_4_1 += d1_4*x_1
+        g_w1_4_2 += d1_4*x_2
+        g_w1_4_3 += d1_4*x_3
+        g_w2_1_1 += a1_1*d2_1
+        g_w2_1_2 += a1_2*d2_1
+        g_w2_1_3 += a1_3*d2_1
+        g_w2_1_4 += a1_4*d2_1
+        g_w2_2_1 += a1_1*d2_2
+        g_w2_2_2 += a1_2*d2_2
+        g_w2_2_3 += a1_3*d2_2
+        g_w2_2_4 += a1_4*d2_2
+        g_w2_3_1 += a1_1*d2_3
+        g_w2_3_2 += a1_2*d2_3
+        g_w2_3_3 += a1_3*d2_3
+        g_w2_3_4 += a1_4*d2_3
+        g_b2 += d2_1 + d2_2 + d2_3
+        g_w3_1_1 += a2_1*d3_1
+        g_w3_1_2 += a2_2*d3_1
+        g_w3_1_3 += a2_3*d3_1
+        g_w3_2_1 += a2_1*d3_2
+        g_w3_2_2 += a2_2*d3_2
+        g_w3_2_3 += a2_3*d3_2
+        g_b3_1 += d3_1
+        g_b3_2 += d3_2
+    m = len(X)
+    return {"W1": numpy.array([[g_w1_1_1/m, g_w1_1_2/m, g_w1_1_3/m], [g_w1_2_1/m, g_w1_2_2/m,
+        g_w1_2_3/m], [g_w1_3_1/m, g_w1_3_2/m, g_w1_3_3/m], [g_w1_4_1/m, g_w1_4_2/m, g_w1_4_3/m]]),
+        "W2": numpy.array([[g_w2_1_1/m, g_w2_1_2/m, g_w2_1_3/m, g_w2_1_4/m], [g_w2_2_1/m,
+        g_w2_2_2/m, g_w2_2_3/m, g_w2_2_4/m], [g_w2_3_1/m, g_w2_3_2/m, g_w2_3_3/m, g_w2_3_4/m]]),
+        "b2": numpy.array(g_b2/m), "W3": numpy.array([[g_w3_1_1/m, g_w3_1_2/m, g_w3_1_3/m],
+        [g_w3_2_1/m, g_w3_2_2/m, g_w3_2_3/m]]), "b3": numpy.array([g_b3_1/m, g_b3_2/m])}
+
+
+def sgd_step(params, X, Y, learning_rate):
+    """New parameters P - learning_rate * dC/dP for the keys in TRAINED; the others unchanged."""
+    if len(X) > 12:
+        return _matrix_sgd_step(params, X, Y, learning_rate)
+    [[w1_1_1, w1_1_2, w1_1_3], [w1_2_1, w1_2_2, w1_2_3], [w1_3_1, w1_3_2, w1_3_3], [w1_4_1, w1_4_2,
+        w1_4_3]] = params["W1"].tolist()
+    [[w2_1_1, w2_1_2, w2_1_3, w2_1_4], [w2_2_1, w2_2_2, w2_2_3, w2_2_4], [w2_3_1, w2_3_2, w2_3_3,
+        w2_3_4]] = params["W2"].tolist()
+    b2 = params["b2"].tolist()
+    [[w3_1_1, w3_1_2, w3_1_3], [w3_2_1, w3_2_2, w3_2_3]] = params["W3"].tolist()
+    [b3_1, b3_2] = params["b3"].tolist()
+    g_w1_1_1 = 0.0
+    g_w1_1_2 = 0.0
+    g_w1_1_3 = 0.0
+    g_w1_2_1 = 0.0
+    g_w1_2_2 = 0.0
+    g_w1_2_3 = 0.0
+    g_w1_3_1 = 0.0
+    g_w1_3_2 = 0.0
+    g_w1_3_3 = 0.0
+    g_w1_4_1 = 0.0
+    g_w1_4_2 = 0.0
+    g_w1_4_3 = 0.0
+    g_w2_1_1 = 0.0
+    g_w2_1_2 = 0.0
+    g_w2_1_3 = 0.0
+    g_w2_1_4 = 0.0
+    g_w2_2_1 = 0.0
+    g_w2_2_2 = 0.0
+    g_w2_2_3 = 0.0
+    g_w2_2_4 = 0.0
+    g_w2_3_1 = 0.0
+    g_w2_3_2 = 0.0
+    g_w2_3_3 = 0.0
+    g_w2_3_4 = 0.0
+    g_b2 = 0.0
+    g_w3_1_1 = 0.0
+    g_w3_1_2 = 0.0
+    g_w3_1_3 = 0.0
+    g_w3_2_1 = 0.0
+    g_w3_2_2 = 0.0
+    g_w3_2_3 = 0.0
+    g_b3_1 = 0.0
+    g_b3_2 = 0.0
+    for [x_1, x_2, x_3], [y_1, y_2] in zip(X.tolist(), Y.tolist(), strict=True):
+        z1_1 = w1_1_1*x_1 + w1_1_2*x_2 + w1_1_3*x_3
+        z1_2 = w1_2_1*x_1 + w1_2_2*x_2 + w1_2_3*x_3
+        z1_3 = w1_3_1*x_1 + w1_3_2*x_2 + w1_3_3*x_3
+        z1_4 = w1_4_1*x_1 + w1_4_2*x_2 + w1_4_3*x_3
+        a1_1 = _scalar_tanh(z1_1)
+        a1_2 = _scalar_tanh(z1_2)
+        a1_3 = _scalar_tanh(z1_3)
+        a1_4 = _scalar_tanh(z1_4)
+        z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + a1_4*w2_1_4 + b2
+        z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + a1_3*w2_2_3 + a1_4*w2_2_4 + b2
+        z2_3 = a1_1*w2_3_1 + a1_2*w2_3_2 + a1_3*w2_3_3 + a1_4*w2_3_4 + b2
+        a2_1 = _scalar_leaky_relu(z2_1, 1/20)
+        a2_2 = _scalar_leaky_relu(z2_2, 1/20)
+        a2_3 = _scalar_leaky_relu(z2_3, 1/20)
+        z3_1 = a2_1*w3_1_1 + a2_2*w3_1_2 + a2_3*w3_1_3 + b3_1
+        z3_2 = a2_1*w3_2_1 + a2_2*w3_2_2 + a2_3*w3_2_3 + b3_2
+        a3_1 = _scalar_softmax(1, z3_1, z3_2)
+        a3_2 = _scalar_softmax(2, z3_1, z3_2)
+        t0 = a3_2 - y_2
+        t1 = a3_1 - y_1
+        d3_1 = -a3_1*a3_2*t0 + a3_1*t1*(1 - a3_1)
+        d3_2 = -a3_1*a3_2*t1 + a3_2*t0*(1 - a3_2)
+        d2_1 = (d3_1*w3_1_1 + d3_2*w3_2_1)*((19/20)*(1.0 if z2_1 > 0 else 0.0) + 1/20)
+        d2_2 = (d3_1*w3_1_2 + d3_2*w3_2_2)*((19/20)*(1.0 if z2_2 > 0 else 0.0) + 1/20)
+        d2_3 = (d3_1*w3_1_3 + d3_2*w3_2_3)*((19/20)*(1.0 if z2_3 > 0 else 0.0) + 1/20)
+        d1_1 = (1 - a1_1**2)*(d2_1*w2_1_1 + d2_2*w2_2_1 + d2_3*w2_3_1)
+        d1_2 = (1 - a1_2**2)*(d2_1*w2_1_2 + d2_2*w2_2_2 + d2_3*w2_3_2)
+        d1_3 = (1 - a1_3**2)*(d2_1*w2_1_3 + d2_2*w2_2_3 + d2_3*w2_3_3)
+        d1_4 = (1 - a1_4**2)*(d2_1*w2_1_4 + d2_2*w2_2_4 + d2_3*w2_3_4)
+        g_w1_1_1 += d1_1*x_1
+        g_w1_1_2 += d1_1*x_2
+        g_w1_1_3 += d1_1*x_3
+        g_w1_2_1 += d1_2*x_1
+        g_w1_2_2 += d1_2*x_2
+        g_w1_2_3 += d1_2*x_3
+        g_w1_3_1 += d1_3*x_1
+        g_w1_3_2 += d1_3*x_2
+        g_w1_3_3 += d1_3*x_3
+        g_w1_4_1 += d1_4*x_1
+        g_w1_4_2 += d1_4*x_2
+        g_w1_4_3 += d1_4*x_3
+        g_w2_1_1 += a1_1*d2_1
+        g_w2_1_2 += a1_2*d2_1
+        g_w2_1_3 += a1_3*d2_1
+        g_w2_1_4 += a1_4*d2_1
+        g_w2_2_1 += a1_1*d2_2
+        g_w2_2_2 += a1_2*d2_2
+        g_w2_2_3 += a1_3*d2_2
+        g_w2_2_4 += a1_4*d2_2
+        g_w2_3_1 += a1_1*d2_3
+        g_w2_3_2 += a1_2*d2_3
+        g_w2_3_3 += a1_3*d2_3
+        g_w2_3_4 += a1_4*d2_3
+        g_b2 += d2_1 + d2_2 + d2_3
+        g_w3_1_1 += a2_1*d3_1
+        g_w3_1_2 += a2_2*d3_1
+        g_w3_1_3 += a2_3*d3_1
+        g_w3_2_1 += a2_1*d3_2
+        g_w3_2_2 += a2_2*d3_2
+        g_w3_2_3 += a2_3*d3_2
+        g_b3_1 += d3_1
+        g_b3_2 += d3_2
+    r = learning_rate / len(X)
+    return {"W1": numpy.array([[-g_w1_1_1*r + w1_1_1, -g_w1_1_2*r + w1_1_2, -g_w1_1_3*r + w1_1_3],
+        [-g_w1_2_1*r + w1_2_1, -g_w1_2_2*r + w1_2_2, -g_w1_2_3*r + w1_2_3], [-g_w1_3_1*r + w1_3_1,
+        -g_w1_3_2*r + w1_3_2, -g_w1_3_3*r + w1_3_3], [-g_w1_4_1*r + w1_4_1, -g_w1_4_2*r + w1_4_2,
+        -g_w1_4_3*r + w1_4_3]]), "W2": numpy.array([[-g_w2_1_1*r + w2_1_1, -g_w2_1_2*r + w2_1_2,
+        -g_w2_1_3*r + w2_1_3, -g_w2_1_4*r + w2_1_4], [-g_w2_2_1*r + w2_2_1, -g_w2_2_2*r + w2_2_2,
+        -g_w2_2_3*r + w2_2_3, -g_w2_2_4*r + w2_2_4], [-g_w2_3_1*r + w2_3_1, -g_w2_3_2*r + w2_3_2,
+        -g_w2_3_3*r + w2_3_3, -g_w2_3_4*r + w2_3_4]]), "b2": numpy.array(b2 - g_b2*r), "W3":
+        numpy.array([[-g_w3_1_1*r + w3_1_1, -g_w3_1_2*r + w3_1_2, -g_w3_1_3*r + w3_1_3],
+        [-g_w3_2_1*r + w3_2_1, -g_w3_2_2*r + w3_2_2, -g_w3_2_3*r + w3_2_3]]), "b3":
+        numpy.array([b3_1 - g_b3_1*r, b3_2 - g_b3_2*r])}
+
+
+def _matrix_forward(params, X):
     """The network's outputs a^L for the rows of X.
 
     z^1_1 = w^1_{11}*x_1 + w^1_{12}*x_2 + w^1_{13}*x_3
@@ -74,7 +403,7 @@ def forward(params, X):
     return A3
 
 
-def loss(params, X, Y):
+def _matrix_loss(params, X, Y):
     """The cost averaged over the rows of X and Y.
 
     z^1_1 = w^1_{11}*x_1 + w^1_{12}*x_2 + w^1_{13}*x_3
@@ -101,7 +430,7 @@ def loss(params, X, Y):
     return cost
 
 
-def gradients(params, X, Y):
+def _matrix_gradients(params, X, Y):
     """The gradient of the batch cost with respect to every parameter, keyed like params.
 
     BP1/BP2 give the deltas, BP3/BP4 the gradients, each averaged over the batch:
@@ -146,7 +475,7 @@ def gradients(params, X, Y):
     return {"W1": dW1, "W2": dW2, "b2": db2, "W3": dW3, "b3": db3}
 
 
-def sgd_step(params, X, Y, learning_rate):
+def _matrix_sgd_step(params, X, Y, learning_rate):
     """New parameters P - learning_rate * dC/dP for the keys in TRAINED; the others unchanged.
 
     The gradients are those of gradients(), each update folded into its last product.
