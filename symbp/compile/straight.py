@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import sympy as sp
 from sympy.printing.codeprinter import PrintMethodNotImplementedError
 
@@ -70,13 +71,24 @@ def _nest(shape: tuple[int, ...], values: dict[tuple[int, ...], str]) -> str:
     return "[" + ", ".join(_nest(shape[1:], part) for part in inner) + "]"
 
 
+def _breakable(code: str) -> bool:
+    """Whether `code` has a space inside brackets (where a line may break)."""
+    depth = 0
+    for c in code:
+        depth += c in "([{"
+        depth -= c in ")]}"
+        if c == " " and depth > 0:
+            return True
+    return False
+
+
 def _fit(line: str, indent: int) -> list[str]:
     """`line` broken at spaces inside brackets so each piece fits WIDTH (an assignment's right
     side gets brackets of its own when it has none to break in)."""
     if indent + len(line) <= WIDTH:
         return [line]
     lhs, op, rhs = line.partition(" = ") if " = " in line else line.partition(" += ")
-    if op and not rhs.startswith(("(", "[", "{")) and "[" not in lhs:
+    if op and "[" not in lhs and not _breakable(rhs):
         line = f"{lhs}{op}({rhs})"
     pieces, start, depth, last = [], 0, 0, None
     for i, c in enumerate(line):
@@ -175,17 +187,24 @@ def _zeros(w: _Writer, names: _Names) -> None:
 
 
 def _arrays(w: _Writer, d: Derivation, names: _Names, value, keys: list[str]) -> str:
-    """The result dict: for each key in `keys` an array of value(name, accumulator) entries,
-    the others passed through from params."""
+    """Add the line making one array `flat` of value(name, accumulator) for every number of the
+    keys in `keys`; return the result dict of views into it (one NumPy call instead of one per
+    array, whose nested-list parsing costs more), the other keys passed through from params."""
     shapes = d.net.parameter_shapes()
-    array = w.printer._module_format("numpy.array")
-    entries = []
-    for key in shapes:
-        if key in keys:
-            values = {idx: w.expr(value(n, names.grad[n])) for n, idx in names.params[key]}
-            entries.append(f'"{key}": {array}({_nest(shapes[key], values)})')
-        else:
+    entries, numbers, start = [], [], 0
+    for key, shape in shapes.items():
+        if key not in keys:
             entries.append(f'"{key}": params["{key}"]')
+            continue
+        by_index = dict((idx, n) for n, idx in names.params[key])
+        numbers += [
+            w.expr(value(by_index[idx], names.grad[by_index[idx]])) for idx in np.ndindex(shape)
+        ]
+        stop = start + len(by_index)
+        view = f"flat[{start}:{stop}]" + ("" if len(shape) == 1 else f".reshape({shape!r})")
+        entries.append(f'"{key}": {view}')
+        start = stop
+    w.add(f"flat = {w.printer._module_format('numpy.array')}([{', '.join(numbers)}])")
     return "{" + ", ".join(entries) + "}"
 
 

@@ -160,9 +160,10 @@ def gradients(params, X, Y):
         g_w2_2_2 += a1_2*d2_2
         g_w2_2_3 += a1_3*d2_2
     m = len(X)
-    return {"W1": numpy.array([[g_w1_1_1/m, g_w1_1_2/m], [g_w1_2_1/m, g_w1_2_2/m], [g_w1_3_1/m,
-        g_w1_3_2/m]]), "b1": numpy.array([g_b1_1/m, g_b1_2/m, g_b1_3/m]), "W2":
-        numpy.array([[g_w2_1_1/m, g_w2_1_2/m, g_w2_1_3/m], [g_w2_2_1/m, g_w2_2_2/m, g_w2_2_3/m]])}
+    flat = numpy.array([g_w1_1_1/m, g_w1_1_2/m, g_w1_2_1/m, g_w1_2_2/m, g_w1_3_1/m, g_w1_3_2/m,
+        g_b1_1/m, g_b1_2/m, g_b1_3/m, g_w2_1_1/m, g_w2_1_2/m, g_w2_1_3/m, g_w2_2_1/m, g_w2_2_2/m,
+        g_w2_2_3/m])
+    return {"W1": flat[0:6].reshape((3, 2)), "b1": flat[6:9], "W2": flat[9:15].reshape((2, 3))}
 
 
 def sgd_step(params, X, Y, learning_rate):
@@ -219,11 +220,11 @@ def sgd_step(params, X, Y, learning_rate):
         g_w2_2_2 += a1_2*d2_2
         g_w2_2_3 += a1_3*d2_2
     r = learning_rate / len(X)
-    return {"W1": numpy.array([[-g_w1_1_1*r + w1_1_1, -g_w1_1_2*r + w1_1_2], [-g_w1_2_1*r + w1_2_1,
-        -g_w1_2_2*r + w1_2_2], [-g_w1_3_1*r + w1_3_1, -g_w1_3_2*r + w1_3_2]]), "b1":
-        numpy.array([b1_1 - g_b1_1*r, b1_2 - g_b1_2*r, b1_3 - g_b1_3*r]), "W2":
-        numpy.array([[-g_w2_1_1*r + w2_1_1, -g_w2_1_2*r + w2_1_2, -g_w2_1_3*r + w2_1_3],
-        [-g_w2_2_1*r + w2_2_1, -g_w2_2_2*r + w2_2_2, -g_w2_2_3*r + w2_2_3]])}
+    flat = numpy.array([-g_w1_1_1*r + w1_1_1, -g_w1_1_2*r + w1_1_2, -g_w1_2_1*r + w1_2_1,
+        -g_w1_2_2*r + w1_2_2, -g_w1_3_1*r + w1_3_1, -g_w1_3_2*r + w1_3_2, b1_1 - g_b1_1*r, b1_2 -
+        g_b1_2*r, b1_3 - g_b1_3*r, -g_w2_1_1*r + w2_1_1, -g_w2_1_2*r + w2_1_2, -g_w2_1_3*r + w2_1_3,
+        -g_w2_2_1*r + w2_2_1, -g_w2_2_2*r + w2_2_2, -g_w2_2_3*r + w2_2_3])
+    return {"W1": flat[0:6].reshape((3, 2)), "b1": flat[6:9], "W2": flat[9:15].reshape((2, 3))}
 
 
 def _matrix_forward(params, X):

@@ -250,12 +250,13 @@ def gradients(params, X, Y):
         g_b3_1 += d3_1
         g_b3_2 += d3_2
     m = len(X)
-    return {"W1": numpy.array([[g_w1_1_1/m, g_w1_1_2/m, g_w1_1_3/m], [g_w1_2_1/m, g_w1_2_2/m,
-        g_w1_2_3/m], [g_w1_3_1/m, g_w1_3_2/m, g_w1_3_3/m], [g_w1_4_1/m, g_w1_4_2/m, g_w1_4_3/m]]),
-        "W2": numpy.array([[g_w2_1_1/m, g_w2_1_2/m, g_w2_1_3/m, g_w2_1_4/m], [g_w2_2_1/m,
-        g_w2_2_2/m, g_w2_2_3/m, g_w2_2_4/m], [g_w2_3_1/m, g_w2_3_2/m, g_w2_3_3/m, g_w2_3_4/m]]),
-        "b2": numpy.array(g_b2/m), "W3": numpy.array([[g_w3_1_1/m, g_w3_1_2/m, g_w3_1_3/m],
-        [g_w3_2_1/m, g_w3_2_2/m, g_w3_2_3/m]]), "b3": numpy.array([g_b3_1/m, g_b3_2/m])}
+    flat = numpy.array([g_w1_1_1/m, g_w1_1_2/m, g_w1_1_3/m, g_w1_2_1/m, g_w1_2_2/m, g_w1_2_3/m,
+        g_w1_3_1/m, g_w1_3_2/m, g_w1_3_3/m, g_w1_4_1/m, g_w1_4_2/m, g_w1_4_3/m, g_w2_1_1/m,
+        g_w2_1_2/m, g_w2_1_3/m, g_w2_1_4/m, g_w2_2_1/m, g_w2_2_2/m, g_w2_2_3/m, g_w2_2_4/m,
+        g_w2_3_1/m, g_w2_3_2/m, g_w2_3_3/m, g_w2_3_4/m, g_b2/m, g_w3_1_1/m, g_w3_1_2/m, g_w3_1_3/m,
+        g_w3_2_1/m, g_w3_2_2/m, g_w3_2_3/m, g_b3_1/m, g_b3_2/m])
+    return {"W1": flat[0:12].reshape((4, 3)), "W2": flat[12:24].reshape((3, 4)), "b2":
+        flat[24:25].reshape(()), "W3": flat[25:31].reshape((2, 3)), "b3": flat[31:33]}
 
 
 def sgd_step(params, X, Y, learning_rate):
@@ -366,16 +367,17 @@ def sgd_step(params, X, Y, learning_rate):
         g_b3_1 += d3_1
         g_b3_2 += d3_2
     r = learning_rate / len(X)
-    return {"W1": numpy.array([[-g_w1_1_1*r + w1_1_1, -g_w1_1_2*r + w1_1_2, -g_w1_1_3*r + w1_1_3],
-        [-g_w1_2_1*r + w1_2_1, -g_w1_2_2*r + w1_2_2, -g_w1_2_3*r + w1_2_3], [-g_w1_3_1*r + w1_3_1,
-        -g_w1_3_2*r + w1_3_2, -g_w1_3_3*r + w1_3_3], [-g_w1_4_1*r + w1_4_1, -g_w1_4_2*r + w1_4_2,
-        -g_w1_4_3*r + w1_4_3]]), "W2": numpy.array([[-g_w2_1_1*r + w2_1_1, -g_w2_1_2*r + w2_1_2,
-        -g_w2_1_3*r + w2_1_3, -g_w2_1_4*r + w2_1_4], [-g_w2_2_1*r + w2_2_1, -g_w2_2_2*r + w2_2_2,
-        -g_w2_2_3*r + w2_2_3, -g_w2_2_4*r + w2_2_4], [-g_w2_3_1*r + w2_3_1, -g_w2_3_2*r + w2_3_2,
-        -g_w2_3_3*r + w2_3_3, -g_w2_3_4*r + w2_3_4]]), "b2": numpy.array(b2 - g_b2*r), "W3":
-        numpy.array([[-g_w3_1_1*r + w3_1_1, -g_w3_1_2*r + w3_1_2, -g_w3_1_3*r + w3_1_3],
-        [-g_w3_2_1*r + w3_2_1, -g_w3_2_2*r + w3_2_2, -g_w3_2_3*r + w3_2_3]]), "b3":
-        numpy.array([b3_1 - g_b3_1*r, b3_2 - g_b3_2*r])}
+    flat = numpy.array([-g_w1_1_1*r + w1_1_1, -g_w1_1_2*r + w1_1_2, -g_w1_1_3*r + w1_1_3,
+        -g_w1_2_1*r + w1_2_1, -g_w1_2_2*r + w1_2_2, -g_w1_2_3*r + w1_2_3, -g_w1_3_1*r + w1_3_1,
+        -g_w1_3_2*r + w1_3_2, -g_w1_3_3*r + w1_3_3, -g_w1_4_1*r + w1_4_1, -g_w1_4_2*r + w1_4_2,
+        -g_w1_4_3*r + w1_4_3, -g_w2_1_1*r + w2_1_1, -g_w2_1_2*r + w2_1_2, -g_w2_1_3*r + w2_1_3,
+        -g_w2_1_4*r + w2_1_4, -g_w2_2_1*r + w2_2_1, -g_w2_2_2*r + w2_2_2, -g_w2_2_3*r + w2_2_3,
+        -g_w2_2_4*r + w2_2_4, -g_w2_3_1*r + w2_3_1, -g_w2_3_2*r + w2_3_2, -g_w2_3_3*r + w2_3_3,
+        -g_w2_3_4*r + w2_3_4, b2 - g_b2*r, -g_w3_1_1*r + w3_1_1, -g_w3_1_2*r + w3_1_2, -g_w3_1_3*r +
+        w3_1_3, -g_w3_2_1*r + w3_2_1, -g_w3_2_2*r + w3_2_2, -g_w3_2_3*r + w3_2_3, b3_1 - g_b3_1*r,
+        b3_2 - g_b3_2*r])
+    return {"W1": flat[0:12].reshape((4, 3)), "W2": flat[12:24].reshape((3, 4)), "b2":
+        flat[24:25].reshape(()), "W3": flat[25:31].reshape((2, 3)), "b3": flat[31:33]}
 
 
 def _matrix_forward(params, X):
