@@ -176,10 +176,11 @@ def gradients(params, X, Y):
         g_w3_1_2 += a2_2*d3_1
         g_b3_1 += d3_1
     m = len(X)
-    return {"W1": numpy.array([[g_w1_1_1/m, g_w1_1_2/m], [g_w1_2_1/m, g_w1_2_2/m]]), "b1":
-        numpy.array([g_b1_1/m, g_b1_2/m]), "W2": numpy.array([[g_w2_1_1/m, g_w2_1_2/m], [g_w2_2_1/m,
-        g_w2_2_2/m]]), "b2": numpy.array([g_b2_1/m, g_b2_2/m]), "W3": numpy.array([[g_w3_1_1/m,
-        g_w3_1_2/m]]), "b3": numpy.array([g_b3_1/m])}
+    flat = numpy.array([g_w1_1_1/m, g_w1_1_2/m, g_w1_2_1/m, g_w1_2_2/m, g_b1_1/m, g_b1_2/m,
+        g_w2_1_1/m, g_w2_1_2/m, g_w2_2_1/m, g_w2_2_2/m, g_b2_1/m, g_b2_2/m, g_w3_1_1/m, g_w3_1_2/m,
+        g_b3_1/m])
+    return {"W1": flat[0:4].reshape((2, 2)), "b1": flat[4:6], "W2": flat[6:10].reshape((2, 2)),
+        "b2": flat[10:12], "W3": flat[12:14].reshape((1, 2)), "b3": flat[14:15]}
 
 
 def sgd_step(params, X, Y, learning_rate):
@@ -241,12 +242,12 @@ def sgd_step(params, X, Y, learning_rate):
         g_w3_1_2 += a2_2*d3_1
         g_b3_1 += d3_1
     r = learning_rate / len(X)
-    return {"W1": numpy.array([[-g_w1_1_1*r + w1_1_1, -g_w1_1_2*r + w1_1_2], [-g_w1_2_1*r + w1_2_1,
-        -g_w1_2_2*r + w1_2_2]]), "b1": numpy.array([b1_1 - g_b1_1*r, b1_2 - g_b1_2*r]), "W2":
-        numpy.array([[-g_w2_1_1*r + w2_1_1, -g_w2_1_2*r + w2_1_2], [-g_w2_2_1*r + w2_2_1,
-        -g_w2_2_2*r + w2_2_2]]), "b2": numpy.array([b2_1 - g_b2_1*r, b2_2 - g_b2_2*r]), "W3":
-        numpy.array([[-g_w3_1_1*r + w3_1_1, -g_w3_1_2*r + w3_1_2]]), "b3": numpy.array([b3_1 -
-        g_b3_1*r])}
+    flat = numpy.array([-g_w1_1_1*r + w1_1_1, -g_w1_1_2*r + w1_1_2, -g_w1_2_1*r + w1_2_1,
+        -g_w1_2_2*r + w1_2_2, b1_1 - g_b1_1*r, b1_2 - g_b1_2*r, -g_w2_1_1*r + w2_1_1, -g_w2_1_2*r +
+        w2_1_2, -g_w2_2_1*r + w2_2_1, -g_w2_2_2*r + w2_2_2, b2_1 - g_b2_1*r, b2_2 - g_b2_2*r,
+        -g_w3_1_1*r + w3_1_1, -g_w3_1_2*r + w3_1_2, b3_1 - g_b3_1*r])
+    return {"W1": flat[0:4].reshape((2, 2)), "b1": flat[4:6], "W2": flat[6:10].reshape((2, 2)),
+        "b2": flat[10:12], "W3": flat[12:14].reshape((1, 2)), "b3": flat[14:15]}
 
 
 def _matrix_forward(params, X):

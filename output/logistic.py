@@ -108,7 +108,8 @@ def gradients(params, X, Y):
         g_w1_1_2 += d1_1*x_2
         g_b1_1 += d1_1
     m = len(X)
-    return {"W1": numpy.array([[g_w1_1_1/m, g_w1_1_2/m]]), "b1": numpy.array([g_b1_1/m])}
+    flat = numpy.array([g_w1_1_1/m, g_w1_1_2/m, g_b1_1/m])
+    return {"W1": flat[0:2].reshape((1, 2)), "b1": flat[2:3]}
 
 
 def sgd_step(params, X, Y, learning_rate):
@@ -128,8 +129,8 @@ def sgd_step(params, X, Y, learning_rate):
         g_w1_1_2 += d1_1*x_2
         g_b1_1 += d1_1
     r = learning_rate / len(X)
-    return {"W1": numpy.array([[-g_w1_1_1*r + w1_1_1, -g_w1_1_2*r + w1_1_2]]), "b1":
-        numpy.array([b1_1 - g_b1_1*r])}
+    flat = numpy.array([-g_w1_1_1*r + w1_1_1, -g_w1_1_2*r + w1_1_2, b1_1 - g_b1_1*r])
+    return {"W1": flat[0:2].reshape((1, 2)), "b1": flat[2:3]}
 
 
 def _matrix_forward(params, X):

@@ -137,9 +137,10 @@ def gradients(params, X, Y):
         g_w2_2_2 += a1_2*d2_2
         g_b2 += d2_1 + d2_2
     m = len(X)
-    return {"W1": numpy.array([[g_w1_1_1/m, g_w1_1_2/m], [g_w1_2_1/m, g_w1_2_2/m]]), "b1":
-        numpy.array(g_b1/m), "W2": numpy.array([[g_w2_1_1/m, g_w2_1_2/m], [g_w2_2_1/m,
-        g_w2_2_2/m]]), "b2": numpy.array(g_b2/m)}
+    flat = numpy.array([g_w1_1_1/m, g_w1_1_2/m, g_w1_2_1/m, g_w1_2_2/m, g_b1/m, g_w2_1_1/m,
+        g_w2_1_2/m, g_w2_2_1/m, g_w2_2_2/m, g_b2/m])
+    return {"W1": flat[0:4].reshape((2, 2)), "b1": flat[4:5].reshape(()), "W2":
+        flat[5:9].reshape((2, 2)), "b2": flat[9:10].reshape(())}
 
 
 def sgd_step(params, X, Y, learning_rate):
@@ -184,9 +185,11 @@ def sgd_step(params, X, Y, learning_rate):
         g_w2_2_2 += a1_2*d2_2
         g_b2 += d2_1 + d2_2
     r = learning_rate / len(X)
-    return {"W1": numpy.array([[-g_w1_1_1*r + w1_1_1, -g_w1_1_2*r + w1_1_2], [-g_w1_2_1*r + w1_2_1,
-        -g_w1_2_2*r + w1_2_2]]), "b1": params["b1"], "W2": numpy.array([[-g_w2_1_1*r + w2_1_1,
-        -g_w2_1_2*r + w2_1_2], [-g_w2_2_1*r + w2_2_1, -g_w2_2_2*r + w2_2_2]]), "b2": params["b2"]}
+    flat = numpy.array([-g_w1_1_1*r + w1_1_1, -g_w1_1_2*r + w1_1_2, -g_w1_2_1*r + w1_2_1,
+        -g_w1_2_2*r + w1_2_2, -g_w2_1_1*r + w2_1_1, -g_w2_1_2*r + w2_1_2, -g_w2_2_1*r + w2_2_1,
+        -g_w2_2_2*r + w2_2_2])
+    return {"W1": flat[0:4].reshape((2, 2)), "b1": params["b1"], "W2": flat[4:8].reshape((2, 2)),
+        "b2": params["b2"]}
 
 
 def _matrix_forward(params, X):

@@ -141,8 +141,8 @@ def loss(params, X, Y):
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + a1_4*w2_1_4 + a1_5*w2_1_5 + b2_1
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + a1_3*w2_2_3 + a1_4*w2_2_4 + a1_5*w2_2_5 + b2_2
         z2_3 = a1_1*w2_3_1 + a1_2*w2_3_2 + a1_3*w2_3_3 + a1_4*w2_3_4 + a1_5*w2_3_5 + b2_3
-        total += (-y_1*_scalar_log_softmax(1, z2_1, z2_2, z2_3) - y_2*_scalar_log_softmax(2, z2_1,
-            z2_2, z2_3) - y_3*_scalar_log_softmax(3, z2_1, z2_2, z2_3))
+        total += -y_1*_scalar_log_softmax(1, z2_1, z2_2, z2_3) - y_2*_scalar_log_softmax(2, z2_1,
+            z2_2, z2_3) - y_3*_scalar_log_softmax(3, z2_1, z2_2, z2_3)
     return total / len(X)
 
 
@@ -269,13 +269,14 @@ def gradients(params, X, Y):
         g_b2_2 += d2_2
         g_b2_3 += d2_3
     m = len(X)
-    return {"W1": numpy.array([[g_w1_1_1/m, g_w1_1_2/m, g_w1_1_3/m, g_w1_1_4/m], [g_w1_2_1/m,
-        g_w1_2_2/m, g_w1_2_3/m, g_w1_2_4/m], [g_w1_3_1/m, g_w1_3_2/m, g_w1_3_3/m, g_w1_3_4/m],
-        [g_w1_4_1/m, g_w1_4_2/m, g_w1_4_3/m, g_w1_4_4/m], [g_w1_5_1/m, g_w1_5_2/m, g_w1_5_3/m,
-        g_w1_5_4/m]]), "b1": numpy.array([g_b1_1/m, g_b1_2/m, g_b1_3/m, g_b1_4/m, g_b1_5/m]), "W2":
-        numpy.array([[g_w2_1_1/m, g_w2_1_2/m, g_w2_1_3/m, g_w2_1_4/m, g_w2_1_5/m], [g_w2_2_1/m,
-        g_w2_2_2/m, g_w2_2_3/m, g_w2_2_4/m, g_w2_2_5/m], [g_w2_3_1/m, g_w2_3_2/m, g_w2_3_3/m,
-        g_w2_3_4/m, g_w2_3_5/m]]), "b2": numpy.array([g_b2_1/m, g_b2_2/m, g_b2_3/m])}
+    flat = numpy.array([g_w1_1_1/m, g_w1_1_2/m, g_w1_1_3/m, g_w1_1_4/m, g_w1_2_1/m, g_w1_2_2/m,
+        g_w1_2_3/m, g_w1_2_4/m, g_w1_3_1/m, g_w1_3_2/m, g_w1_3_3/m, g_w1_3_4/m, g_w1_4_1/m,
+        g_w1_4_2/m, g_w1_4_3/m, g_w1_4_4/m, g_w1_5_1/m, g_w1_5_2/m, g_w1_5_3/m, g_w1_5_4/m,
+        g_b1_1/m, g_b1_2/m, g_b1_3/m, g_b1_4/m, g_b1_5/m, g_w2_1_1/m, g_w2_1_2/m, g_w2_1_3/m,
+        g_w2_1_4/m, g_w2_1_5/m, g_w2_2_1/m, g_w2_2_2/m, g_w2_2_3/m, g_w2_2_4/m, g_w2_2_5/m,
+        g_w2_3_1/m, g_w2_3_2/m, g_w2_3_3/m, g_w2_3_4/m, g_w2_3_5/m, g_b2_1/m, g_b2_2/m, g_b2_3/m])
+    return {"W1": flat[0:20].reshape((5, 4)), "b1": flat[20:25], "W2": flat[25:40].reshape((3, 5)),
+        "b2": flat[40:43]}
 
 
 def sgd_step(params, X, Y, learning_rate):
@@ -401,18 +402,19 @@ def sgd_step(params, X, Y, learning_rate):
         g_b2_2 += d2_2
         g_b2_3 += d2_3
     r = learning_rate / len(X)
-    return {"W1": numpy.array([[-g_w1_1_1*r + w1_1_1, -g_w1_1_2*r + w1_1_2, -g_w1_1_3*r + w1_1_3,
-        -g_w1_1_4*r + w1_1_4], [-g_w1_2_1*r + w1_2_1, -g_w1_2_2*r + w1_2_2, -g_w1_2_3*r + w1_2_3,
-        -g_w1_2_4*r + w1_2_4], [-g_w1_3_1*r + w1_3_1, -g_w1_3_2*r + w1_3_2, -g_w1_3_3*r + w1_3_3,
-        -g_w1_3_4*r + w1_3_4], [-g_w1_4_1*r + w1_4_1, -g_w1_4_2*r + w1_4_2, -g_w1_4_3*r + w1_4_3,
-        -g_w1_4_4*r + w1_4_4], [-g_w1_5_1*r + w1_5_1, -g_w1_5_2*r + w1_5_2, -g_w1_5_3*r + w1_5_3,
-        -g_w1_5_4*r + w1_5_4]]), "b1": numpy.array([b1_1 - g_b1_1*r, b1_2 - g_b1_2*r, b1_3 -
-        g_b1_3*r, b1_4 - g_b1_4*r, b1_5 - g_b1_5*r]), "W2": numpy.array([[-g_w2_1_1*r + w2_1_1,
-        -g_w2_1_2*r + w2_1_2, -g_w2_1_3*r + w2_1_3, -g_w2_1_4*r + w2_1_4, -g_w2_1_5*r + w2_1_5],
-        [-g_w2_2_1*r + w2_2_1, -g_w2_2_2*r + w2_2_2, -g_w2_2_3*r + w2_2_3, -g_w2_2_4*r + w2_2_4,
-        -g_w2_2_5*r + w2_2_5], [-g_w2_3_1*r + w2_3_1, -g_w2_3_2*r + w2_3_2, -g_w2_3_3*r + w2_3_3,
-        -g_w2_3_4*r + w2_3_4, -g_w2_3_5*r + w2_3_5]]), "b2": numpy.array([b2_1 - g_b2_1*r, b2_2 -
-        g_b2_2*r, b2_3 - g_b2_3*r])}
+    flat = numpy.array([-g_w1_1_1*r + w1_1_1, -g_w1_1_2*r + w1_1_2, -g_w1_1_3*r + w1_1_3,
+        -g_w1_1_4*r + w1_1_4, -g_w1_2_1*r + w1_2_1, -g_w1_2_2*r + w1_2_2, -g_w1_2_3*r + w1_2_3,
+        -g_w1_2_4*r + w1_2_4, -g_w1_3_1*r + w1_3_1, -g_w1_3_2*r + w1_3_2, -g_w1_3_3*r + w1_3_3,
+        -g_w1_3_4*r + w1_3_4, -g_w1_4_1*r + w1_4_1, -g_w1_4_2*r + w1_4_2, -g_w1_4_3*r + w1_4_3,
+        -g_w1_4_4*r + w1_4_4, -g_w1_5_1*r + w1_5_1, -g_w1_5_2*r + w1_5_2, -g_w1_5_3*r + w1_5_3,
+        -g_w1_5_4*r + w1_5_4, b1_1 - g_b1_1*r, b1_2 - g_b1_2*r, b1_3 - g_b1_3*r, b1_4 - g_b1_4*r,
+        b1_5 - g_b1_5*r, -g_w2_1_1*r + w2_1_1, -g_w2_1_2*r + w2_1_2, -g_w2_1_3*r + w2_1_3,
+        -g_w2_1_4*r + w2_1_4, -g_w2_1_5*r + w2_1_5, -g_w2_2_1*r + w2_2_1, -g_w2_2_2*r + w2_2_2,
+        -g_w2_2_3*r + w2_2_3, -g_w2_2_4*r + w2_2_4, -g_w2_2_5*r + w2_2_5, -g_w2_3_1*r + w2_3_1,
+        -g_w2_3_2*r + w2_3_2, -g_w2_3_3*r + w2_3_3, -g_w2_3_4*r + w2_3_4, -g_w2_3_5*r + w2_3_5, b2_1
+        - g_b2_1*r, b2_2 - g_b2_2*r, b2_3 - g_b2_3*r])
+    return {"W1": flat[0:20].reshape((5, 4)), "b1": flat[20:25], "W2": flat[25:40].reshape((3, 5)),
+        "b2": flat[40:43]}
 
 
 def _matrix_forward(params, X):

@@ -162,10 +162,11 @@ def gradients(params, X, Y):
         g_w2_1_4 += a1_4*d2_1
         g_b2_1 += d2_1
     m = len(X)
-    return {"W1": numpy.array([[g_w1_1_1/m, g_w1_1_2/m], [g_w1_2_1/m, g_w1_2_2/m], [g_w1_3_1/m,
-        g_w1_3_2/m], [g_w1_4_1/m, g_w1_4_2/m]]), "b1": numpy.array([g_b1_1/m, g_b1_2/m, g_b1_3/m,
-        g_b1_4/m]), "W2": numpy.array([[g_w2_1_1/m, g_w2_1_2/m, g_w2_1_3/m, g_w2_1_4/m]]), "b2":
-        numpy.array([g_b2_1/m])}
+    flat = numpy.array([g_w1_1_1/m, g_w1_1_2/m, g_w1_2_1/m, g_w1_2_2/m, g_w1_3_1/m, g_w1_3_2/m,
+        g_w1_4_1/m, g_w1_4_2/m, g_b1_1/m, g_b1_2/m, g_b1_3/m, g_b1_4/m, g_w2_1_1/m, g_w2_1_2/m,
+        g_w2_1_3/m, g_w2_1_4/m, g_b2_1/m])
+    return {"W1": flat[0:8].reshape((4, 2)), "b1": flat[8:12], "W2": flat[12:16].reshape((1, 4)),
+        "b2": flat[16:17]}
 
 
 def sgd_step(params, X, Y, learning_rate):
@@ -231,11 +232,13 @@ def sgd_step(params, X, Y, learning_rate):
         g_w2_1_4 += a1_4*d2_1
         g_b2_1 += d2_1
     r = learning_rate / len(X)
-    return {"W1": numpy.array([[-g_w1_1_1*r + w1_1_1, -g_w1_1_2*r + w1_1_2], [-g_w1_2_1*r + w1_2_1,
-        -g_w1_2_2*r + w1_2_2], [-g_w1_3_1*r + w1_3_1, -g_w1_3_2*r + w1_3_2], [-g_w1_4_1*r + w1_4_1,
-        -g_w1_4_2*r + w1_4_2]]), "b1": numpy.array([b1_1 - g_b1_1*r, b1_2 - g_b1_2*r, b1_3 -
-        g_b1_3*r, b1_4 - g_b1_4*r]), "W2": numpy.array([[-g_w2_1_1*r + w2_1_1, -g_w2_1_2*r + w2_1_2,
-        -g_w2_1_3*r + w2_1_3, -g_w2_1_4*r + w2_1_4]]), "b2": numpy.array([b2_1 - g_b2_1*r])}
+    flat = numpy.array([-g_w1_1_1*r + w1_1_1, -g_w1_1_2*r + w1_1_2, -g_w1_2_1*r + w1_2_1,
+        -g_w1_2_2*r + w1_2_2, -g_w1_3_1*r + w1_3_1, -g_w1_3_2*r + w1_3_2, -g_w1_4_1*r + w1_4_1,
+        -g_w1_4_2*r + w1_4_2, b1_1 - g_b1_1*r, b1_2 - g_b1_2*r, b1_3 - g_b1_3*r, b1_4 - g_b1_4*r,
+        -g_w2_1_1*r + w2_1_1, -g_w2_1_2*r + w2_1_2, -g_w2_1_3*r + w2_1_3, -g_w2_1_4*r + w2_1_4, b2_1
+        - g_b2_1*r])
+    return {"W1": flat[0:8].reshape((4, 2)), "b1": flat[8:12], "W2": flat[12:16].reshape((1, 4)),
+        "b2": flat[16:17]}
 
 
 def _matrix_forward(params, X):
