@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import sympy as sp
 from oracles import torch_gradients
 
 import symbp
-from symbp.activations import REGISTRY
+from symbp.activations import REGISTRY, Sigmoid
 from symbp.compile import straight, targets
 from symbp.errors import SymbpError
 
@@ -146,12 +147,13 @@ def test_networks_above_the_threshold_get_matrix_code_alone():
 
 
 def test_an_expression_without_a_scalar_kernel_falls_back_with_the_reason(monkeypatch):
-    class NoSigmoid:
+    class NoKernels:
         __name__ = targets.ScalarCodePrinter.kernel_module.__name__
 
-    monkeypatch.setattr(targets.ScalarCodePrinter, "kernel_module", NoSigmoid())
-    source = symbp.compile(symbp.load("xor")).module_source()
-    assert "No straight-line code (_sigmoid has no scalar kernel)" in source
+    monkeypatch.setattr(targets.ScalarCodePrinter, "kernel_module", NoKernels())
+    net = symbp.Network(2, (symbp.Layer(3, "tanh"), symbp.Layer(1, "identity")))
+    source = symbp.compile(net).module_source()
+    assert "No straight-line code (_tanh has no scalar kernel)" in source
     assert "_matrix_" not in source
 
 
@@ -201,3 +203,22 @@ def test_frozen_parameters_come_back_as_float_arrays():
     model.sgd_step(params, X, Y, 0.5)
     new = model.sgd_step(params, X, Y, 0.5)
     assert new["b1"].dtype == float and float(new["b1"]) == 1.0
+
+
+def test_scalar_printer_inlines_sigmoid_of_a_name_and_calls_the_kernel_otherwise():
+    z = sp.Symbol("z")
+    printer = targets.ScalarCodePrinter()
+    assert printer.doprint(Sigmoid(z)) == (
+        "(1.0 / (1.0 + math.exp(-z)) if z >= 0 else (e := math.exp(z)) / (1.0 + e))"
+    )
+    assert printer.doprint(Sigmoid(2 * z)) == "_scalar_sigmoid(2*z)"
+
+
+def test_straight_line_code_saturates_like_the_matrix_code():
+    net = symbp.load("xor")
+    mod = _module(net)
+    params = {k: np.ones(s) for k, s in net.parameter_shapes().items()}
+    X = np.array([[1000.0, 0.0], [-1000.0, 0.0], [-30.0, 0.5], [0.0, 0.0]])
+    Y = np.array([[0.0], [1.0], [1.0], [0.5]])
+    _close(mod["forward"](params, X), mod["_matrix_forward"](params, X), "forward")
+    _close(mod["gradients"](params, X, Y), mod["_matrix_gradients"](params, X, Y), "gradients")

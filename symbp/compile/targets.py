@@ -102,6 +102,14 @@ class ScalarCodePrinter(_TargetPrinter):
                 self._module_format(used)
         return own.__name__
 
+    def _print_Sigmoid(self, expr):
+        """_scalar_sigmoid inlined for a named argument (a call costs as much as its body)."""
+        z = expr.args[0]
+        if not z.is_Symbol:
+            return self._print_ActivationBase(expr)
+        exp = self._module_format("math.exp")
+        return f"(1.0 / (1.0 + {exp}(-{z})) if {z} >= 0 else (e := {exp}({z})) / (1.0 + e))"
+
     def _print_Heaviside(self, expr):
         z, h0 = (self.parenthesize(a, 100) for a in expr.args)
         below = "0.0" if expr.args[1] == 0 else f"({h0} if {z} == 0 else 0.0)"

@@ -57,12 +57,6 @@ def _softplus(z):
     return numpy.maximum(z, 0.0) + numpy.log1p(_exp_or_zero(-numpy.abs(z)))
 
 
-def _scalar_sigmoid(z):
-    """1 / (1 + exp(-z)) through e = exp(-|z|) <= 1: full relative accuracy, never overflows."""
-    e = math.exp(-abs(z))
-    return (1.0 if z >= 0 else e) / (1.0 + e)
-
-
 def _scalar_relu(z):
     """max(z, 0)."""
     return z if z > 0 else 0.0
@@ -91,8 +85,8 @@ def forward(params, X):
         a1_3 = _scalar_relu(z1_3)
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + b2_1
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + a1_3*w2_2_3 + b2_2
-        a2_1 = _scalar_sigmoid(z2_1)
-        a2_2 = _scalar_sigmoid(z2_2)
+        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
+        a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
         outputs.append((a2_1, a2_2,))
     return numpy.array(outputs)
 
@@ -153,8 +147,8 @@ def gradients(params, X, Y):
         a1_3 = _scalar_relu(z1_3)
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + b2_1
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + a1_3*w2_2_3 + b2_2
-        a2_1 = _scalar_sigmoid(z2_1)
-        a2_2 = _scalar_sigmoid(z2_2)
+        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
+        a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
         d2_1 = y_1*(a2_1 - 1)
         d2_2 = y_2*(a2_2 - 1)
         d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*(1.0 if z1_1 > 0 else 0.0)
@@ -219,8 +213,8 @@ def sgd_step(params, X, Y, learning_rate):
         a1_3 = _scalar_relu(z1_3)
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + b2_1
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + a1_3*w2_2_3 + b2_2
-        a2_1 = _scalar_sigmoid(z2_1)
-        a2_2 = _scalar_sigmoid(z2_2)
+        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
+        a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
         d2_1 = y_1*(a2_1 - 1)
         d2_2 = y_2*(a2_2 - 1)
         d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*(1.0 if z1_1 > 0 else 0.0)

@@ -49,12 +49,6 @@ def _softplus(z):
     return numpy.maximum(z, 0.0) + numpy.log1p(_exp_or_zero(-numpy.abs(z)))
 
 
-def _scalar_sigmoid(z):
-    """1 / (1 + exp(-z)) through e = exp(-|z|) <= 1: full relative accuracy, never overflows."""
-    e = math.exp(-abs(z))
-    return (1.0 if z >= 0 else e) / (1.0 + e)
-
-
 def _scalar_softplus(z):
     """log(1 + exp(z)) computed as max(z, 0) + log(1 + exp(-|z|)), which never overflows."""
     return (z if z > 0 else 0.0) + math.log1p(math.exp(-abs(z)))
@@ -141,9 +135,12 @@ def gradients(params, X, Y):
         a2_2 = z2_2
         d2_1 = a2_1 - y_1
         d2_2 = a2_2 - y_2
-        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*_scalar_sigmoid(z1_1)
-        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2)*_scalar_sigmoid(z1_2)
-        d1_3 = (d2_1*w2_1_3 + d2_2*w2_2_3)*_scalar_sigmoid(z1_3)
+        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*(1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e :=
+            math.exp(z1_1)) / (1.0 + e))
+        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2)*(1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e :=
+            math.exp(z1_2)) / (1.0 + e))
+        d1_3 = (d2_1*w2_1_3 + d2_2*w2_2_3)*(1.0 / (1.0 + math.exp(-z1_3)) if z1_3 >= 0 else (e :=
+            math.exp(z1_3)) / (1.0 + e))
         g_w1_1_1 += d1_1*x_1
         g_w1_1_2 += d1_1*x_2
         g_w1_2_1 += d1_2*x_1
@@ -201,9 +198,12 @@ def sgd_step(params, X, Y, learning_rate):
         a2_2 = z2_2
         d2_1 = a2_1 - y_1
         d2_2 = a2_2 - y_2
-        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*_scalar_sigmoid(z1_1)
-        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2)*_scalar_sigmoid(z1_2)
-        d1_3 = (d2_1*w2_1_3 + d2_2*w2_2_3)*_scalar_sigmoid(z1_3)
+        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*(1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e :=
+            math.exp(z1_1)) / (1.0 + e))
+        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2)*(1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e :=
+            math.exp(z1_2)) / (1.0 + e))
+        d1_3 = (d2_1*w2_1_3 + d2_2*w2_2_3)*(1.0 / (1.0 + math.exp(-z1_3)) if z1_3 >= 0 else (e :=
+            math.exp(z1_3)) / (1.0 + e))
         g_w1_1_1 += d1_1*x_1
         g_w1_1_2 += d1_1*x_2
         g_w1_2_1 += d1_2*x_1
