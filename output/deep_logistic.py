@@ -55,12 +55,6 @@ def _softplus(z):
     return numpy.maximum(z, 0.0) + numpy.log1p(_exp_or_zero(-numpy.abs(z)))
 
 
-def _scalar_sigmoid(z):
-    """1 / (1 + exp(-z)) through e = exp(-|z|) <= 1: full relative accuracy, never overflows."""
-    e = math.exp(-abs(z))
-    return (1.0 if z >= 0 else e) / (1.0 + e)
-
-
 def _scalar_softplus(z):
     """log(1 + exp(z)) computed as max(z, 0) + log(1 + exp(-|z|)), which never overflows."""
     return (z if z > 0 else 0.0) + math.log1p(math.exp(-abs(z)))
@@ -80,14 +74,14 @@ def forward(params, X):
     for [x_1, x_2] in X.tolist():
         z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
         z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
-        a1_1 = _scalar_sigmoid(z1_1)
-        a1_2 = _scalar_sigmoid(z1_2)
+        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
+        a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + b2_1
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2_2
-        a2_1 = _scalar_sigmoid(z2_1)
-        a2_2 = _scalar_sigmoid(z2_2)
+        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
+        a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
         z3_1 = a2_1*w3_1_1 + a2_2*w3_1_2 + b3_1
-        a3_1 = _scalar_sigmoid(z3_1)
+        a3_1 = (1.0 / (1.0 + math.exp(-z3_1)) if z3_1 >= 0 else (e := math.exp(z3_1)) / (1.0 + e))
         outputs.append((a3_1,))
     return numpy.array(outputs)
 
@@ -106,12 +100,12 @@ def loss(params, X, Y):
     for [x_1, x_2], [y_1] in zip(X.tolist(), Y.tolist(), strict=True):
         z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
         z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
-        a1_1 = _scalar_sigmoid(z1_1)
-        a1_2 = _scalar_sigmoid(z1_2)
+        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
+        a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + b2_1
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2_2
-        a2_1 = _scalar_sigmoid(z2_1)
-        a2_2 = _scalar_sigmoid(z2_2)
+        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
+        a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
         z3_1 = a2_1*w3_1_1 + a2_2*w3_1_2 + b3_1
         total += y_1*_scalar_softplus(-z3_1) + (1 - y_1)*_scalar_softplus(z3_1)
     return total / len(X)
@@ -145,16 +139,16 @@ def gradients(params, X, Y):
     for [x_1, x_2], [y_1] in zip(X.tolist(), Y.tolist(), strict=True):
         z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
         z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
-        a1_1 = _scalar_sigmoid(z1_1)
-        a1_2 = _scalar_sigmoid(z1_2)
+        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
+        a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + b2_1
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2_2
-        a2_1 = _scalar_sigmoid(z2_1)
-        a2_2 = _scalar_sigmoid(z2_2)
+        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
+        a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
         t0 = a2_1*w3_1_1
         t1 = a2_2*w3_1_2
         z3_1 = b3_1 + t0 + t1
-        a3_1 = _scalar_sigmoid(z3_1)
+        a3_1 = (1.0 / (1.0 + math.exp(-z3_1)) if z3_1 >= 0 else (e := math.exp(z3_1)) / (1.0 + e))
         d3_1 = a3_1 - y_1
         d2_1 = d3_1*t0*(1 - a2_1)
         d2_2 = d3_1*t1*(1 - a2_2)
@@ -211,16 +205,16 @@ def sgd_step(params, X, Y, learning_rate):
     for [x_1, x_2], [y_1] in zip(X.tolist(), Y.tolist(), strict=True):
         z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
         z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
-        a1_1 = _scalar_sigmoid(z1_1)
-        a1_2 = _scalar_sigmoid(z1_2)
+        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
+        a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + b2_1
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2_2
-        a2_1 = _scalar_sigmoid(z2_1)
-        a2_2 = _scalar_sigmoid(z2_2)
+        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
+        a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
         t0 = a2_1*w3_1_1
         t1 = a2_2*w3_1_2
         z3_1 = b3_1 + t0 + t1
-        a3_1 = _scalar_sigmoid(z3_1)
+        a3_1 = (1.0 / (1.0 + math.exp(-z3_1)) if z3_1 >= 0 else (e := math.exp(z3_1)) / (1.0 + e))
         d3_1 = a3_1 - y_1
         d2_1 = d3_1*t0*(1 - a2_1)
         d2_2 = d3_1*t1*(1 - a2_2)

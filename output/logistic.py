@@ -53,12 +53,6 @@ def _softplus(z):
     return numpy.maximum(z, 0.0) + numpy.log1p(_exp_or_zero(-numpy.abs(z)))
 
 
-def _scalar_sigmoid(z):
-    """1 / (1 + exp(-z)) through e = exp(-|z|) <= 1: full relative accuracy, never overflows."""
-    e = math.exp(-abs(z))
-    return (1.0 if z >= 0 else e) / (1.0 + e)
-
-
 def _scalar_softplus(z):
     """log(1 + exp(z)) computed as max(z, 0) + log(1 + exp(-|z|)), which never overflows."""
     return (z if z > 0 else 0.0) + math.log1p(math.exp(-abs(z)))
@@ -73,7 +67,7 @@ def forward(params, X):
     outputs = []
     for [x_1, x_2] in X.tolist():
         z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
-        a1_1 = _scalar_sigmoid(z1_1)
+        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
         outputs.append((a1_1,))
     return numpy.array(outputs)
 
@@ -102,7 +96,7 @@ def gradients(params, X, Y):
     g_b1_1 = 0.0
     for [x_1, x_2], [y_1] in zip(X.tolist(), Y.tolist(), strict=True):
         z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
-        a1_1 = _scalar_sigmoid(z1_1)
+        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
         d1_1 = a1_1 - y_1
         g_w1_1_1 += d1_1*x_1
         g_w1_1_2 += d1_1*x_2
@@ -123,7 +117,7 @@ def sgd_step(params, X, Y, learning_rate):
     g_b1_1 = 0.0
     for [x_1, x_2], [y_1] in zip(X.tolist(), Y.tolist(), strict=True):
         z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
-        a1_1 = _scalar_sigmoid(z1_1)
+        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
         d1_1 = a1_1 - y_1
         g_w1_1_1 += d1_1*x_1
         g_w1_1_2 += d1_1*x_2

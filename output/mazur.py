@@ -45,12 +45,6 @@ def _sigmoid(z):
     return numpy.where(z >= 0, 1.0, e) / (1.0 + e)
 
 
-def _scalar_sigmoid(z):
-    """1 / (1 + exp(-z)) through e = exp(-|z|) <= 1: full relative accuracy, never overflows."""
-    e = math.exp(-abs(z))
-    return (1.0 if z >= 0 else e) / (1.0 + e)
-
-
 def forward(params, X):
     """The network's outputs a^L for the rows of X."""
     if len(X) > 40:
@@ -63,12 +57,12 @@ def forward(params, X):
     for [x_1, x_2] in X.tolist():
         z1_1 = b1 + w1_1_1*x_1 + w1_1_2*x_2
         z1_2 = b1 + w1_2_1*x_1 + w1_2_2*x_2
-        a1_1 = _scalar_sigmoid(z1_1)
-        a1_2 = _scalar_sigmoid(z1_2)
+        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
+        a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + b2
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2
-        a2_1 = _scalar_sigmoid(z2_1)
-        a2_2 = _scalar_sigmoid(z2_2)
+        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
+        a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
         outputs.append((a2_1, a2_2,))
     return numpy.array(outputs)
 
@@ -85,12 +79,12 @@ def loss(params, X, Y):
     for [x_1, x_2], [y_1, y_2] in zip(X.tolist(), Y.tolist(), strict=True):
         z1_1 = b1 + w1_1_1*x_1 + w1_1_2*x_2
         z1_2 = b1 + w1_2_1*x_1 + w1_2_2*x_2
-        a1_1 = _scalar_sigmoid(z1_1)
-        a1_2 = _scalar_sigmoid(z1_2)
+        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
+        a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + b2
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2
-        a2_1 = _scalar_sigmoid(z2_1)
-        a2_2 = _scalar_sigmoid(z2_2)
+        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
+        a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
         total += (1/2)*(-a2_1 + y_1)**2 + (1/2)*(-a2_2 + y_2)**2
     return total / len(X)
 
@@ -116,12 +110,12 @@ def gradients(params, X, Y):
     for [x_1, x_2], [y_1, y_2] in zip(X.tolist(), Y.tolist(), strict=True):
         z1_1 = b1 + w1_1_1*x_1 + w1_1_2*x_2
         z1_2 = b1 + w1_2_1*x_1 + w1_2_2*x_2
-        a1_1 = _scalar_sigmoid(z1_1)
-        a1_2 = _scalar_sigmoid(z1_2)
+        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
+        a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + b2
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2
-        a2_1 = _scalar_sigmoid(z2_1)
-        a2_2 = _scalar_sigmoid(z2_2)
+        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
+        a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
         d2_1 = a2_1*(1 - a2_1)*(a2_1 - y_1)
         d2_2 = a2_2*(1 - a2_2)*(a2_2 - y_2)
         d1_1 = a1_1*(1 - a1_1)*(d2_1*w2_1_1 + d2_2*w2_2_1)
@@ -164,12 +158,12 @@ def sgd_step(params, X, Y, learning_rate):
     for [x_1, x_2], [y_1, y_2] in zip(X.tolist(), Y.tolist(), strict=True):
         z1_1 = b1 + w1_1_1*x_1 + w1_1_2*x_2
         z1_2 = b1 + w1_2_1*x_1 + w1_2_2*x_2
-        a1_1 = _scalar_sigmoid(z1_1)
-        a1_2 = _scalar_sigmoid(z1_2)
+        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
+        a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + b2
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2
-        a2_1 = _scalar_sigmoid(z2_1)
-        a2_2 = _scalar_sigmoid(z2_2)
+        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
+        a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
         d2_1 = a2_1*(1 - a2_1)*(a2_1 - y_1)
         d2_2 = a2_2*(1 - a2_2)*(a2_2 - y_2)
         d1_1 = a1_1*(1 - a1_1)*(d2_1*w2_1_1 + d2_2*w2_2_1)

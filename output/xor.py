@@ -45,12 +45,6 @@ def _sigmoid(z):
     return numpy.where(z >= 0, 1.0, e) / (1.0 + e)
 
 
-def _scalar_sigmoid(z):
-    """1 / (1 + exp(-z)) through e = exp(-|z|) <= 1: full relative accuracy, never overflows."""
-    e = math.exp(-abs(z))
-    return (1.0 if z >= 0 else e) / (1.0 + e)
-
-
 def forward(params, X):
     """The network's outputs a^L for the rows of X."""
     if len(X) > 23:
@@ -65,12 +59,12 @@ def forward(params, X):
         z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
         z1_3 = b1_3 + w1_3_1*x_1 + w1_3_2*x_2
         z1_4 = b1_4 + w1_4_1*x_1 + w1_4_2*x_2
-        a1_1 = _scalar_sigmoid(z1_1)
-        a1_2 = _scalar_sigmoid(z1_2)
-        a1_3 = _scalar_sigmoid(z1_3)
-        a1_4 = _scalar_sigmoid(z1_4)
+        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
+        a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
+        a1_3 = (1.0 / (1.0 + math.exp(-z1_3)) if z1_3 >= 0 else (e := math.exp(z1_3)) / (1.0 + e))
+        a1_4 = (1.0 / (1.0 + math.exp(-z1_4)) if z1_4 >= 0 else (e := math.exp(z1_4)) / (1.0 + e))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + a1_4*w2_1_4 + b2_1
-        a2_1 = _scalar_sigmoid(z2_1)
+        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
         outputs.append((a2_1,))
     return numpy.array(outputs)
 
@@ -89,12 +83,12 @@ def loss(params, X, Y):
         z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
         z1_3 = b1_3 + w1_3_1*x_1 + w1_3_2*x_2
         z1_4 = b1_4 + w1_4_1*x_1 + w1_4_2*x_2
-        a1_1 = _scalar_sigmoid(z1_1)
-        a1_2 = _scalar_sigmoid(z1_2)
-        a1_3 = _scalar_sigmoid(z1_3)
-        a1_4 = _scalar_sigmoid(z1_4)
+        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
+        a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
+        a1_3 = (1.0 / (1.0 + math.exp(-z1_3)) if z1_3 >= 0 else (e := math.exp(z1_3)) / (1.0 + e))
+        a1_4 = (1.0 / (1.0 + math.exp(-z1_4)) if z1_4 >= 0 else (e := math.exp(z1_4)) / (1.0 + e))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + a1_4*w2_1_4 + b2_1
-        a2_1 = _scalar_sigmoid(z2_1)
+        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
         total += (1/2)*(-a2_1 + y_1)**2
     return total / len(X)
 
@@ -129,16 +123,16 @@ def gradients(params, X, Y):
         z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
         z1_3 = b1_3 + w1_3_1*x_1 + w1_3_2*x_2
         z1_4 = b1_4 + w1_4_1*x_1 + w1_4_2*x_2
-        a1_1 = _scalar_sigmoid(z1_1)
-        a1_2 = _scalar_sigmoid(z1_2)
-        a1_3 = _scalar_sigmoid(z1_3)
-        a1_4 = _scalar_sigmoid(z1_4)
+        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
+        a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
+        a1_3 = (1.0 / (1.0 + math.exp(-z1_3)) if z1_3 >= 0 else (e := math.exp(z1_3)) / (1.0 + e))
+        a1_4 = (1.0 / (1.0 + math.exp(-z1_4)) if z1_4 >= 0 else (e := math.exp(z1_4)) / (1.0 + e))
         t0 = a1_1*w2_1_1
         t1 = a1_2*w2_1_2
         t2 = a1_3*w2_1_3
         t3 = a1_4*w2_1_4
         z2_1 = b2_1 + t0 + t1 + t2 + t3
-        a2_1 = _scalar_sigmoid(z2_1)
+        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
         d2_1 = a2_1*(1 - a2_1)*(a2_1 - y_1)
         d1_1 = d2_1*t0*(1 - a1_1)
         d1_2 = d2_1*t1*(1 - a1_2)
@@ -199,16 +193,16 @@ def sgd_step(params, X, Y, learning_rate):
         z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
         z1_3 = b1_3 + w1_3_1*x_1 + w1_3_2*x_2
         z1_4 = b1_4 + w1_4_1*x_1 + w1_4_2*x_2
-        a1_1 = _scalar_sigmoid(z1_1)
-        a1_2 = _scalar_sigmoid(z1_2)
-        a1_3 = _scalar_sigmoid(z1_3)
-        a1_4 = _scalar_sigmoid(z1_4)
+        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
+        a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
+        a1_3 = (1.0 / (1.0 + math.exp(-z1_3)) if z1_3 >= 0 else (e := math.exp(z1_3)) / (1.0 + e))
+        a1_4 = (1.0 / (1.0 + math.exp(-z1_4)) if z1_4 >= 0 else (e := math.exp(z1_4)) / (1.0 + e))
         t0 = a1_1*w2_1_1
         t1 = a1_2*w2_1_2
         t2 = a1_3*w2_1_3
         t3 = a1_4*w2_1_4
         z2_1 = b2_1 + t0 + t1 + t2 + t3
-        a2_1 = _scalar_sigmoid(z2_1)
+        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
         d2_1 = a2_1*(1 - a2_1)*(a2_1 - y_1)
         d1_1 = d2_1*t0*(1 - a1_1)
         d1_2 = d2_1*t1*(1 - a1_2)
