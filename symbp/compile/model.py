@@ -127,12 +127,14 @@ class Model:
             self._checked = (X, Y)
         return fn(self._params(params), X_checked, Y_checked, *rest), False
 
-    def _arrays(self, out: Mapping, fast: bool) -> dict[str, np.ndarray]:
-        """The straight-line code's arrays as they are (frozen parameters passed through as
-        given made float arrays); any other result's entries as float arrays."""
-        if fast and not self.frozen:
-            return out
-        return {k: np.asarray(out[k], dtype=float) for k in self.shapes}
+    def _arrays(self, out: dict, fast: bool) -> dict[str, np.ndarray]:
+        """The straight-line code's fresh arrays as they are (frozen parameters, passed through
+        as given, made float arrays); any other result's entries as float arrays."""
+        if not fast:
+            return {k: np.asarray(out[k], dtype=float) for k in self.shapes}
+        for key in self.frozen:
+            out[key] = np.asarray(out[key], dtype=float)
+        return out
 
     def forward(self, params: Params, X) -> np.ndarray:
         """The outputs a^L, one row per row of X."""
@@ -148,9 +150,9 @@ class Model:
 
     def sgd_step(self, params: Params, X, Y, learning_rate: float) -> dict[str, np.ndarray]:
         """The parameters after one SGD step (keys not in `trained` unchanged)."""
-        if X is self._checked[0] and Y is self._checked[1] and not self.frozen:
+        if X is self._checked[0] and Y is self._checked[1]:
             try:  # the trainer's hot path: _run's fast branch, one call less
-                return self._sgd_step(params, X, Y, learning_rate)
+                return self._arrays(self._sgd_step(params, X, Y, learning_rate), True)
             except _UNCHECKED:
                 pass
         return self._arrays(*self._run(self._sgd_step, params, X, Y, float(learning_rate)))
