@@ -11,6 +11,9 @@ PyTorch autograd); "vs" columns are against the float64 hand NumPy and PyTorch r
 Cases: 784-256-10 sigmoid/softmax with cross-entropy, batch 128; XOR 2-4-1 sigmoid with
 squared error, batch 4. GFLOP/s counts the matrix products of a step; the reference is NumPy
 doing those products alone, on the same shapes.
+Small networks (XOR, Mazur 2-2-2 with frozen biases, batch 1), whose compiled model and module
+run straight-line code: the same rows plus the module's own matrix code, interleaved, and each
+row again alone in a fresh process (`--fresh CASE ROW`, one subprocess per row).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import importlib  # noqa: E402
 import importlib.util  # noqa: E402
 import random  # noqa: E402
 import statistics  # noqa: E402
+import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -67,6 +71,19 @@ def hand_step_xor(p, X, Y, lr):
     p["b2"] -= lr * np.sum(output_error, axis=0)
     p["W1"] -= lr * np.dot(X.T, hidden_error)
     p["b1"] -= lr * np.sum(hidden_error, axis=0)
+    return p
+
+
+def hand_step_mazur(p, X, Y, lr):
+    """Mazur 2-2-2 as the post computes it (seeds/002): sigmoid, squared error, the weights
+    updated in place and the two shared biases kept."""
+    m = X.shape[0]
+    hidden = sigmoid(np.dot(X, p["W1"]) + p["b1"])
+    output = sigmoid(np.dot(hidden, p["W2"]) + p["b2"])
+    output_error = (output - Y) * output * (1 - output) / m
+    hidden_error = np.dot(output_error, p["W2"].T) * hidden * (1 - hidden)
+    p["W2"] -= lr * np.dot(hidden.T, output_error)
+    p["W1"] -= lr * np.dot(X.T, hidden_error)
     return p
 
 
@@ -303,6 +320,76 @@ def run_case(title, net, X, Y, lr, hand, torch_softmax, steps, rounds, tmp: Path
     return medians
 
 
+SMALL = {  # case: (title, bundled example, hand-written step, steps per block)
+    "xor": ("XOR 2-4-1 sigmoid, squared error", "xor", hand_step_xor, 500),
+    "mazur": ("Mazur 2-2-2 sigmoid, squared error, frozen biases", "mazur", hand_step_mazur, 1000),
+}
+
+
+def small_impls(case: str, tmp: Path) -> tuple[dict, dict]:
+    """The rows of a small case (the compiled model and the module, both straight-line, the
+    module's matrix code, hand NumPy, the jitted JAX module) and their (params, X, Y, lr)."""
+    net = symbp.load(SMALL[case][1])
+    ex = net.example
+    model = symbp.compile(net)
+    path = tmp / f"{case}_small.py"
+    path.write_text(model.module_source())
+    exported = import_module(path)
+    params = {k: np.asarray(v, dtype=float) for k, v in ex.params.items()}
+    X, Y, lr = ex.X, ex.Y, ex.learning_rate
+    hand_params = {k: (v.T.copy() if k.startswith("W") else v.copy()) for k, v in params.items()}
+    impls = {
+        "compiled (symbp.compile)": model.sgd_step,
+        "exported module": exported.sgd_step,
+        "exported module, its matrix code": exported._matrix_sgd_step,
+        "hand-written NumPy": SMALL[case][2],
+    }
+    setup = {name: (dict(params), X, Y, lr) for name in impls}
+    setup["hand-written NumPy"] = (hand_params, X, Y, lr)
+    jax = optional("jax")
+    if jax is not None:
+        jax.config.update("jax_enable_x64", True)
+        path = tmp / f"{case}_small_jax.py"
+        path.write_text(model.module_source(target="jax"))
+        impls["exported --target jax (jit)"] = jax_step_factory(jax, import_module(path))
+        jp = {k: jax.numpy.asarray(v) for k, v in params.items()}
+        setup["exported --target jax (jit)"] = (jp, jax.numpy.asarray(X), jax.numpy.asarray(Y), lr)
+    return impls, setup
+
+
+def fresh_row(case: str, row: str, rounds: int) -> float:
+    """Median seconds per step of one row of a small case, measured alone (in this process)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        impls, setup = small_impls(case, Path(tmp))
+        return measure({row: impls[row]}, {row: setup[row]}, SMALL[case][3], rounds)[row]
+
+
+def run_small_case(case: str, rounds: int) -> None:
+    """The interleaved table of a small case, with each row's time in a fresh process."""
+    title, _, _, steps = SMALL[case]
+    with tempfile.TemporaryDirectory() as tmp:
+        impls, setup = small_impls(case, Path(tmp))
+        check_agreement(impls, setup, None)
+        medians = measure(impls, setup, steps, rounds)
+    fresh = {}
+    for row in impls:
+        command = [sys.executable, __file__, "--fresh", case, row, "--rounds", str(rounds)]
+        done = subprocess.run(command, capture_output=True, text=True, check=True)
+        fresh[row] = float(done.stdout.split()[-1])
+    hand_t, hand_f = medians["hand-written NumPy"], fresh["hand-written NumPy"]
+    print(
+        f"\n{title}: batch {len(setup['hand-written NumPy'][1])}, median of {rounds} rounds "
+        f"x {steps} steps; fresh: the row alone in a new process\n"
+    )
+    print("| implementation | us/step | vs hand NumPy | fresh us/step | fresh vs hand NumPy |")
+    print("|---|---:|---:|---:|---:|")
+    for name, t in medians.items():
+        print(
+            f"| {name} | {t * 1e6:,.1f} | {hand_t / t:.2f} | {fresh[name] * 1e6:,.1f} | "
+            f"{hand_f / fresh[name]:.2f} |"
+        )
+
+
 def optional(name: str):
     """The module `name`, or None when it is not installed."""
     try:
@@ -356,9 +443,15 @@ def blas_kernel() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds (a smoke run)")
+    parser.add_argument("--small", action="store_true", help="only the small networks' tables")
+    parser.add_argument("--fresh", nargs=2, metavar=("CASE", "ROW"), help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     rng = np.random.default_rng(0)
-    rounds = 5 if args.quick else 61
+    rounds = args.rounds or (5 if args.quick else 61)
+    if args.fresh:
+        print(fresh_row(*args.fresh, rounds))
+        return
     try:
         import torch
 
@@ -374,6 +467,10 @@ def main() -> None:
         f"{blas_kernel()}); {threads}; jax {jax.__version__ if jax else 'not installed'}; "
         f"python {sys.version.split()[0]}; float64 unless a row says float32"
     )
+    if args.small:
+        for case in SMALL:
+            run_small_case(case, rounds)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         big = symbp.Network(
@@ -410,6 +507,8 @@ def main() -> None:
             rounds,
             Path(tmp),
         )
+        for case in SMALL:
+            run_small_case(case, rounds)
         print(f"\n(total {time.perf_counter() - start:.0f} s including derivation and compilation)")
 
 

@@ -17,10 +17,16 @@ General form, of which the code below is the batched instance:
         (k, 1, n[l + 1]))
     Derivative(C, b[l, j]) = delta[l, j]
     Derivative(C, w[l, j, k]) = a[l - 1, k]*delta[l, j]
+
+Batches of up to 40 rows run straight-line code: the derived per-unit expressions
+for one sample at a time on Python floats (one name per number, w<l>_j_k for w^l_{jk}), the
+gradients summed over the samples. Larger batches run the matrix code (_matrix_sgd_step, ...).
 """
 
 # network: mazur
 # Mazur's 2-2-2 sigmoid network, squared error, shared biases not trained (seeds/002)
+
+import math
 
 import numpy
 
@@ -61,6 +67,147 @@ def _checked(X, Y):
 
 
 def forward(params, X):
+    """The network's outputs a^L for the rows of X."""
+    if len(X) > 40:
+        return _matrix_forward(params, X)
+    [[w1_1_1, w1_1_2], [w1_2_1, w1_2_2]] = params["W1"].tolist()
+    b1 = params["b1"].tolist()
+    [[w2_1_1, w2_1_2], [w2_2_1, w2_2_2]] = params["W2"].tolist()
+    b2 = params["b2"].tolist()
+    outputs = []
+    for [x_1, x_2] in X.tolist():
+        z1_1 = b1 + w1_1_1*x_1 + w1_1_2*x_2
+        z1_2 = b1 + w1_2_1*x_1 + w1_2_2*x_2
+        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
+        a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
+        z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + b2
+        z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2
+        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
+        a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
+        outputs.append((a2_1, a2_2,))
+    return numpy.array(outputs)
+
+
+def loss(params, X, Y):
+    """The cost averaged over the rows of X and Y."""
+    if len(X) > 40:
+        return _matrix_loss(params, X, Y)
+    [[w1_1_1, w1_1_2], [w1_2_1, w1_2_2]] = params["W1"].tolist()
+    b1 = params["b1"].tolist()
+    [[w2_1_1, w2_1_2], [w2_2_1, w2_2_2]] = params["W2"].tolist()
+    b2 = params["b2"].tolist()
+    total = 0.0
+    for [x_1, x_2], [y_1, y_2] in zip(X.tolist(), Y.tolist(), strict=True):
+        z1_1 = b1 + w1_1_1*x_1 + w1_1_2*x_2
+        z1_2 = b1 + w1_2_1*x_1 + w1_2_2*x_2
+        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
+        a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
+        z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + b2
+        z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2
+        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
+        a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
+        total += (1/2)*(-a2_1 + y_1)**2 + (1/2)*(-a2_2 + y_2)**2
+    return total / len(X)
+
+
+def gradients(params, X, Y):
+    """The gradient of the batch cost with respect to every parameter, keyed like params."""
+    if len(X) > 40:
+        return _matrix_gradients(params, X, Y)
+    [[w1_1_1, w1_1_2], [w1_2_1, w1_2_2]] = params["W1"].tolist()
+    b1 = params["b1"].tolist()
+    [[w2_1_1, w2_1_2], [w2_2_1, w2_2_2]] = params["W2"].tolist()
+    b2 = params["b2"].tolist()
+    g_w1_1_1 = 0.0
+    g_w1_1_2 = 0.0
+    g_w1_2_1 = 0.0
+    g_w1_2_2 = 0.0
+    g_b1 = 0.0
+    g_w2_1_1 = 0.0
+    g_w2_1_2 = 0.0
+    g_w2_2_1 = 0.0
+    g_w2_2_2 = 0.0
+    g_b2 = 0.0
+    for [x_1, x_2], [y_1, y_2] in zip(X.tolist(), Y.tolist(), strict=True):
+        z1_1 = b1 + w1_1_1*x_1 + w1_1_2*x_2
+        z1_2 = b1 + w1_2_1*x_1 + w1_2_2*x_2
+        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
+        a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
+        z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + b2
+        z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2
+        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
+        a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
+        d2_1 = a2_1*(1 - a2_1)*(a2_1 - y_1)
+        d2_2 = a2_2*(1 - a2_2)*(a2_2 - y_2)
+        d1_1 = a1_1*(1 - a1_1)*(d2_1*w2_1_1 + d2_2*w2_2_1)
+        d1_2 = a1_2*(1 - a1_2)*(d2_1*w2_1_2 + d2_2*w2_2_2)
+        g_w1_1_1 += d1_1*x_1
+        g_w1_1_2 += d1_1*x_2
+        g_w1_2_1 += d1_2*x_1
+        g_w1_2_2 += d1_2*x_2
+        g_b1 += d1_1 + d1_2
+        g_w2_1_1 += a1_1*d2_1
+        g_w2_1_2 += a1_2*d2_1
+        g_w2_2_1 += a1_1*d2_2
+        g_w2_2_2 += a1_2*d2_2
+        g_b2 += d2_1 + d2_2
+    m = len(X)
+    flat = numpy.array([g_w1_1_1/m, g_w1_1_2/m, g_w1_2_1/m, g_w1_2_2/m, g_b1/m, g_w2_1_1/m,
+        g_w2_1_2/m, g_w2_2_1/m, g_w2_2_2/m, g_b2/m])
+    return {"W1": flat[0:4].reshape((2, 2)), "b1": flat[4:5].reshape(()), "W2":
+        flat[5:9].reshape((2, 2)), "b2": flat[9:10].reshape(())}
+
+
+def sgd_step(params, X, Y, learning_rate):
+    """New parameters P - learning_rate * dC/dP for the keys in TRAINED; the others unchanged."""
+    if len(X) > 40:
+        return _matrix_sgd_step(params, X, Y, learning_rate)
+    [[w1_1_1, w1_1_2], [w1_2_1, w1_2_2]] = params["W1"].tolist()
+    b1 = params["b1"].tolist()
+    [[w2_1_1, w2_1_2], [w2_2_1, w2_2_2]] = params["W2"].tolist()
+    b2 = params["b2"].tolist()
+    g_w1_1_1 = 0.0
+    g_w1_1_2 = 0.0
+    g_w1_2_1 = 0.0
+    g_w1_2_2 = 0.0
+    g_b1 = 0.0
+    g_w2_1_1 = 0.0
+    g_w2_1_2 = 0.0
+    g_w2_2_1 = 0.0
+    g_w2_2_2 = 0.0
+    g_b2 = 0.0
+    for [x_1, x_2], [y_1, y_2] in zip(X.tolist(), Y.tolist(), strict=True):
+        z1_1 = b1 + w1_1_1*x_1 + w1_1_2*x_2
+        z1_2 = b1 + w1_2_1*x_1 + w1_2_2*x_2
+        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
+        a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
+        z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + b2
+        z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2
+        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
+        a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
+        d2_1 = a2_1*(1 - a2_1)*(a2_1 - y_1)
+        d2_2 = a2_2*(1 - a2_2)*(a2_2 - y_2)
+        d1_1 = a1_1*(1 - a1_1)*(d2_1*w2_1_1 + d2_2*w2_2_1)
+        d1_2 = a1_2*(1 - a1_2)*(d2_1*w2_1_2 + d2_2*w2_2_2)
+        g_w1_1_1 += d1_1*x_1
+        g_w1_1_2 += d1_1*x_2
+        g_w1_2_1 += d1_2*x_1
+        g_w1_2_2 += d1_2*x_2
+        g_b1 += d1_1 + d1_2
+        g_w2_1_1 += a1_1*d2_1
+        g_w2_1_2 += a1_2*d2_1
+        g_w2_2_1 += a1_1*d2_2
+        g_w2_2_2 += a1_2*d2_2
+        g_b2 += d2_1 + d2_2
+    r = learning_rate / len(X)
+    flat = numpy.array([-g_w1_1_1*r + w1_1_1, -g_w1_1_2*r + w1_1_2, -g_w1_2_1*r + w1_2_1,
+        -g_w1_2_2*r + w1_2_2, -g_w2_1_1*r + w2_1_1, -g_w2_1_2*r + w2_1_2, -g_w2_2_1*r + w2_2_1,
+        -g_w2_2_2*r + w2_2_2])
+    return {"W1": flat[0:4].reshape((2, 2)), "b1": params["b1"], "W2": flat[4:8].reshape((2, 2)),
+        "b2": params["b2"]}
+
+
+def _matrix_forward(params, X):
     """The network's outputs a^L for the rows of X.
 
     net_h1 = b1 + i1*w1 + i2*w2
@@ -80,7 +227,7 @@ def forward(params, X):
     return A2
 
 
-def loss(params, X, Y):
+def _matrix_loss(params, X, Y):
     """The cost averaged over the rows of X and Y.
 
     net_h1 = b1 + i1*w1 + i2*w2
@@ -103,7 +250,7 @@ def loss(params, X, Y):
     return cost
 
 
-def gradients(params, X, Y):
+def _matrix_gradients(params, X, Y):
     """The gradient of the batch cost with respect to every parameter, keyed like params.
 
     BP1/BP2 give the deltas, BP3/BP4 the gradients, each averaged over the batch:
@@ -138,7 +285,7 @@ def gradients(params, X, Y):
     return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
 
 
-def sgd_step(params, X, Y, learning_rate):
+def _matrix_sgd_step(params, X, Y, learning_rate):
     """New parameters P - learning_rate * dC/dP for the keys in TRAINED; the others unchanged.
 
     The gradients are those of gradients(), each update folded into its last product.

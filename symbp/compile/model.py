@@ -12,7 +12,7 @@ from .. import losses
 from ..derive import Derivation, batch, derive
 from ..errors import SymbpError
 from ..network import Network
-from . import module
+from . import module, straight
 from .program import CompileError
 
 Params = Mapping[str, np.ndarray]
@@ -20,12 +20,17 @@ Params = Mapping[str, np.ndarray]
 TOLERANCE = {"float64": (1e-9, 1e-12), "float32": (1e-4, 1e-6)}
 TARGET_SUM_TOLERANCE = {"float64": 1e-9, "float32": 1e-6}  # of cross-entropy targets' sums
 
+# what the straight-line code raises on arguments of the wrong shape or kind (it unpacks them)
+_UNCHECKED = (AttributeError, KeyError, TypeError, ValueError, ZeroDivisionError)
+
 
 class Model:
     """A compiled model: forward, loss, gradients and sgd_step generated from a derivation.
 
     `trained` lists the keys sgd_step updates; with frozen biases (the spec's
     `example.train_bias = false`, or `compile(net, train_bias=False)`) the biases are kept.
+    Arguments are checked once: X and Y when they are new objects (an array changed in place
+    is not checked again), the parameters by the straight-line code's own unpacking.
     """
 
     def __init__(self, d: Derivation, train_bias: bool, dtype: str = "float64"):
@@ -36,6 +41,7 @@ class Model:
         self.train_bias = train_bias
         self.shapes = d.net.parameter_shapes()
         self.trained = tuple(module.trained_keys(d, train_bias))
+        self.frozen = tuple(k for k in self.shapes if k not in self.trained)
         self.source = module.source(d, train_bias, header=False, dtype=dtype)
         namespace: dict = {}
         code = builtins.compile(self.source, "<symbp compiled model>", "exec")
@@ -47,6 +53,8 @@ class Model:
         self._train_step = namespace["train_step"]
         self._workspace = namespace["workspace"]
         self._workspaces: dict[int, dict[str, np.ndarray]] = {}  # by batch size, for sgd_step
+        self.straight_rows = straight.rows(d) if "_matrix_sgd_step" in namespace else 0
+        self._checked: tuple = (None, None)  # the last X and Y checked, when float arrays
         if d.representative is not d:
             self._compare_with_rules()
 
@@ -120,22 +128,52 @@ class Model:
                 )
         return X, Y
 
+    def _run(self, fn, params: Params, X, Y, *rest) -> tuple[object, bool]:
+        """fn's result and True when X and Y were checked before and the straight-line code
+        takes the arguments as given; else (or when that code finds them wrong) fn's result
+        on checked arguments and False."""
+        if X is self._checked[0] and Y is self._checked[1]:
+            try:
+                return fn(params, X, Y, *rest), True
+            except _UNCHECKED:
+                pass
+        X_checked, Y_checked = self._xy(X, Y)
+        if X_checked is X and Y_checked is Y and len(X) <= self.straight_rows:
+            self._checked = (X, Y)
+        return fn(self._params(params), X_checked, Y_checked, *rest), False
+
+    def _arrays(self, out: dict, fast: bool) -> dict[str, np.ndarray]:
+        """The straight-line code's fresh arrays as they are (frozen parameters, passed through
+        as given, made float arrays); any other result's entries as float arrays."""
+        if not fast:
+            return {k: np.asarray(out[k], dtype=self.dtype) for k in self.shapes}
+        for key in self.frozen:
+            out[key] = np.asarray(out[key], dtype=self.dtype)
+        return out
+
     def forward(self, params: Params, X) -> np.ndarray:
         """The outputs a^L, one row per row of X."""
         return self._forward(self._params(params), self._rows(X, self.net.inputs, "X"))
 
     def loss(self, params: Params, X, Y) -> float:
         """The per-sample cost averaged over the batch."""
-        return float(self._loss(self._params(params), *self._xy(X, Y)))
+        return float(self._run(self._loss, params, X, Y)[0])
 
     def gradients(self, params: Params, X, Y) -> dict[str, np.ndarray]:
         """Batch-mean gradients keyed like params."""
-        grads = self._gradients(self._params(params), *self._xy(X, Y))
-        return {k: np.asarray(grads[k], dtype=self.dtype) for k in self.shapes}
+        return self._arrays(*self._run(self._gradients, params, X, Y))
 
     def sgd_step(self, params: Params, X, Y, learning_rate: float) -> dict[str, np.ndarray]:
-        """The parameters after one SGD step (keys not in `trained` unchanged): new arrays,
-        updated in place by the generated train_step."""
+        """The parameters after one SGD step (keys not in `trained` unchanged): new arrays.
+        Small networks run the straight-line code; others the generated train_step, in place
+        on copies, with one workspace per batch size."""
+        if X is self._checked[0] and Y is self._checked[1]:
+            try:  # the trainer's hot path: _run's fast branch, one call less
+                return self._arrays(self._sgd_step(params, X, Y, learning_rate), True)
+            except _UNCHECKED:
+                pass
+        if self.straight_rows:
+            return self._arrays(*self._run(self._sgd_step, params, X, Y, float(learning_rate)))
         new = {k: np.array(v) for k, v in self._params(params).items()}
         X, Y = self._xy(X, Y)
         m = X.shape[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,12 +11,14 @@ import sympy as sp
 
 from .. import kernels, losses, templating
 from ..derive import Derivation
+from . import straight
 from .printer import CodePrinter, MeanOuter, MeanTotal, RowsDot, RowsDotT
 from .program import LR, CompileError, M, Program, Step, X, Y, build
 from .targets import PRINTERS, TARGETS
 
 DTYPES = ("float64", "float32")
 PRODUCTS = (RowsDotT, RowsDot)
+STDLIB = sys.stdlib_module_names
 EQUATION_CHARS = 300  # longer per-unit equations are left out of docstrings (the sums get long)
 
 
@@ -225,6 +228,13 @@ def check_dtype(dtype: str) -> None:
         raise CompileError(f"unknown dtype {dtype!r} (known: {', '.join(DTYPES)})")
 
 
+def _import_block(lines: set[str]) -> list[str]:
+    """The import lines sorted, the standard library's first and apart (as isort keeps them)."""
+    stdlib = sorted(line for line in lines if line.split()[1].split(".")[0] in STDLIB)
+    others = sorted(lines - set(stdlib))
+    return [*stdlib, *([""] if stdlib and others else []), *others]
+
+
 def trained_keys(d: Derivation, train_bias: bool) -> list[str]:
     """The parameter keys sgd_step updates: all, or the weights alone when biases are frozen."""
     return [k for k in d.net.parameter_shapes() if train_bias or k.is_weight]
@@ -249,12 +259,22 @@ def source(
         raise CompileError(f"dtype {dtype} is for the numpy target only, not {target}")
     program = build(d)
     printer = PRINTERS[target]()
+    trained = trained_keys(d, train_bias)
     cast = dtype != "float64"
-    funcs = functions(program, printer, trained_keys(d, train_bias), cast)
+    funcs = functions(program, printer, trained, cast)
     workspace = []
     if target == "numpy":
-        funcs["train_step"], names = _train_step(program, printer, trained_keys(d, train_bias))
+        funcs["train_step"], names = _train_step(program, printer, trained)
         workspace = _workspace(d, names)
+    scalar, reason, printers = {}, None, [printer]
+    if target == "numpy" and not cast and straight.rows(d) >= 1:  # scalar code is float64
+        try:
+            scalar_printer, bodies = straight.functions(d, trained)
+        except CompileError as e:
+            reason = str(e)
+        else:
+            printers.append(scalar_printer)
+            scalar = {name: Function([], body, "") for name, body in bodies.items()}
     general = [line for lhs, rhs in program.general for line in _equation(lhs, rhs)]
     net = d.net
     layers = [(layer.units, layer.activation, layer.bias, layer.alpha) for layer in net.layers]
@@ -274,11 +294,14 @@ def source(
         "targets_in_unit_interval": losses.get(net.loss).targets_in_unit_interval,
         "logits": program.logits,
         "general": general,
-        "imports": printer.import_lines(),
-        "helpers": [kernels.source(f) for f in printer.kernel_order()],
+        "imports": _import_block({line for p in printers for line in p.import_lines()}),
+        "helpers": [kernels.source(f) for p in printers for f in p.kernel_order()],
         "functions": funcs,
+        "straight": scalar,
+        "straight_rows": straight.rows(d),
+        "straight_reason": reason,
         "shapes": _dict_text(net.parameter_shapes()),
-        "trained": _tuple_text(trained_keys(d, train_bias)),
+        "trained": _tuple_text(trained),
         "dtype": dtype if cast else None,
         "workspace": workspace,
     }

@@ -1,4 +1,5 @@
-"""The JAX and PyTorch printers: the NumPy module's array program printed for another framework.
+"""The JAX, PyTorch and scalar printers: the NumPy printer for another framework, or for one
+Python float at a time (the straight-line code of small networks, with the math module).
 
 Each printer is the NumPy one with the framework's module name and its own kernels (found by
 name in `kernels/<target>.py`); the few operations whose spelling differs get their own method.
@@ -12,9 +13,11 @@ from collections.abc import Callable
 from types import ModuleType
 
 from sympy.printing.numpy import JaxPrinter, _numpy_known_constants, _numpy_known_functions
+from sympy.printing.pycode import _known_constants_math, _known_functions_math
 
 from .. import kernels
 from .printer import CodePrinter
+from .program import CompileError
 
 TARGETS = ("numpy", "jax", "torch")
 
@@ -73,6 +76,44 @@ class TorchCodePrinter(_TargetPrinter):
     def _print_Heaviside(self, expr):
         z, h0 = (self._print(a) for a in expr.args)
         return f"{self._array_fn('heaviside')}({z}, torch.full_like({z}, {h0}))"
+
+
+class ScalarCodePrinter(_TargetPrinter):
+    """Prints per-unit expressions for Python floats: math functions and scalar kernels."""
+
+    printmethod = "_symbp_scalar"
+    _module = "math"
+    _kf = {k: "math." + v for k, v in _known_functions_math.items()}
+    _kc = {k: "math." + v for k, v in _known_constants_math.items()}
+    kernel_module = importlib.import_module(".kernels.scalar", __package__)
+
+    def _helper(self, kernel: Callable) -> str:
+        """The scalar twin `_scalar<name>` of a NumPy kernel (or a scalar kernel itself)."""
+        own = kernel
+        if kernel.__module__ != self.kernel_module.__name__:
+            own = getattr(self.kernel_module, "_scalar" + kernel.__name__, None)
+        if own is None:
+            raise CompileError(f"{kernel.__name__} has no scalar kernel")
+        self.helpers.add(own)
+        for used in kernels.uses(own):
+            if callable(used):
+                self._helper(used)
+            else:
+                self._module_format(used)
+        return own.__name__
+
+    def _print_Sigmoid(self, expr):
+        """_scalar_sigmoid inlined for a named argument (a call costs as much as its body)."""
+        z = expr.args[0]
+        if not z.is_Symbol:
+            return self._print_ActivationBase(expr)
+        exp = self._module_format("math.exp")
+        return f"(1.0 / (1.0 + {exp}(-{z})) if {z} >= 0 else (e := {exp}({z})) / (1.0 + e))"
+
+    def _print_Heaviside(self, expr):
+        z, h0 = (self.parenthesize(a, 100) for a in expr.args)
+        below = "0.0" if expr.args[1] == 0 else f"({h0} if {z} == 0 else 0.0)"
+        return f"(1.0 if {z} > 0 else {below})"
 
 
 PRINTERS: dict[str, type[CodePrinter]] = {
