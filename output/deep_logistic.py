@@ -21,11 +21,17 @@ General form, of which the code below is the batched instance:
 
 The cost is computed from the output pre-activations: log sigma(z) = -softplus(-z),
 log(1 - sigma(z)) = -softplus(z) and log softmax_k(z) = (z_k - max z) - log sum exp(z - max z).
+
+Batches of up to 26 rows run straight-line code: the derived per-unit expressions
+for one sample at a time on Python floats (one name per number, w<l>_j_k for w^l_{jk}), the
+gradients summed over the samples. Larger batches run the matrix code (_matrix_sgd_step, ...).
 """
 
 # network: deep_logistic
 # 2-2-2-1 sigmoid network, binary cross-entropy, every w = 0.5 and b = 1, x = (2, 3), y = 0
 # (seeds/001)
+
+import math
 
 import numpy
 
@@ -62,8 +68,37 @@ def _softplus(z):
     return numpy.maximum(z, 0.0) + numpy.log1p(_exp_or_zero(-numpy.abs(z)))
 
 
+def _scalar_sigmoid(z):
+    """1 / (1 + exp(-z)) through e = exp(-|z|) <= 1: full relative accuracy, never overflows."""
+    e = math.exp(-abs(z))
+    return (1.0 if z >= 0 else e) / (1.0 + e)
+
+
+def _scalar_softplus(z):
+    """log(1 + exp(z)) computed as max(z, 0) + log(1 + exp(-|z|)), which never overflows."""
+    return (z if z > 0 else 0.0) + math.log1p(math.exp(-abs(z)))
+
+
+def _scalar_sigmoid_prime(z):
+    """sigma'(z) = e / (1 + e)^2 with e = exp(-|z|), from z (a (1 - a) loses it once a is 1)."""
+    e = math.exp(-abs(z))
+    return e / (1.0 + e) ** 2
+
+
+def _scalar_sigmoid_minus(z, y):
+    """sigma(z) - y, through 1 - sigma(z) = sigma(-z) for z >= 0 (a confident output)."""
+    return (1.0 - y) - _scalar_sigmoid(-z) if z >= 0 else _scalar_sigmoid(z) - y
+
+
+_CHECKED = [None, None]  # the last X and Y checked, when they were float arrays already
+
+
 def _checked(X, Y):
-    """X and Y as float arrays with matching rows; ValueError (one line) if they are not."""
+    """X and Y as float arrays with matching rows; ValueError (one line) if they are not.
+    The same two float arrays again are not checked again (do not change them in place)."""
+    if X is _CHECKED[0] and Y is _CHECKED[1]:
+        return X, Y
+    given = X, Y
     X, Y = numpy.asarray(X, dtype=float), numpy.asarray(Y, dtype=float)
     for name, rows, width in (("X", X, 2), ("Y", Y, 1)):
         if rows.ndim != 2 or rows.shape[0] == 0 or rows.shape[1] != width:
@@ -79,10 +114,193 @@ def _checked(X, Y):
             f"Y row {bad[0]}: binary_cross_entropy targets must lie in [0, 1], "
             f"got {Y[bad[0]].tolist()}"
         )
+    if X is given[0] and Y is given[1]:
+        _CHECKED[:] = [X, Y]
     return X, Y
 
 
 def forward(params, X):
+    """The network's outputs a^L for the rows of X."""
+    if len(X) > 26:
+        return _matrix_forward(params, X)
+    [[w1_1_1, w1_1_2], [w1_2_1, w1_2_2]] = params["W1"].tolist()
+    [b1_1, b1_2] = params["b1"].tolist()
+    [[w2_1_1, w2_1_2], [w2_2_1, w2_2_2]] = params["W2"].tolist()
+    [b2_1, b2_2] = params["b2"].tolist()
+    [[w3_1_1, w3_1_2]] = params["W3"].tolist()
+    [b3_1] = params["b3"].tolist()
+    outputs = []
+    for [x_1, x_2] in X.tolist():
+        z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
+        z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
+        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
+        a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
+        z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + b2_1
+        z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2_2
+        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
+        a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
+        z3_1 = a2_1*w3_1_1 + a2_2*w3_1_2 + b3_1
+        a3_1 = (1.0 / (1.0 + math.exp(-z3_1)) if z3_1 >= 0 else (e := math.exp(z3_1)) / (1.0 + e))
+        outputs.append((a3_1,))
+    return numpy.array(outputs)
+
+
+def loss(params, X, Y):
+    """The cost averaged over the rows of X and Y."""
+    X, Y = _checked(X, Y)
+    if len(X) > 26:
+        return _matrix_loss(params, X, Y)
+    [[w1_1_1, w1_1_2], [w1_2_1, w1_2_2]] = params["W1"].tolist()
+    [b1_1, b1_2] = params["b1"].tolist()
+    [[w2_1_1, w2_1_2], [w2_2_1, w2_2_2]] = params["W2"].tolist()
+    [b2_1, b2_2] = params["b2"].tolist()
+    [[w3_1_1, w3_1_2]] = params["W3"].tolist()
+    [b3_1] = params["b3"].tolist()
+    total = 0.0
+    for [x_1, x_2], [y_1] in zip(X.tolist(), Y.tolist(), strict=True):
+        z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
+        z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
+        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
+        a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
+        z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + b2_1
+        z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2_2
+        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
+        a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
+        z3_1 = a2_1*w3_1_1 + a2_2*w3_1_2 + b3_1
+        total += y_1*_scalar_softplus(-z3_1) + (1 - y_1)*_scalar_softplus(z3_1)
+    return total / len(X)
+
+
+def gradients(params, X, Y):
+    """The gradient of the batch cost with respect to every parameter, keyed like params."""
+    X, Y = _checked(X, Y)
+    if len(X) > 26:
+        return _matrix_gradients(params, X, Y)
+    [[w1_1_1, w1_1_2], [w1_2_1, w1_2_2]] = params["W1"].tolist()
+    [b1_1, b1_2] = params["b1"].tolist()
+    [[w2_1_1, w2_1_2], [w2_2_1, w2_2_2]] = params["W2"].tolist()
+    [b2_1, b2_2] = params["b2"].tolist()
+    [[w3_1_1, w3_1_2]] = params["W3"].tolist()
+    [b3_1] = params["b3"].tolist()
+    g_w1_1_1 = 0.0
+    g_w1_1_2 = 0.0
+    g_w1_2_1 = 0.0
+    g_w1_2_2 = 0.0
+    g_b1_1 = 0.0
+    g_b1_2 = 0.0
+    g_w2_1_1 = 0.0
+    g_w2_1_2 = 0.0
+    g_w2_2_1 = 0.0
+    g_w2_2_2 = 0.0
+    g_b2_1 = 0.0
+    g_b2_2 = 0.0
+    g_w3_1_1 = 0.0
+    g_w3_1_2 = 0.0
+    g_b3_1 = 0.0
+    for [x_1, x_2], [y_1] in zip(X.tolist(), Y.tolist(), strict=True):
+        z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
+        z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
+        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
+        a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
+        z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + b2_1
+        z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2_2
+        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
+        a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
+        z3_1 = a2_1*w3_1_1 + a2_2*w3_1_2 + b3_1
+        d3_1 = _scalar_sigmoid_minus(z3_1, y_1)
+        d2_1 = d3_1*w3_1_1*_scalar_sigmoid_prime(z2_1)
+        d2_2 = d3_1*w3_1_2*_scalar_sigmoid_prime(z2_2)
+        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*_scalar_sigmoid_prime(z1_1)
+        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2)*_scalar_sigmoid_prime(z1_2)
+        g_w1_1_1 += d1_1*x_1
+        g_w1_1_2 += d1_1*x_2
+        g_w1_2_1 += d1_2*x_1
+        g_w1_2_2 += d1_2*x_2
+        g_b1_1 += d1_1
+        g_b1_2 += d1_2
+        g_w2_1_1 += a1_1*d2_1
+        g_w2_1_2 += a1_2*d2_1
+        g_w2_2_1 += a1_1*d2_2
+        g_w2_2_2 += a1_2*d2_2
+        g_b2_1 += d2_1
+        g_b2_2 += d2_2
+        g_w3_1_1 += a2_1*d3_1
+        g_w3_1_2 += a2_2*d3_1
+        g_b3_1 += d3_1
+    m = len(X)
+    flat = numpy.array([g_w1_1_1/m, g_w1_1_2/m, g_w1_2_1/m, g_w1_2_2/m, g_b1_1/m, g_b1_2/m,
+        g_w2_1_1/m, g_w2_1_2/m, g_w2_2_1/m, g_w2_2_2/m, g_b2_1/m, g_b2_2/m, g_w3_1_1/m, g_w3_1_2/m,
+        g_b3_1/m])
+    return {"W1": flat[0:4].reshape((2, 2)), "b1": flat[4:6], "W2": flat[6:10].reshape((2, 2)),
+        "b2": flat[10:12], "W3": flat[12:14].reshape((1, 2)), "b3": flat[14:15]}
+
+
+def sgd_step(params, X, Y, learning_rate):
+    """New parameters P - learning_rate * dC/dP for the keys in TRAINED; the others unchanged."""
+    X, Y = _checked(X, Y)
+    if len(X) > 26:
+        return _matrix_sgd_step(params, X, Y, learning_rate)
+    [[w1_1_1, w1_1_2], [w1_2_1, w1_2_2]] = params["W1"].tolist()
+    [b1_1, b1_2] = params["b1"].tolist()
+    [[w2_1_1, w2_1_2], [w2_2_1, w2_2_2]] = params["W2"].tolist()
+    [b2_1, b2_2] = params["b2"].tolist()
+    [[w3_1_1, w3_1_2]] = params["W3"].tolist()
+    [b3_1] = params["b3"].tolist()
+    g_w1_1_1 = 0.0
+    g_w1_1_2 = 0.0
+    g_w1_2_1 = 0.0
+    g_w1_2_2 = 0.0
+    g_b1_1 = 0.0
+    g_b1_2 = 0.0
+    g_w2_1_1 = 0.0
+    g_w2_1_2 = 0.0
+    g_w2_2_1 = 0.0
+    g_w2_2_2 = 0.0
+    g_b2_1 = 0.0
+    g_b2_2 = 0.0
+    g_w3_1_1 = 0.0
+    g_w3_1_2 = 0.0
+    g_b3_1 = 0.0
+    for [x_1, x_2], [y_1] in zip(X.tolist(), Y.tolist(), strict=True):
+        z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
+        z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
+        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
+        a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
+        z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + b2_1
+        z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2_2
+        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
+        a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
+        z3_1 = a2_1*w3_1_1 + a2_2*w3_1_2 + b3_1
+        d3_1 = _scalar_sigmoid_minus(z3_1, y_1)
+        d2_1 = d3_1*w3_1_1*_scalar_sigmoid_prime(z2_1)
+        d2_2 = d3_1*w3_1_2*_scalar_sigmoid_prime(z2_2)
+        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*_scalar_sigmoid_prime(z1_1)
+        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2)*_scalar_sigmoid_prime(z1_2)
+        g_w1_1_1 += d1_1*x_1
+        g_w1_1_2 += d1_1*x_2
+        g_w1_2_1 += d1_2*x_1
+        g_w1_2_2 += d1_2*x_2
+        g_b1_1 += d1_1
+        g_b1_2 += d1_2
+        g_w2_1_1 += a1_1*d2_1
+        g_w2_1_2 += a1_2*d2_1
+        g_w2_2_1 += a1_1*d2_2
+        g_w2_2_2 += a1_2*d2_2
+        g_b2_1 += d2_1
+        g_b2_2 += d2_2
+        g_w3_1_1 += a2_1*d3_1
+        g_w3_1_2 += a2_2*d3_1
+        g_b3_1 += d3_1
+    r = learning_rate / len(X)
+    flat = numpy.array([-g_w1_1_1*r + w1_1_1, -g_w1_1_2*r + w1_1_2, -g_w1_2_1*r + w1_2_1,
+        -g_w1_2_2*r + w1_2_2, b1_1 - g_b1_1*r, b1_2 - g_b1_2*r, -g_w2_1_1*r + w2_1_1, -g_w2_1_2*r +
+        w2_1_2, -g_w2_2_1*r + w2_2_1, -g_w2_2_2*r + w2_2_2, b2_1 - g_b2_1*r, b2_2 - g_b2_2*r,
+        -g_w3_1_1*r + w3_1_1, -g_w3_1_2*r + w3_1_2, b3_1 - g_b3_1*r])
+    return {"W1": flat[0:4].reshape((2, 2)), "b1": flat[4:6], "W2": flat[6:10].reshape((2, 2)),
+        "b2": flat[10:12], "W3": flat[12:14].reshape((1, 2)), "b3": flat[14:15]}
+
+
+def _matrix_forward(params, X):
     """The network's outputs a^L for the rows of X.
 
     z^1_1 = b^1_1 + w^1_{11}*x_1 + w^1_{12}*x_2
@@ -108,7 +326,7 @@ def forward(params, X):
     return A3
 
 
-def loss(params, X, Y):
+def _matrix_loss(params, X, Y):
     """The cost averaged over the rows of X and Y.
 
     z^1_1 = b^1_1 + w^1_{11}*x_1 + w^1_{12}*x_2
@@ -135,7 +353,7 @@ def loss(params, X, Y):
     return cost
 
 
-def gradients(params, X, Y):
+def _matrix_gradients(params, X, Y):
     """The gradient of the batch cost with respect to every parameter, keyed like params.
 
     BP1/BP2 give the deltas, BP3/BP4 the gradients, each averaged over the batch:
@@ -180,7 +398,7 @@ def gradients(params, X, Y):
     return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2, "W3": dW3, "b3": db3}
 
 
-def sgd_step(params, X, Y, learning_rate):
+def _matrix_sgd_step(params, X, Y, learning_rate):
     """New parameters P - learning_rate * dC/dP for the keys in TRAINED; the others unchanged.
 
     The gradients are those of gradients(), each update folded into its last product.
@@ -248,12 +466,11 @@ def train_step(params, X, Y, learning_rate, work):
     A2 = _sigmoid(Z2)
     Z3 = numpy.matmul(A2, W3.T, out=work["Z3"])
     Z3 += b3
-    A3 = _sigmoid(Z3)
-    D3 = scale*(A3 - Y)
+    D3 = scale*_sigmoid_minus(Z3, Y)
     D2 = numpy.matmul(D3, W3, out=work["D2"])
-    D2 *= A2*(1 - A2)
+    D2 *= _sigmoid_prime(Z2)
     D1 = numpy.matmul(D2, W2, out=work["D1"])
-    D1 *= A1*(1 - A1)
+    D1 *= _sigmoid_prime(Z1)
     W1 += numpy.matmul(D1.T, X, out=work["dW1"])
     b1 += numpy.sum(D1, axis=0)
     W2 += numpy.matmul(D2.T, A1, out=work["dW2"])

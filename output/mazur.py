@@ -52,8 +52,21 @@ def _sigmoid_prime(z):
     return e / (1.0 + e) ** 2
 
 
+def _scalar_sigmoid_prime(z):
+    """sigma'(z) = e / (1 + e)^2 with e = exp(-|z|), from z (a (1 - a) loses it once a is 1)."""
+    e = math.exp(-abs(z))
+    return e / (1.0 + e) ** 2
+
+
+_CHECKED = [None, None]  # the last X and Y checked, when they were float arrays already
+
+
 def _checked(X, Y):
-    """X and Y as float arrays with matching rows; ValueError (one line) if they are not."""
+    """X and Y as float arrays with matching rows; ValueError (one line) if they are not.
+    The same two float arrays again are not checked again (do not change them in place)."""
+    if X is _CHECKED[0] and Y is _CHECKED[1]:
+        return X, Y
+    given = X, Y
     X, Y = numpy.asarray(X, dtype=float), numpy.asarray(Y, dtype=float)
     for name, rows, width in (("X", X, 2), ("Y", Y, 2)):
         if rows.ndim != 2 or rows.shape[0] == 0 or rows.shape[1] != width:
@@ -63,6 +76,8 @@ def _checked(X, Y):
             raise ValueError(f"{name} row {bad[0]} is not finite: {rows[bad[0]].tolist()}")
     if X.shape[0] != Y.shape[0]:
         raise ValueError(f"X has {X.shape[0]} rows but Y has {Y.shape[0]}")
+    if X is given[0] and Y is given[1]:
+        _CHECKED[:] = [X, Y]
     return X, Y
 
 
@@ -90,6 +105,7 @@ def forward(params, X):
 
 def loss(params, X, Y):
     """The cost averaged over the rows of X and Y."""
+    X, Y = _checked(X, Y)
     if len(X) > 40:
         return _matrix_loss(params, X, Y)
     [[w1_1_1, w1_1_2], [w1_2_1, w1_2_2]] = params["W1"].tolist()
@@ -112,6 +128,7 @@ def loss(params, X, Y):
 
 def gradients(params, X, Y):
     """The gradient of the batch cost with respect to every parameter, keyed like params."""
+    X, Y = _checked(X, Y)
     if len(X) > 40:
         return _matrix_gradients(params, X, Y)
     [[w1_1_1, w1_1_2], [w1_2_1, w1_2_2]] = params["W1"].tolist()
@@ -137,10 +154,10 @@ def gradients(params, X, Y):
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2
         a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
         a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
-        d2_1 = a2_1*(1 - a2_1)*(a2_1 - y_1)
-        d2_2 = a2_2*(1 - a2_2)*(a2_2 - y_2)
-        d1_1 = a1_1*(1 - a1_1)*(d2_1*w2_1_1 + d2_2*w2_2_1)
-        d1_2 = a1_2*(1 - a1_2)*(d2_1*w2_1_2 + d2_2*w2_2_2)
+        d2_1 = (a2_1 - y_1)*_scalar_sigmoid_prime(z2_1)
+        d2_2 = (a2_2 - y_2)*_scalar_sigmoid_prime(z2_2)
+        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*_scalar_sigmoid_prime(z1_1)
+        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2)*_scalar_sigmoid_prime(z1_2)
         g_w1_1_1 += d1_1*x_1
         g_w1_1_2 += d1_1*x_2
         g_w1_2_1 += d1_2*x_1
@@ -160,6 +177,7 @@ def gradients(params, X, Y):
 
 def sgd_step(params, X, Y, learning_rate):
     """New parameters P - learning_rate * dC/dP for the keys in TRAINED; the others unchanged."""
+    X, Y = _checked(X, Y)
     if len(X) > 40:
         return _matrix_sgd_step(params, X, Y, learning_rate)
     [[w1_1_1, w1_1_2], [w1_2_1, w1_2_2]] = params["W1"].tolist()
@@ -185,10 +203,10 @@ def sgd_step(params, X, Y, learning_rate):
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2
         a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
         a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
-        d2_1 = a2_1*(1 - a2_1)*(a2_1 - y_1)
-        d2_2 = a2_2*(1 - a2_2)*(a2_2 - y_2)
-        d1_1 = a1_1*(1 - a1_1)*(d2_1*w2_1_1 + d2_2*w2_2_1)
-        d1_2 = a1_2*(1 - a1_2)*(d2_1*w2_1_2 + d2_2*w2_2_2)
+        d2_1 = (a2_1 - y_1)*_scalar_sigmoid_prime(z2_1)
+        d2_2 = (a2_2 - y_2)*_scalar_sigmoid_prime(z2_2)
+        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*_scalar_sigmoid_prime(z1_1)
+        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2)*_scalar_sigmoid_prime(z1_2)
         g_w1_1_1 += d1_1*x_1
         g_w1_1_2 += d1_1*x_2
         g_w1_2_1 += d1_2*x_1
@@ -338,9 +356,9 @@ def train_step(params, X, Y, learning_rate, work):
     Z2 = numpy.matmul(A1, W2.T, out=work["Z2"])
     Z2 += b2
     A2 = _sigmoid(Z2)
-    D2 = A2*scale*(1 - A2)*(A2 - Y)
+    D2 = scale*(A2 - Y)*_sigmoid_prime(Z2)
     D1 = numpy.matmul(D2, W2, out=work["D1"])
-    D1 *= A1*(1 - A1)
+    D1 *= _sigmoid_prime(Z1)
     W1 += numpy.matmul(D1.T, X, out=work["dW1"])
     W2 += numpy.matmul(D2.T, A1, out=work["dW2"])
     return params

@@ -20,10 +20,16 @@ General form, of which the code below is the batched instance:
 
 The cost is computed from the output pre-activations: log sigma(z) = -softplus(-z),
 log(1 - sigma(z)) = -softplus(z) and log softmax_k(z) = (z_k - max z) - log sum exp(z - max z).
+
+Batches of up to 9 rows run straight-line code: the derived per-unit expressions
+for one sample at a time on Python floats (one name per number, w<l>_j_k for w^l_{jk}), the
+gradients summed over the samples. Larger batches run the matrix code (_matrix_sgd_step, ...).
 """
 
 # network: softmax
 # Affine-ReLU-affine-softmax 4-5-3 classifier with cross-entropy on a batch of 3 (seeds/004)
+
+import math
 
 import numpy
 
@@ -67,8 +73,48 @@ def _softmax_minus(z, y):
     return numpy.where(a > 0.5, (1.0 - y) - others, a - y)
 
 
+def _scalar_relu(z):
+    """max(z, 0)."""
+    return z if z > 0 else 0.0
+
+
+def _scalar_softmax(k, *z):
+    """The k-th softmax output of z_1..z_n (k from 1), after subtracting the maximum."""
+    top = max(z)
+    e = [math.exp(v - top) for v in z]
+    return e[k - 1] / math.fsum(e)
+
+
+def _scalar_log_softmax(k, *z):
+    """log softmax_k(z) as (z_k - top) - log1p(the other terms), top the maximum of z."""
+    top = max(z)
+    others = math.fsum(math.exp(v - top) for v in z if v < top)
+    ties = sum(1 for v in z if v == top) - 1.0
+    return (z[k - 1] - top) - math.log1p(others + ties)
+
+
+def _scalar_softmax_minus(k, *zy):
+    """softmax_k(z_1..z_n) - y (the last argument); an output above 1/2 is written (1 - y) minus
+    the other outputs, so a confident output keeps its digits."""
+    *z, y = zy
+    top = max(z)
+    e = [math.exp(v - top) for v in z]
+    total = math.fsum(e)
+    a = e[k - 1] / total
+    if a > 0.5:
+        return (1.0 - y) - math.fsum(v for i, v in enumerate(e) if i != k - 1) / total
+    return a - y
+
+
+_CHECKED = [None, None]  # the last X and Y checked, when they were float arrays already
+
+
 def _checked(X, Y):
-    """X and Y as float arrays with matching rows; ValueError (one line) if they are not."""
+    """X and Y as float arrays with matching rows; ValueError (one line) if they are not.
+    The same two float arrays again are not checked again (do not change them in place)."""
+    if X is _CHECKED[0] and Y is _CHECKED[1]:
+        return X, Y
+    given = X, Y
     X, Y = numpy.asarray(X, dtype=float), numpy.asarray(Y, dtype=float)
     for name, rows, width in (("X", X, 4), ("Y", Y, 3)):
         if rows.ndim != 2 or rows.shape[0] == 0 or rows.shape[1] != width:
@@ -84,10 +130,344 @@ def _checked(X, Y):
             f"Y row {bad[0]}: cross_entropy targets must be non-negative and sum to 1, "
             f"got sum {Y[bad[0]].sum():g}"
         )
+    if X is given[0] and Y is given[1]:
+        _CHECKED[:] = [X, Y]
     return X, Y
 
 
 def forward(params, X):
+    """The network's outputs a^L for the rows of X."""
+    if len(X) > 9:
+        return _matrix_forward(params, X)
+    [[w1_1_1, w1_1_2, w1_1_3, w1_1_4], [w1_2_1, w1_2_2, w1_2_3, w1_2_4], [w1_3_1, w1_3_2, w1_3_3,
+        w1_3_4], [w1_4_1, w1_4_2, w1_4_3, w1_4_4], [w1_5_1, w1_5_2, w1_5_3,
+        w1_5_4]] = params["W1"].tolist()
+    [b1_1, b1_2, b1_3, b1_4, b1_5] = params["b1"].tolist()
+    [[w2_1_1, w2_1_2, w2_1_3, w2_1_4, w2_1_5], [w2_2_1, w2_2_2, w2_2_3, w2_2_4, w2_2_5], [w2_3_1,
+        w2_3_2, w2_3_3, w2_3_4, w2_3_5]] = params["W2"].tolist()
+    [b2_1, b2_2, b2_3] = params["b2"].tolist()
+    outputs = []
+    for [x_1, x_2, x_3, x_4] in X.tolist():
+        z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2 + w1_1_3*x_3 + w1_1_4*x_4
+        z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2 + w1_2_3*x_3 + w1_2_4*x_4
+        z1_3 = b1_3 + w1_3_1*x_1 + w1_3_2*x_2 + w1_3_3*x_3 + w1_3_4*x_4
+        z1_4 = b1_4 + w1_4_1*x_1 + w1_4_2*x_2 + w1_4_3*x_3 + w1_4_4*x_4
+        z1_5 = b1_5 + w1_5_1*x_1 + w1_5_2*x_2 + w1_5_3*x_3 + w1_5_4*x_4
+        a1_1 = _scalar_relu(z1_1)
+        a1_2 = _scalar_relu(z1_2)
+        a1_3 = _scalar_relu(z1_3)
+        a1_4 = _scalar_relu(z1_4)
+        a1_5 = _scalar_relu(z1_5)
+        z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + a1_4*w2_1_4 + a1_5*w2_1_5 + b2_1
+        z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + a1_3*w2_2_3 + a1_4*w2_2_4 + a1_5*w2_2_5 + b2_2
+        z2_3 = a1_1*w2_3_1 + a1_2*w2_3_2 + a1_3*w2_3_3 + a1_4*w2_3_4 + a1_5*w2_3_5 + b2_3
+        a2_1 = _scalar_softmax(1, z2_1, z2_2, z2_3)
+        a2_2 = _scalar_softmax(2, z2_1, z2_2, z2_3)
+        a2_3 = _scalar_softmax(3, z2_1, z2_2, z2_3)
+        outputs.append((a2_1, a2_2, a2_3,))
+    return numpy.array(outputs)
+
+
+def loss(params, X, Y):
+    """The cost averaged over the rows of X and Y."""
+    X, Y = _checked(X, Y)
+    if len(X) > 9:
+        return _matrix_loss(params, X, Y)
+    [[w1_1_1, w1_1_2, w1_1_3, w1_1_4], [w1_2_1, w1_2_2, w1_2_3, w1_2_4], [w1_3_1, w1_3_2, w1_3_3,
+        w1_3_4], [w1_4_1, w1_4_2, w1_4_3, w1_4_4], [w1_5_1, w1_5_2, w1_5_3,
+        w1_5_4]] = params["W1"].tolist()
+    [b1_1, b1_2, b1_3, b1_4, b1_5] = params["b1"].tolist()
+    [[w2_1_1, w2_1_2, w2_1_3, w2_1_4, w2_1_5], [w2_2_1, w2_2_2, w2_2_3, w2_2_4, w2_2_5], [w2_3_1,
+        w2_3_2, w2_3_3, w2_3_4, w2_3_5]] = params["W2"].tolist()
+    [b2_1, b2_2, b2_3] = params["b2"].tolist()
+    total = 0.0
+    for [x_1, x_2, x_3, x_4], [y_1, y_2, y_3] in zip(X.tolist(), Y.tolist(), strict=True):
+        z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2 + w1_1_3*x_3 + w1_1_4*x_4
+        z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2 + w1_2_3*x_3 + w1_2_4*x_4
+        z1_3 = b1_3 + w1_3_1*x_1 + w1_3_2*x_2 + w1_3_3*x_3 + w1_3_4*x_4
+        z1_4 = b1_4 + w1_4_1*x_1 + w1_4_2*x_2 + w1_4_3*x_3 + w1_4_4*x_4
+        z1_5 = b1_5 + w1_5_1*x_1 + w1_5_2*x_2 + w1_5_3*x_3 + w1_5_4*x_4
+        a1_1 = _scalar_relu(z1_1)
+        a1_2 = _scalar_relu(z1_2)
+        a1_3 = _scalar_relu(z1_3)
+        a1_4 = _scalar_relu(z1_4)
+        a1_5 = _scalar_relu(z1_5)
+        z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + a1_4*w2_1_4 + a1_5*w2_1_5 + b2_1
+        z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + a1_3*w2_2_3 + a1_4*w2_2_4 + a1_5*w2_2_5 + b2_2
+        z2_3 = a1_1*w2_3_1 + a1_2*w2_3_2 + a1_3*w2_3_3 + a1_4*w2_3_4 + a1_5*w2_3_5 + b2_3
+        total += -y_1*_scalar_log_softmax(1, z2_1, z2_2, z2_3) - y_2*_scalar_log_softmax(2, z2_1,
+            z2_2, z2_3) - y_3*_scalar_log_softmax(3, z2_1, z2_2, z2_3)
+    return total / len(X)
+
+
+def gradients(params, X, Y):
+    """The gradient of the batch cost with respect to every parameter, keyed like params."""
+    X, Y = _checked(X, Y)
+    if len(X) > 9:
+        return _matrix_gradients(params, X, Y)
+    [[w1_1_1, w1_1_2, w1_1_3, w1_1_4], [w1_2_1, w1_2_2, w1_2_3, w1_2_4], [w1_3_1, w1_3_2, w1_3_3,
+        w1_3_4], [w1_4_1, w1_4_2, w1_4_3, w1_4_4], [w1_5_1, w1_5_2, w1_5_3,
+        w1_5_4]] = params["W1"].tolist()
+    [b1_1, b1_2, b1_3, b1_4, b1_5] = params["b1"].tolist()
+    [[w2_1_1, w2_1_2, w2_1_3, w2_1_4, w2_1_5], [w2_2_1, w2_2_2, w2_2_3, w2_2_4, w2_2_5], [w2_3_1,
+        w2_3_2, w2_3_3, w2_3_4, w2_3_5]] = params["W2"].tolist()
+    [b2_1, b2_2, b2_3] = params["b2"].tolist()
+    g_w1_1_1 = 0.0
+    g_w1_1_2 = 0.0
+    g_w1_1_3 = 0.0
+    g_w1_1_4 = 0.0
+    g_w1_2_1 = 0.0
+    g_w1_2_2 = 0.0
+    g_w1_2_3 = 0.0
+    g_w1_2_4 = 0.0
+    g_w1_3_1 = 0.0
+    g_w1_3_2 = 0.0
+    g_w1_3_3 = 0.0
+    g_w1_3_4 = 0.0
+    g_w1_4_1 = 0.0
+    g_w1_4_2 = 0.0
+    g_w1_4_3 = 0.0
+    g_w1_4_4 = 0.0
+    g_w1_5_1 = 0.0
+    g_w1_5_2 = 0.0
+    g_w1_5_3 = 0.0
+    g_w1_5_4 = 0.0
+    g_b1_1 = 0.0
+    g_b1_2 = 0.0
+    g_b1_3 = 0.0
+    g_b1_4 = 0.0
+    g_b1_5 = 0.0
+    g_w2_1_1 = 0.0
+    g_w2_1_2 = 0.0
+    g_w2_1_3 = 0.0
+    g_w2_1_4 = 0.0
+    g_w2_1_5 = 0.0
+    g_w2_2_1 = 0.0
+    g_w2_2_2 = 0.0
+    g_w2_2_3 = 0.0
+    g_w2_2_4 = 0.0
+    g_w2_2_5 = 0.0
+    g_w2_3_1 = 0.0
+    g_w2_3_2 = 0.0
+    g_w2_3_3 = 0.0
+    g_w2_3_4 = 0.0
+    g_w2_3_5 = 0.0
+    g_b2_1 = 0.0
+    g_b2_2 = 0.0
+    g_b2_3 = 0.0
+    for [x_1, x_2, x_3, x_4], [y_1, y_2, y_3] in zip(X.tolist(), Y.tolist(), strict=True):
+        z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2 + w1_1_3*x_3 + w1_1_4*x_4
+        z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2 + w1_2_3*x_3 + w1_2_4*x_4
+        z1_3 = b1_3 + w1_3_1*x_1 + w1_3_2*x_2 + w1_3_3*x_3 + w1_3_4*x_4
+        z1_4 = b1_4 + w1_4_1*x_1 + w1_4_2*x_2 + w1_4_3*x_3 + w1_4_4*x_4
+        z1_5 = b1_5 + w1_5_1*x_1 + w1_5_2*x_2 + w1_5_3*x_3 + w1_5_4*x_4
+        a1_1 = _scalar_relu(z1_1)
+        a1_2 = _scalar_relu(z1_2)
+        a1_3 = _scalar_relu(z1_3)
+        a1_4 = _scalar_relu(z1_4)
+        a1_5 = _scalar_relu(z1_5)
+        z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + a1_4*w2_1_4 + a1_5*w2_1_5 + b2_1
+        z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + a1_3*w2_2_3 + a1_4*w2_2_4 + a1_5*w2_2_5 + b2_2
+        z2_3 = a1_1*w2_3_1 + a1_2*w2_3_2 + a1_3*w2_3_3 + a1_4*w2_3_4 + a1_5*w2_3_5 + b2_3
+        d2_1 = _scalar_softmax_minus(1, z2_1, z2_2, z2_3, y_1)
+        d2_2 = _scalar_softmax_minus(2, z2_1, z2_2, z2_3, y_2)
+        d2_3 = _scalar_softmax_minus(3, z2_1, z2_2, z2_3, y_3)
+        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1 + d2_3*w2_3_1)*(1.0 if z1_1 > 0 else 0.0)
+        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2 + d2_3*w2_3_2)*(1.0 if z1_2 > 0 else 0.0)
+        d1_3 = (d2_1*w2_1_3 + d2_2*w2_2_3 + d2_3*w2_3_3)*(1.0 if z1_3 > 0 else 0.0)
+        d1_4 = (d2_1*w2_1_4 + d2_2*w2_2_4 + d2_3*w2_3_4)*(1.0 if z1_4 > 0 else 0.0)
+        d1_5 = (d2_1*w2_1_5 + d2_2*w2_2_5 + d2_3*w2_3_5)*(1.0 if z1_5 > 0 else 0.0)
+        g_w1_1_1 += d1_1*x_1
+        g_w1_1_2 += d1_1*x_2
+        g_w1_1_3 += d1_1*x_3
+        g_w1_1_4 += d1_1*x_4
+        g_w1_2_1 += d1_2*x_1
+        g_w1_2_2 += d1_2*x_2
+        g_w1_2_3 += d1_2*x_3
+        g_w1_2_4 += d1_2*x_4
+        g_w1_3_1 += d1_3*x_1
+        g_w1_3_2 += d1_3*x_2
+        g_w1_3_3 += d1_3*x_3
+        g_w1_3_4 += d1_3*x_4
+        g_w1_4_1 += d1_4*x_1
+        g_w1_4_2 += d1_4*x_2
+        g_w1_4_3 += d1_4*x_3
+        g_w1_4_4 += d1_4*x_4
+        g_w1_5_1 += d1_5*x_1
+        g_w1_5_2 += d1_5*x_2
+        g_w1_5_3 += d1_5*x_3
+        g_w1_5_4 += d1_5*x_4
+        g_b1_1 += d1_1
+        g_b1_2 += d1_2
+        g_b1_3 += d1_3
+        g_b1_4 += d1_4
+        g_b1_5 += d1_5
+        g_w2_1_1 += a1_1*d2_1
+        g_w2_1_2 += a1_2*d2_1
+        g_w2_1_3 += a1_3*d2_1
+        g_w2_1_4 += a1_4*d2_1
+        g_w2_1_5 += a1_5*d2_1
+        g_w2_2_1 += a1_1*d2_2
+        g_w2_2_2 += a1_2*d2_2
+        g_w2_2_3 += a1_3*d2_2
+        g_w2_2_4 += a1_4*d2_2
+        g_w2_2_5 += a1_5*d2_2
+        g_w2_3_1 += a1_1*d2_3
+        g_w2_3_2 += a1_2*d2_3
+        g_w2_3_3 += a1_3*d2_3
+        g_w2_3_4 += a1_4*d2_3
+        g_w2_3_5 += a1_5*d2_3
+        g_b2_1 += d2_1
+        g_b2_2 += d2_2
+        g_b2_3 += d2_3
+    m = len(X)
+    flat = numpy.array([g_w1_1_1/m, g_w1_1_2/m, g_w1_1_3/m, g_w1_1_4/m, g_w1_2_1/m, g_w1_2_2/m,
+        g_w1_2_3/m, g_w1_2_4/m, g_w1_3_1/m, g_w1_3_2/m, g_w1_3_3/m, g_w1_3_4/m, g_w1_4_1/m,
+        g_w1_4_2/m, g_w1_4_3/m, g_w1_4_4/m, g_w1_5_1/m, g_w1_5_2/m, g_w1_5_3/m, g_w1_5_4/m,
+        g_b1_1/m, g_b1_2/m, g_b1_3/m, g_b1_4/m, g_b1_5/m, g_w2_1_1/m, g_w2_1_2/m, g_w2_1_3/m,
+        g_w2_1_4/m, g_w2_1_5/m, g_w2_2_1/m, g_w2_2_2/m, g_w2_2_3/m, g_w2_2_4/m, g_w2_2_5/m,
+        g_w2_3_1/m, g_w2_3_2/m, g_w2_3_3/m, g_w2_3_4/m, g_w2_3_5/m, g_b2_1/m, g_b2_2/m, g_b2_3/m])
+    return {"W1": flat[0:20].reshape((5, 4)), "b1": flat[20:25], "W2": flat[25:40].reshape((3, 5)),
+        "b2": flat[40:43]}
+
+
+def sgd_step(params, X, Y, learning_rate):
+    """New parameters P - learning_rate * dC/dP for the keys in TRAINED; the others unchanged."""
+    X, Y = _checked(X, Y)
+    if len(X) > 9:
+        return _matrix_sgd_step(params, X, Y, learning_rate)
+    [[w1_1_1, w1_1_2, w1_1_3, w1_1_4], [w1_2_1, w1_2_2, w1_2_3, w1_2_4], [w1_3_1, w1_3_2, w1_3_3,
+        w1_3_4], [w1_4_1, w1_4_2, w1_4_3, w1_4_4], [w1_5_1, w1_5_2, w1_5_3,
+        w1_5_4]] = params["W1"].tolist()
+    [b1_1, b1_2, b1_3, b1_4, b1_5] = params["b1"].tolist()
+    [[w2_1_1, w2_1_2, w2_1_3, w2_1_4, w2_1_5], [w2_2_1, w2_2_2, w2_2_3, w2_2_4, w2_2_5], [w2_3_1,
+        w2_3_2, w2_3_3, w2_3_4, w2_3_5]] = params["W2"].tolist()
+    [b2_1, b2_2, b2_3] = params["b2"].tolist()
+    g_w1_1_1 = 0.0
+    g_w1_1_2 = 0.0
+    g_w1_1_3 = 0.0
+    g_w1_1_4 = 0.0
+    g_w1_2_1 = 0.0
+    g_w1_2_2 = 0.0
+    g_w1_2_3 = 0.0
+    g_w1_2_4 = 0.0
+    g_w1_3_1 = 0.0
+    g_w1_3_2 = 0.0
+    g_w1_3_3 = 0.0
+    g_w1_3_4 = 0.0
+    g_w1_4_1 = 0.0
+    g_w1_4_2 = 0.0
+    g_w1_4_3 = 0.0
+    g_w1_4_4 = 0.0
+    g_w1_5_1 = 0.0
+    g_w1_5_2 = 0.0
+    g_w1_5_3 = 0.0
+    g_w1_5_4 = 0.0
+    g_b1_1 = 0.0
+    g_b1_2 = 0.0
+    g_b1_3 = 0.0
+    g_b1_4 = 0.0
+    g_b1_5 = 0.0
+    g_w2_1_1 = 0.0
+    g_w2_1_2 = 0.0
+    g_w2_1_3 = 0.0
+    g_w2_1_4 = 0.0
+    g_w2_1_5 = 0.0
+    g_w2_2_1 = 0.0
+    g_w2_2_2 = 0.0
+    g_w2_2_3 = 0.0
+    g_w2_2_4 = 0.0
+    g_w2_2_5 = 0.0
+    g_w2_3_1 = 0.0
+    g_w2_3_2 = 0.0
+    g_w2_3_3 = 0.0
+    g_w2_3_4 = 0.0
+    g_w2_3_5 = 0.0
+    g_b2_1 = 0.0
+    g_b2_2 = 0.0
+    g_b2_3 = 0.0
+    for [x_1, x_2, x_3, x_4], [y_1, y_2, y_3] in zip(X.tolist(), Y.tolist(), strict=True):
+        z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2 + w1_1_3*x_3 + w1_1_4*x_4
+        z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2 + w1_2_3*x_3 + w1_2_4*x_4
+        z1_3 = b1_3 + w1_3_1*x_1 + w1_3_2*x_2 + w1_3_3*x_3 + w1_3_4*x_4
+        z1_4 = b1_4 + w1_4_1*x_1 + w1_4_2*x_2 + w1_4_3*x_3 + w1_4_4*x_4
+        z1_5 = b1_5 + w1_5_1*x_1 + w1_5_2*x_2 + w1_5_3*x_3 + w1_5_4*x_4
+        a1_1 = _scalar_relu(z1_1)
+        a1_2 = _scalar_relu(z1_2)
+        a1_3 = _scalar_relu(z1_3)
+        a1_4 = _scalar_relu(z1_4)
+        a1_5 = _scalar_relu(z1_5)
+        z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + a1_4*w2_1_4 + a1_5*w2_1_5 + b2_1
+        z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + a1_3*w2_2_3 + a1_4*w2_2_4 + a1_5*w2_2_5 + b2_2
+        z2_3 = a1_1*w2_3_1 + a1_2*w2_3_2 + a1_3*w2_3_3 + a1_4*w2_3_4 + a1_5*w2_3_5 + b2_3
+        d2_1 = _scalar_softmax_minus(1, z2_1, z2_2, z2_3, y_1)
+        d2_2 = _scalar_softmax_minus(2, z2_1, z2_2, z2_3, y_2)
+        d2_3 = _scalar_softmax_minus(3, z2_1, z2_2, z2_3, y_3)
+        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1 + d2_3*w2_3_1)*(1.0 if z1_1 > 0 else 0.0)
+        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2 + d2_3*w2_3_2)*(1.0 if z1_2 > 0 else 0.0)
+        d1_3 = (d2_1*w2_1_3 + d2_2*w2_2_3 + d2_3*w2_3_3)*(1.0 if z1_3 > 0 else 0.0)
+        d1_4 = (d2_1*w2_1_4 + d2_2*w2_2_4 + d2_3*w2_3_4)*(1.0 if z1_4 > 0 else 0.0)
+        d1_5 = (d2_1*w2_1_5 + d2_2*w2_2_5 + d2_3*w2_3_5)*(1.0 if z1_5 > 0 else 0.0)
+        g_w1_1_1 += d1_1*x_1
+        g_w1_1_2 += d1_1*x_2
+        g_w1_1_3 += d1_1*x_3
+        g_w1_1_4 += d1_1*x_4
+        g_w1_2_1 += d1_2*x_1
+        g_w1_2_2 += d1_2*x_2
+        g_w1_2_3 += d1_2*x_3
+        g_w1_2_4 += d1_2*x_4
+        g_w1_3_1 += d1_3*x_1
+        g_w1_3_2 += d1_3*x_2
+        g_w1_3_3 += d1_3*x_3
+        g_w1_3_4 += d1_3*x_4
+        g_w1_4_1 += d1_4*x_1
+        g_w1_4_2 += d1_4*x_2
+        g_w1_4_3 += d1_4*x_3
+        g_w1_4_4 += d1_4*x_4
+        g_w1_5_1 += d1_5*x_1
+        g_w1_5_2 += d1_5*x_2
+        g_w1_5_3 += d1_5*x_3
+        g_w1_5_4 += d1_5*x_4
+        g_b1_1 += d1_1
+        g_b1_2 += d1_2
+        g_b1_3 += d1_3
+        g_b1_4 += d1_4
+        g_b1_5 += d1_5
+        g_w2_1_1 += a1_1*d2_1
+        g_w2_1_2 += a1_2*d2_1
+        g_w2_1_3 += a1_3*d2_1
+        g_w2_1_4 += a1_4*d2_1
+        g_w2_1_5 += a1_5*d2_1
+        g_w2_2_1 += a1_1*d2_2
+        g_w2_2_2 += a1_2*d2_2
+        g_w2_2_3 += a1_3*d2_2
+        g_w2_2_4 += a1_4*d2_2
+        g_w2_2_5 += a1_5*d2_2
+        g_w2_3_1 += a1_1*d2_3
+        g_w2_3_2 += a1_2*d2_3
+        g_w2_3_3 += a1_3*d2_3
+        g_w2_3_4 += a1_4*d2_3
+        g_w2_3_5 += a1_5*d2_3
+        g_b2_1 += d2_1
+        g_b2_2 += d2_2
+        g_b2_3 += d2_3
+    r = learning_rate / len(X)
+    flat = numpy.array([-g_w1_1_1*r + w1_1_1, -g_w1_1_2*r + w1_1_2, -g_w1_1_3*r + w1_1_3,
+        -g_w1_1_4*r + w1_1_4, -g_w1_2_1*r + w1_2_1, -g_w1_2_2*r + w1_2_2, -g_w1_2_3*r + w1_2_3,
+        -g_w1_2_4*r + w1_2_4, -g_w1_3_1*r + w1_3_1, -g_w1_3_2*r + w1_3_2, -g_w1_3_3*r + w1_3_3,
+        -g_w1_3_4*r + w1_3_4, -g_w1_4_1*r + w1_4_1, -g_w1_4_2*r + w1_4_2, -g_w1_4_3*r + w1_4_3,
+        -g_w1_4_4*r + w1_4_4, -g_w1_5_1*r + w1_5_1, -g_w1_5_2*r + w1_5_2, -g_w1_5_3*r + w1_5_3,
+        -g_w1_5_4*r + w1_5_4, b1_1 - g_b1_1*r, b1_2 - g_b1_2*r, b1_3 - g_b1_3*r, b1_4 - g_b1_4*r,
+        b1_5 - g_b1_5*r, -g_w2_1_1*r + w2_1_1, -g_w2_1_2*r + w2_1_2, -g_w2_1_3*r + w2_1_3,
+        -g_w2_1_4*r + w2_1_4, -g_w2_1_5*r + w2_1_5, -g_w2_2_1*r + w2_2_1, -g_w2_2_2*r + w2_2_2,
+        -g_w2_2_3*r + w2_2_3, -g_w2_2_4*r + w2_2_4, -g_w2_2_5*r + w2_2_5, -g_w2_3_1*r + w2_3_1,
+        -g_w2_3_2*r + w2_3_2, -g_w2_3_3*r + w2_3_3, -g_w2_3_4*r + w2_3_4, -g_w2_3_5*r + w2_3_5, b2_1
+        - g_b2_1*r, b2_2 - g_b2_2*r, b2_3 - g_b2_3*r])
+    return {"W1": flat[0:20].reshape((5, 4)), "b1": flat[20:25], "W2": flat[25:40].reshape((3, 5)),
+        "b2": flat[40:43]}
+
+
+def _matrix_forward(params, X):
     """The network's outputs a^L for the rows of X.
 
     z^1_1 = b^1_1 + w^1_{11}*x_1 + w^1_{12}*x_2 + w^1_{13}*x_3 + w^1_{14}*x_4
@@ -108,7 +488,7 @@ def forward(params, X):
     return A2
 
 
-def loss(params, X, Y):
+def _matrix_loss(params, X, Y):
     """The cost averaged over the rows of X and Y.
 
     z^1_1 = b^1_1 + w^1_{11}*x_1 + w^1_{12}*x_2 + w^1_{13}*x_3 + w^1_{14}*x_4
@@ -131,7 +511,7 @@ def loss(params, X, Y):
     return cost
 
 
-def gradients(params, X, Y):
+def _matrix_gradients(params, X, Y):
     """The gradient of the batch cost with respect to every parameter, keyed like params.
 
     BP1/BP2 give the deltas, BP3/BP4 the gradients, each averaged over the batch:
@@ -166,7 +546,7 @@ def gradients(params, X, Y):
     return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
 
 
-def sgd_step(params, X, Y, learning_rate):
+def _matrix_sgd_step(params, X, Y, learning_rate):
     """New parameters P - learning_rate * dC/dP for the keys in TRAINED; the others unchanged.
 
     The gradients are those of gradients(), each update folded into its last product.
@@ -219,8 +599,7 @@ def train_step(params, X, Y, learning_rate, work):
     A1 = _relu(Z1)
     Z2 = numpy.matmul(A1, W2.T, out=work["Z2"])
     Z2 += b2
-    A2 = _softmax(Z2)
-    D2 = scale*(A2 - Y)
+    D2 = scale*_softmax_minus(Z2, Y)
     D1 = numpy.matmul(D2, W2, out=work["D1"])
     D1 *= numpy.heaviside(Z1, 0)
     W1 += numpy.matmul(D1.T, X, out=work["dW1"])

@@ -52,8 +52,21 @@ def _sigmoid_prime(z):
     return e / (1.0 + e) ** 2
 
 
+def _scalar_sigmoid_prime(z):
+    """sigma'(z) = e / (1 + e)^2 with e = exp(-|z|), from z (a (1 - a) loses it once a is 1)."""
+    e = math.exp(-abs(z))
+    return e / (1.0 + e) ** 2
+
+
+_CHECKED = [None, None]  # the last X and Y checked, when they were float arrays already
+
+
 def _checked(X, Y):
-    """X and Y as float arrays with matching rows; ValueError (one line) if they are not."""
+    """X and Y as float arrays with matching rows; ValueError (one line) if they are not.
+    The same two float arrays again are not checked again (do not change them in place)."""
+    if X is _CHECKED[0] and Y is _CHECKED[1]:
+        return X, Y
+    given = X, Y
     X, Y = numpy.asarray(X, dtype=float), numpy.asarray(Y, dtype=float)
     for name, rows, width in (("X", X, 2), ("Y", Y, 1)):
         if rows.ndim != 2 or rows.shape[0] == 0 or rows.shape[1] != width:
@@ -63,6 +76,8 @@ def _checked(X, Y):
             raise ValueError(f"{name} row {bad[0]} is not finite: {rows[bad[0]].tolist()}")
     if X.shape[0] != Y.shape[0]:
         raise ValueError(f"X has {X.shape[0]} rows but Y has {Y.shape[0]}")
+    if X is given[0] and Y is given[1]:
+        _CHECKED[:] = [X, Y]
     return X, Y
 
 
@@ -92,6 +107,7 @@ def forward(params, X):
 
 def loss(params, X, Y):
     """The cost averaged over the rows of X and Y."""
+    X, Y = _checked(X, Y)
     if len(X) > 23:
         return _matrix_loss(params, X, Y)
     [[w1_1_1, w1_1_2], [w1_2_1, w1_2_2], [w1_3_1, w1_3_2], [w1_4_1, w1_4_2]] = params["W1"].tolist()
@@ -116,6 +132,7 @@ def loss(params, X, Y):
 
 def gradients(params, X, Y):
     """The gradient of the batch cost with respect to every parameter, keyed like params."""
+    X, Y = _checked(X, Y)
     if len(X) > 23:
         return _matrix_gradients(params, X, Y)
     [[w1_1_1, w1_1_2], [w1_2_1, w1_2_2], [w1_3_1, w1_3_2], [w1_4_1, w1_4_2]] = params["W1"].tolist()
@@ -148,17 +165,13 @@ def gradients(params, X, Y):
         a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
         a1_3 = (1.0 / (1.0 + math.exp(-z1_3)) if z1_3 >= 0 else (e := math.exp(z1_3)) / (1.0 + e))
         a1_4 = (1.0 / (1.0 + math.exp(-z1_4)) if z1_4 >= 0 else (e := math.exp(z1_4)) / (1.0 + e))
-        t0 = a1_1*w2_1_1
-        t1 = a1_2*w2_1_2
-        t2 = a1_3*w2_1_3
-        t3 = a1_4*w2_1_4
-        z2_1 = b2_1 + t0 + t1 + t2 + t3
+        z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + a1_4*w2_1_4 + b2_1
         a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
-        d2_1 = a2_1*(1 - a2_1)*(a2_1 - y_1)
-        d1_1 = d2_1*t0*(1 - a1_1)
-        d1_2 = d2_1*t1*(1 - a1_2)
-        d1_3 = d2_1*t2*(1 - a1_3)
-        d1_4 = d2_1*t3*(1 - a1_4)
+        d2_1 = (a2_1 - y_1)*_scalar_sigmoid_prime(z2_1)
+        d1_1 = d2_1*w2_1_1*_scalar_sigmoid_prime(z1_1)
+        d1_2 = d2_1*w2_1_2*_scalar_sigmoid_prime(z1_2)
+        d1_3 = d2_1*w2_1_3*_scalar_sigmoid_prime(z1_3)
+        d1_4 = d2_1*w2_1_4*_scalar_sigmoid_prime(z1_4)
         g_w1_1_1 += d1_1*x_1
         g_w1_1_2 += d1_1*x_2
         g_w1_2_1 += d1_2*x_1
@@ -186,6 +199,7 @@ def gradients(params, X, Y):
 
 def sgd_step(params, X, Y, learning_rate):
     """New parameters P - learning_rate * dC/dP for the keys in TRAINED; the others unchanged."""
+    X, Y = _checked(X, Y)
     if len(X) > 23:
         return _matrix_sgd_step(params, X, Y, learning_rate)
     [[w1_1_1, w1_1_2], [w1_2_1, w1_2_2], [w1_3_1, w1_3_2], [w1_4_1, w1_4_2]] = params["W1"].tolist()
@@ -218,17 +232,13 @@ def sgd_step(params, X, Y, learning_rate):
         a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
         a1_3 = (1.0 / (1.0 + math.exp(-z1_3)) if z1_3 >= 0 else (e := math.exp(z1_3)) / (1.0 + e))
         a1_4 = (1.0 / (1.0 + math.exp(-z1_4)) if z1_4 >= 0 else (e := math.exp(z1_4)) / (1.0 + e))
-        t0 = a1_1*w2_1_1
-        t1 = a1_2*w2_1_2
-        t2 = a1_3*w2_1_3
-        t3 = a1_4*w2_1_4
-        z2_1 = b2_1 + t0 + t1 + t2 + t3
+        z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + a1_4*w2_1_4 + b2_1
         a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
-        d2_1 = a2_1*(1 - a2_1)*(a2_1 - y_1)
-        d1_1 = d2_1*t0*(1 - a1_1)
-        d1_2 = d2_1*t1*(1 - a1_2)
-        d1_3 = d2_1*t2*(1 - a1_3)
-        d1_4 = d2_1*t3*(1 - a1_4)
+        d2_1 = (a2_1 - y_1)*_scalar_sigmoid_prime(z2_1)
+        d1_1 = d2_1*w2_1_1*_scalar_sigmoid_prime(z1_1)
+        d1_2 = d2_1*w2_1_2*_scalar_sigmoid_prime(z1_2)
+        d1_3 = d2_1*w2_1_3*_scalar_sigmoid_prime(z1_3)
+        d1_4 = d2_1*w2_1_4*_scalar_sigmoid_prime(z1_4)
         g_w1_1_1 += d1_1*x_1
         g_w1_1_2 += d1_1*x_2
         g_w1_2_1 += d1_2*x_1
@@ -389,9 +399,9 @@ def train_step(params, X, Y, learning_rate, work):
     Z2 = numpy.matmul(A1, W2.T, out=work["Z2"])
     Z2 += b2
     A2 = _sigmoid(Z2)
-    D2 = A2*scale*(1 - A2)*(A2 - Y)
+    D2 = scale*(A2 - Y)*_sigmoid_prime(Z2)
     D1 = numpy.matmul(D2, W2, out=work["D1"])
-    D1 *= A1*(1 - A1)
+    D1 *= _sigmoid_prime(Z1)
     W1 += numpy.matmul(D1.T, X, out=work["dW1"])
     b1 += numpy.sum(D1, axis=0)
     W2 += numpy.matmul(D2.T, A1, out=work["dW2"])

@@ -19,7 +19,10 @@ import numpy as np
 import sympy as sp
 from sympy.printing.codeprinter import PrintMethodNotImplementedError
 
+from ..activations.functions import difference_form
 from ..derive import Derivation
+from ..derive.batch import has_pole
+from .kernels import scalar as scalar_kernels
 from .program import CompileError, logit_cost
 from .targets import ScalarCodePrinter
 
@@ -160,10 +163,61 @@ def _forward_pairs(d: Derivation, names: _Names) -> list[tuple[sp.Symbol, sp.Exp
     return pairs
 
 
+class _SoftmaxMinusUnit(sp.Function):
+    """_SoftmaxMinusUnit(k, z_1, .., z_n, y) = softmax_k(z) - y, printed as its scalar kernel."""
+
+    def _mathcode(self, printer: ScalarCodePrinter) -> str:  # the printer's printmethod
+        args = ", ".join(printer._print(a) for a in self.args)
+        return f"{printer._helper(scalar_kernels._scalar_softmax_minus)}({args})"
+
+
+class _SoftmaxJvpUnit(sp.Function):
+    """_SoftmaxJvpUnit(k, a_1..a_n, g_1..g_n) = a_k (g_k - sum_i a_i g_i): entry k of softmax's
+    Jacobian times g, printed as its scalar kernel."""
+
+    def _mathcode(self, printer: ScalarCodePrinter) -> str:  # the printer's printmethod
+        args = ", ".join(printer._print(a) for a in self.args)
+        return f"{printer._helper(scalar_kernels._scalar_softmax_jvp)}({args})"
+
+
+def _softmax_jvp(lf, lb, j: int) -> sp.Expr:
+    """Unit j's delta a_j (g_j - sum_i a_i g_i), g = dC/da, checked equal to the derived one."""
+    a, g = list(lf.a), list(lb.dC_da)
+    if sp.expand(lb.delta[j] - a[j] * (g[j] - sp.Add(*[x * v for x, v in zip(a, g)]))) != 0:
+        raise CompileError(f"layer {lf.index}: delta of unit {j + 1} is not softmax's J^T g")
+    return _SoftmaxJvpUnit(j + 1, *a, *g)
+
+
+def _delta(d: Derivation, pos: int, j: int) -> sp.Expr:
+    """Unit j's delta in layer `pos` as the numbers are best computed: the derived delta with
+    the activation's derivative taken from z (its `prime`), and an output's error
+    sigma(z) - y or softmax(z) - y kept whole, as the matrix code computes them (program.py);
+    each form checked equal to the derived one."""
+    lf, lb = d.layers[pos], d.backward[pos]
+    entry, last = lf.activation, pos == len(d.layers) - 1
+    outputs = dict(zip(lf.a, lf.a_def))
+    if not entry.elementwise:
+        out = lf.a_def[j]
+        rest = sp.expand(lb.delta[j].xreplace(outputs)) - out
+        if not last or rest.has(type(out)):
+            return _softmax_jvp(lf, lb, j)
+        return _SoftmaxMinusUnit(*out.args, -rest)
+    if last and has_pole(lb.dC_da):
+        return difference_form(lb.delta[j].xreplace(outputs))
+    if entry.prime is None:
+        return lb.delta[j]
+    prime = entry.derivative(lf.z[j], *lf.a_def[j].args[1:])
+    derived = lb.dC_da[j] * prime.definition(*prime.args)
+    if sp.expand((lb.delta[j] - derived).xreplace(outputs)) != 0:
+        raise CompileError(f"layer {lf.index}: delta of unit {j + 1} is not dC/da times da/dz")
+    return lb.dC_da[j] * prime
+
+
 def _backward_pairs(d: Derivation, names: _Names) -> list[tuple[sp.Symbol, sp.Expr]]:
     pairs = []
-    for ds, lb in reversed(list(zip(d.delta_symbols, d.backward))):
-        pairs += [(names(s), names(e)) for s, e in zip(ds, lb.delta)]
+    for pos in range(len(d.layers) - 1, -1, -1):
+        ds = d.delta_symbols[pos]
+        pairs += [(names(s), names(_delta(d, pos, j))) for j, s in enumerate(ds)]
     return pairs
 
 

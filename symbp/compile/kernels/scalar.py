@@ -70,3 +70,49 @@ def _scalar_log_softmax(k, *z):
     others = math.fsum(math.exp(v - top) for v in z if v < top)
     ties = sum(1 for v in z if v == top) - 1.0
     return (z[k - 1] - top) - math.log1p(others + ties)
+
+
+def _scalar_sigmoid_prime(z):
+    """sigma'(z) = e / (1 + e)^2 with e = exp(-|z|), from z (a (1 - a) loses it once a is 1)."""
+    e = math.exp(-abs(z))
+    return e / (1.0 + e) ** 2
+
+
+def _scalar_sigmoid_minus(z, y):
+    """sigma(z) - y, through 1 - sigma(z) = sigma(-z) for z >= 0 (a confident output)."""
+    return (1.0 - y) - _scalar_sigmoid(-z) if z >= 0 else _scalar_sigmoid(z) - y
+
+
+def _scalar_tanh_prime(z):
+    """tanh'(z) = 4 e / (1 + e)^2 with e = exp(-2|z|), from z (1 - tanh^2 is 0 for |z| > 19)."""
+    e = math.exp(-2.0 * abs(z))
+    return 4.0 * e / (1.0 + e) ** 2
+
+
+def _scalar_elu_prime(z, alpha):
+    """ELU'(z): 1 for z > 0, alpha exp(z) otherwise, from z."""
+    return 1.0 if z > 0 else alpha * math.exp(z)
+
+
+def _scalar_softmax_minus(k, *zy):
+    """softmax_k(z_1..z_n) - y (the last argument); an output above 1/2 is written (1 - y) minus
+    the other outputs, so a confident output keeps its digits."""
+    *z, y = zy
+    top = max(z)
+    e = [math.exp(v - top) for v in z]
+    total = math.fsum(e)
+    a = e[k - 1] / total
+    if a > 0.5:
+        return (1.0 - y) - math.fsum(v for i, v in enumerate(e) if i != k - 1) / total
+    return a - y
+
+
+def _scalar_softmax_jvp(k, *ag):
+    """Entry k of softmax's Jacobian times g, a_k (g_k - sum a_i g_i), for a_1..a_n, g_1..g_n,
+    written with d = g - g_t (t the largest output) as a_k (d_k - sum a_i d_i): no cancellation
+    once a_t rounds to 1."""
+    n = len(ag) // 2
+    a, g = ag[:n], ag[n:]
+    top = g[max(range(n), key=a.__getitem__)]
+    d = [v - top for v in g]
+    return a[k - 1] * (d[k - 1] - math.fsum(x * v for x, v in zip(a, d)))

@@ -20,9 +20,15 @@ General form, of which the code below is the batched instance:
 
 The cost is computed from the output pre-activations: log sigma(z) = -softplus(-z),
 log(1 - sigma(z)) = -softplus(z) and log softmax_k(z) = (z_k - max z) - log sum exp(z - max z).
+
+Batches of up to 23 rows run straight-line code: the derived per-unit expressions
+for one sample at a time on Python floats (one name per number, w<l>_j_k for w^l_{jk}), the
+gradients summed over the samples. Larger batches run the matrix code (_matrix_sgd_step, ...).
 """
 
 # network: network
+
+import math
 
 import numpy
 
@@ -57,8 +63,36 @@ def _softplus(z):
     return numpy.maximum(z, 0.0) + numpy.log1p(_exp_or_zero(-numpy.abs(z)))
 
 
+def _scalar_sigmoid(z):
+    """1 / (1 + exp(-z)) through e = exp(-|z|) <= 1: full relative accuracy, never overflows."""
+    e = math.exp(-abs(z))
+    return (1.0 if z >= 0 else e) / (1.0 + e)
+
+
+def _scalar_relu(z):
+    """max(z, 0)."""
+    return z if z > 0 else 0.0
+
+
+def _scalar_softplus(z):
+    """log(1 + exp(z)) computed as max(z, 0) + log(1 + exp(-|z|)), which never overflows."""
+    return (z if z > 0 else 0.0) + math.log1p(math.exp(-abs(z)))
+
+
+def _scalar_sigmoid_minus(z, y):
+    """sigma(z) - y, through 1 - sigma(z) = sigma(-z) for z >= 0 (a confident output)."""
+    return (1.0 - y) - _scalar_sigmoid(-z) if z >= 0 else _scalar_sigmoid(z) - y
+
+
+_CHECKED = [None, None]  # the last X and Y checked, when they were float arrays already
+
+
 def _checked(X, Y):
-    """X and Y as float arrays with matching rows; ValueError (one line) if they are not."""
+    """X and Y as float arrays with matching rows; ValueError (one line) if they are not.
+    The same two float arrays again are not checked again (do not change them in place)."""
+    if X is _CHECKED[0] and Y is _CHECKED[1]:
+        return X, Y
+    given = X, Y
     X, Y = numpy.asarray(X, dtype=float), numpy.asarray(Y, dtype=float)
     for name, rows, width in (("X", X, 2), ("Y", Y, 2)):
         if rows.ndim != 2 or rows.shape[0] == 0 or rows.shape[1] != width:
@@ -74,10 +108,191 @@ def _checked(X, Y):
             f"Y row {bad[0]}: cross_entropy targets must be non-negative and sum to 1, "
             f"got sum {Y[bad[0]].sum():g}"
         )
+    if X is given[0] and Y is given[1]:
+        _CHECKED[:] = [X, Y]
     return X, Y
 
 
 def forward(params, X):
+    """The network's outputs a^L for the rows of X."""
+    if len(X) > 23:
+        return _matrix_forward(params, X)
+    [[w1_1_1, w1_1_2], [w1_2_1, w1_2_2], [w1_3_1, w1_3_2]] = params["W1"].tolist()
+    [b1_1, b1_2, b1_3] = params["b1"].tolist()
+    [[w2_1_1, w2_1_2, w2_1_3], [w2_2_1, w2_2_2, w2_2_3]] = params["W2"].tolist()
+    [b2_1, b2_2] = params["b2"].tolist()
+    outputs = []
+    for [x_1, x_2] in X.tolist():
+        z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
+        z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
+        z1_3 = b1_3 + w1_3_1*x_1 + w1_3_2*x_2
+        a1_1 = _scalar_relu(z1_1)
+        a1_2 = _scalar_relu(z1_2)
+        a1_3 = _scalar_relu(z1_3)
+        z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + b2_1
+        z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + a1_3*w2_2_3 + b2_2
+        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
+        a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
+        outputs.append((a2_1, a2_2,))
+    return numpy.array(outputs)
+
+
+def loss(params, X, Y):
+    """The cost averaged over the rows of X and Y."""
+    X, Y = _checked(X, Y)
+    if len(X) > 23:
+        return _matrix_loss(params, X, Y)
+    [[w1_1_1, w1_1_2], [w1_2_1, w1_2_2], [w1_3_1, w1_3_2]] = params["W1"].tolist()
+    [b1_1, b1_2, b1_3] = params["b1"].tolist()
+    [[w2_1_1, w2_1_2, w2_1_3], [w2_2_1, w2_2_2, w2_2_3]] = params["W2"].tolist()
+    [b2_1, b2_2] = params["b2"].tolist()
+    total = 0.0
+    for [x_1, x_2], [y_1, y_2] in zip(X.tolist(), Y.tolist(), strict=True):
+        z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
+        z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
+        z1_3 = b1_3 + w1_3_1*x_1 + w1_3_2*x_2
+        a1_1 = _scalar_relu(z1_1)
+        a1_2 = _scalar_relu(z1_2)
+        a1_3 = _scalar_relu(z1_3)
+        z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + b2_1
+        z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + a1_3*w2_2_3 + b2_2
+        total += y_1*_scalar_softplus(-z2_1) + y_2*_scalar_softplus(-z2_2)
+    return total / len(X)
+
+
+def gradients(params, X, Y):
+    """The gradient of the batch cost with respect to every parameter, keyed like params."""
+    X, Y = _checked(X, Y)
+    if len(X) > 23:
+        return _matrix_gradients(params, X, Y)
+    [[w1_1_1, w1_1_2], [w1_2_1, w1_2_2], [w1_3_1, w1_3_2]] = params["W1"].tolist()
+    [b1_1, b1_2, b1_3] = params["b1"].tolist()
+    [[w2_1_1, w2_1_2, w2_1_3], [w2_2_1, w2_2_2, w2_2_3]] = params["W2"].tolist()
+    [b2_1, b2_2] = params["b2"].tolist()
+    g_w1_1_1 = 0.0
+    g_w1_1_2 = 0.0
+    g_w1_2_1 = 0.0
+    g_w1_2_2 = 0.0
+    g_w1_3_1 = 0.0
+    g_w1_3_2 = 0.0
+    g_b1_1 = 0.0
+    g_b1_2 = 0.0
+    g_b1_3 = 0.0
+    g_w2_1_1 = 0.0
+    g_w2_1_2 = 0.0
+    g_w2_1_3 = 0.0
+    g_w2_2_1 = 0.0
+    g_w2_2_2 = 0.0
+    g_w2_2_3 = 0.0
+    g_b2_1 = 0.0
+    g_b2_2 = 0.0
+    for [x_1, x_2], [y_1, y_2] in zip(X.tolist(), Y.tolist(), strict=True):
+        z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
+        z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
+        z1_3 = b1_3 + w1_3_1*x_1 + w1_3_2*x_2
+        a1_1 = _scalar_relu(z1_1)
+        a1_2 = _scalar_relu(z1_2)
+        a1_3 = _scalar_relu(z1_3)
+        z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + b2_1
+        z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + a1_3*w2_2_3 + b2_2
+        d2_1 = y_1*_scalar_sigmoid_minus(z2_1, 1)
+        d2_2 = y_2*_scalar_sigmoid_minus(z2_2, 1)
+        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*(1.0 if z1_1 > 0 else 0.0)
+        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2)*(1.0 if z1_2 > 0 else 0.0)
+        d1_3 = (d2_1*w2_1_3 + d2_2*w2_2_3)*(1.0 if z1_3 > 0 else 0.0)
+        g_w1_1_1 += d1_1*x_1
+        g_w1_1_2 += d1_1*x_2
+        g_w1_2_1 += d1_2*x_1
+        g_w1_2_2 += d1_2*x_2
+        g_w1_3_1 += d1_3*x_1
+        g_w1_3_2 += d1_3*x_2
+        g_b1_1 += d1_1
+        g_b1_2 += d1_2
+        g_b1_3 += d1_3
+        g_w2_1_1 += a1_1*d2_1
+        g_w2_1_2 += a1_2*d2_1
+        g_w2_1_3 += a1_3*d2_1
+        g_w2_2_1 += a1_1*d2_2
+        g_w2_2_2 += a1_2*d2_2
+        g_w2_2_3 += a1_3*d2_2
+        g_b2_1 += d2_1
+        g_b2_2 += d2_2
+    m = len(X)
+    flat = numpy.array([g_w1_1_1/m, g_w1_1_2/m, g_w1_2_1/m, g_w1_2_2/m, g_w1_3_1/m, g_w1_3_2/m,
+        g_b1_1/m, g_b1_2/m, g_b1_3/m, g_w2_1_1/m, g_w2_1_2/m, g_w2_1_3/m, g_w2_2_1/m, g_w2_2_2/m,
+        g_w2_2_3/m, g_b2_1/m, g_b2_2/m])
+    return {"W1": flat[0:6].reshape((3, 2)), "b1": flat[6:9], "W2": flat[9:15].reshape((2, 3)),
+        "b2": flat[15:17]}
+
+
+def sgd_step(params, X, Y, learning_rate):
+    """New parameters P - learning_rate * dC/dP for the keys in TRAINED; the others unchanged."""
+    X, Y = _checked(X, Y)
+    if len(X) > 23:
+        return _matrix_sgd_step(params, X, Y, learning_rate)
+    [[w1_1_1, w1_1_2], [w1_2_1, w1_2_2], [w1_3_1, w1_3_2]] = params["W1"].tolist()
+    [b1_1, b1_2, b1_3] = params["b1"].tolist()
+    [[w2_1_1, w2_1_2, w2_1_3], [w2_2_1, w2_2_2, w2_2_3]] = params["W2"].tolist()
+    [b2_1, b2_2] = params["b2"].tolist()
+    g_w1_1_1 = 0.0
+    g_w1_1_2 = 0.0
+    g_w1_2_1 = 0.0
+    g_w1_2_2 = 0.0
+    g_w1_3_1 = 0.0
+    g_w1_3_2 = 0.0
+    g_b1_1 = 0.0
+    g_b1_2 = 0.0
+    g_b1_3 = 0.0
+    g_w2_1_1 = 0.0
+    g_w2_1_2 = 0.0
+    g_w2_1_3 = 0.0
+    g_w2_2_1 = 0.0
+    g_w2_2_2 = 0.0
+    g_w2_2_3 = 0.0
+    g_b2_1 = 0.0
+    g_b2_2 = 0.0
+    for [x_1, x_2], [y_1, y_2] in zip(X.tolist(), Y.tolist(), strict=True):
+        z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
+        z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
+        z1_3 = b1_3 + w1_3_1*x_1 + w1_3_2*x_2
+        a1_1 = _scalar_relu(z1_1)
+        a1_2 = _scalar_relu(z1_2)
+        a1_3 = _scalar_relu(z1_3)
+        z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + b2_1
+        z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + a1_3*w2_2_3 + b2_2
+        d2_1 = y_1*_scalar_sigmoid_minus(z2_1, 1)
+        d2_2 = y_2*_scalar_sigmoid_minus(z2_2, 1)
+        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*(1.0 if z1_1 > 0 else 0.0)
+        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2)*(1.0 if z1_2 > 0 else 0.0)
+        d1_3 = (d2_1*w2_1_3 + d2_2*w2_2_3)*(1.0 if z1_3 > 0 else 0.0)
+        g_w1_1_1 += d1_1*x_1
+        g_w1_1_2 += d1_1*x_2
+        g_w1_2_1 += d1_2*x_1
+        g_w1_2_2 += d1_2*x_2
+        g_w1_3_1 += d1_3*x_1
+        g_w1_3_2 += d1_3*x_2
+        g_b1_1 += d1_1
+        g_b1_2 += d1_2
+        g_b1_3 += d1_3
+        g_w2_1_1 += a1_1*d2_1
+        g_w2_1_2 += a1_2*d2_1
+        g_w2_1_3 += a1_3*d2_1
+        g_w2_2_1 += a1_1*d2_2
+        g_w2_2_2 += a1_2*d2_2
+        g_w2_2_3 += a1_3*d2_2
+        g_b2_1 += d2_1
+        g_b2_2 += d2_2
+    r = learning_rate / len(X)
+    flat = numpy.array([-g_w1_1_1*r + w1_1_1, -g_w1_1_2*r + w1_1_2, -g_w1_2_1*r + w1_2_1,
+        -g_w1_2_2*r + w1_2_2, -g_w1_3_1*r + w1_3_1, -g_w1_3_2*r + w1_3_2, b1_1 - g_b1_1*r, b1_2 -
+        g_b1_2*r, b1_3 - g_b1_3*r, -g_w2_1_1*r + w2_1_1, -g_w2_1_2*r + w2_1_2, -g_w2_1_3*r + w2_1_3,
+        -g_w2_2_1*r + w2_2_1, -g_w2_2_2*r + w2_2_2, -g_w2_2_3*r + w2_2_3, b2_1 - g_b2_1*r, b2_2 -
+        g_b2_2*r])
+    return {"W1": flat[0:6].reshape((3, 2)), "b1": flat[6:9], "W2": flat[9:15].reshape((2, 3)),
+        "b2": flat[15:17]}
+
+
+def _matrix_forward(params, X):
     """The network's outputs a^L for the rows of X.
 
     z^1_1 = b^1_1 + w^1_{11}*x_1 + w^1_{12}*x_2
@@ -97,7 +312,7 @@ def forward(params, X):
     return A2
 
 
-def loss(params, X, Y):
+def _matrix_loss(params, X, Y):
     """The cost averaged over the rows of X and Y.
 
     z^1_1 = b^1_1 + w^1_{11}*x_1 + w^1_{12}*x_2
@@ -118,7 +333,7 @@ def loss(params, X, Y):
     return cost
 
 
-def gradients(params, X, Y):
+def _matrix_gradients(params, X, Y):
     """The gradient of the batch cost with respect to every parameter, keyed like params.
 
     BP1/BP2 give the deltas, BP3/BP4 the gradients, each averaged over the batch:
@@ -151,7 +366,7 @@ def gradients(params, X, Y):
     return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
 
 
-def sgd_step(params, X, Y, learning_rate):
+def _matrix_sgd_step(params, X, Y, learning_rate):
     """New parameters P - learning_rate * dC/dP for the keys in TRAINED; the others unchanged.
 
     The gradients are those of gradients(), each update folded into its last product.
@@ -204,8 +419,7 @@ def train_step(params, X, Y, learning_rate, work):
     A1 = _relu(Z1)
     Z2 = numpy.matmul(A1, W2.T, out=work["Z2"])
     Z2 += b2
-    A2 = _sigmoid(Z2)
-    D2 = Y*scale*(A2 - 1)
+    D2 = Y*scale*_sigmoid_minus(Z2, 1)
     D1 = numpy.matmul(D2, W2, out=work["D1"])
     D1 *= numpy.heaviside(Z1, 0)
     W1 += numpy.matmul(D1.T, X, out=work["dW1"])

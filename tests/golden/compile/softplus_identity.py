@@ -17,9 +17,15 @@ General form, of which the code below is the batched instance:
         (k, 1, n[l + 1]))
     Derivative(C, b[l, j]) = delta[l, j]
     Derivative(C, w[l, j, k]) = a[l - 1, k]*delta[l, j]
+
+Batches of up to 26 rows run straight-line code: the derived per-unit expressions
+for one sample at a time on Python floats (one name per number, w<l>_j_k for w^l_{jk}), the
+gradients summed over the samples. Larger batches run the matrix code (_matrix_sgd_step, ...).
 """
 
 # network: network
+
+import math
 
 import numpy
 
@@ -43,8 +49,20 @@ def _softplus(z):
     return numpy.maximum(z, 0.0) + numpy.log1p(_exp_or_zero(-numpy.abs(z)))
 
 
+def _scalar_softplus(z):
+    """log(1 + exp(z)) computed as max(z, 0) + log(1 + exp(-|z|)), which never overflows."""
+    return (z if z > 0 else 0.0) + math.log1p(math.exp(-abs(z)))
+
+
+_CHECKED = [None, None]  # the last X and Y checked, when they were float arrays already
+
+
 def _checked(X, Y):
-    """X and Y as float arrays with matching rows; ValueError (one line) if they are not."""
+    """X and Y as float arrays with matching rows; ValueError (one line) if they are not.
+    The same two float arrays again are not checked again (do not change them in place)."""
+    if X is _CHECKED[0] and Y is _CHECKED[1]:
+        return X, Y
+    given = X, Y
     X, Y = numpy.asarray(X, dtype=float), numpy.asarray(Y, dtype=float)
     for name, rows, width in (("X", X, 2), ("Y", Y, 2)):
         if rows.ndim != 2 or rows.shape[0] == 0 or rows.shape[1] != width:
@@ -54,10 +72,188 @@ def _checked(X, Y):
             raise ValueError(f"{name} row {bad[0]} is not finite: {rows[bad[0]].tolist()}")
     if X.shape[0] != Y.shape[0]:
         raise ValueError(f"X has {X.shape[0]} rows but Y has {Y.shape[0]}")
+    if X is given[0] and Y is given[1]:
+        _CHECKED[:] = [X, Y]
     return X, Y
 
 
 def forward(params, X):
+    """The network's outputs a^L for the rows of X."""
+    if len(X) > 26:
+        return _matrix_forward(params, X)
+    [[w1_1_1, w1_1_2], [w1_2_1, w1_2_2], [w1_3_1, w1_3_2]] = params["W1"].tolist()
+    [b1_1, b1_2, b1_3] = params["b1"].tolist()
+    [[w2_1_1, w2_1_2, w2_1_3], [w2_2_1, w2_2_2, w2_2_3]] = params["W2"].tolist()
+    outputs = []
+    for [x_1, x_2] in X.tolist():
+        z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
+        z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
+        z1_3 = b1_3 + w1_3_1*x_1 + w1_3_2*x_2
+        a1_1 = _scalar_softplus(z1_1)
+        a1_2 = _scalar_softplus(z1_2)
+        a1_3 = _scalar_softplus(z1_3)
+        z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3
+        z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + a1_3*w2_2_3
+        a2_1 = z2_1
+        a2_2 = z2_2
+        outputs.append((a2_1, a2_2,))
+    return numpy.array(outputs)
+
+
+def loss(params, X, Y):
+    """The cost averaged over the rows of X and Y."""
+    X, Y = _checked(X, Y)
+    if len(X) > 26:
+        return _matrix_loss(params, X, Y)
+    [[w1_1_1, w1_1_2], [w1_2_1, w1_2_2], [w1_3_1, w1_3_2]] = params["W1"].tolist()
+    [b1_1, b1_2, b1_3] = params["b1"].tolist()
+    [[w2_1_1, w2_1_2, w2_1_3], [w2_2_1, w2_2_2, w2_2_3]] = params["W2"].tolist()
+    total = 0.0
+    for [x_1, x_2], [y_1, y_2] in zip(X.tolist(), Y.tolist(), strict=True):
+        z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
+        z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
+        z1_3 = b1_3 + w1_3_1*x_1 + w1_3_2*x_2
+        a1_1 = _scalar_softplus(z1_1)
+        a1_2 = _scalar_softplus(z1_2)
+        a1_3 = _scalar_softplus(z1_3)
+        z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3
+        z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + a1_3*w2_2_3
+        a2_1 = z2_1
+        a2_2 = z2_2
+        total += (1/2)*(-a2_1 + y_1)**2 + (1/2)*(-a2_2 + y_2)**2
+    return total / len(X)
+
+
+def gradients(params, X, Y):
+    """The gradient of the batch cost with respect to every parameter, keyed like params."""
+    X, Y = _checked(X, Y)
+    if len(X) > 26:
+        return _matrix_gradients(params, X, Y)
+    [[w1_1_1, w1_1_2], [w1_2_1, w1_2_2], [w1_3_1, w1_3_2]] = params["W1"].tolist()
+    [b1_1, b1_2, b1_3] = params["b1"].tolist()
+    [[w2_1_1, w2_1_2, w2_1_3], [w2_2_1, w2_2_2, w2_2_3]] = params["W2"].tolist()
+    g_w1_1_1 = 0.0
+    g_w1_1_2 = 0.0
+    g_w1_2_1 = 0.0
+    g_w1_2_2 = 0.0
+    g_w1_3_1 = 0.0
+    g_w1_3_2 = 0.0
+    g_b1_1 = 0.0
+    g_b1_2 = 0.0
+    g_b1_3 = 0.0
+    g_w2_1_1 = 0.0
+    g_w2_1_2 = 0.0
+    g_w2_1_3 = 0.0
+    g_w2_2_1 = 0.0
+    g_w2_2_2 = 0.0
+    g_w2_2_3 = 0.0
+    for [x_1, x_2], [y_1, y_2] in zip(X.tolist(), Y.tolist(), strict=True):
+        z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
+        z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
+        z1_3 = b1_3 + w1_3_1*x_1 + w1_3_2*x_2
+        a1_1 = _scalar_softplus(z1_1)
+        a1_2 = _scalar_softplus(z1_2)
+        a1_3 = _scalar_softplus(z1_3)
+        z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3
+        z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + a1_3*w2_2_3
+        a2_1 = z2_1
+        a2_2 = z2_2
+        d2_1 = a2_1 - y_1
+        d2_2 = a2_2 - y_2
+        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*(1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e :=
+            math.exp(z1_1)) / (1.0 + e))
+        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2)*(1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e :=
+            math.exp(z1_2)) / (1.0 + e))
+        d1_3 = (d2_1*w2_1_3 + d2_2*w2_2_3)*(1.0 / (1.0 + math.exp(-z1_3)) if z1_3 >= 0 else (e :=
+            math.exp(z1_3)) / (1.0 + e))
+        g_w1_1_1 += d1_1*x_1
+        g_w1_1_2 += d1_1*x_2
+        g_w1_2_1 += d1_2*x_1
+        g_w1_2_2 += d1_2*x_2
+        g_w1_3_1 += d1_3*x_1
+        g_w1_3_2 += d1_3*x_2
+        g_b1_1 += d1_1
+        g_b1_2 += d1_2
+        g_b1_3 += d1_3
+        g_w2_1_1 += a1_1*d2_1
+        g_w2_1_2 += a1_2*d2_1
+        g_w2_1_3 += a1_3*d2_1
+        g_w2_2_1 += a1_1*d2_2
+        g_w2_2_2 += a1_2*d2_2
+        g_w2_2_3 += a1_3*d2_2
+    m = len(X)
+    flat = numpy.array([g_w1_1_1/m, g_w1_1_2/m, g_w1_2_1/m, g_w1_2_2/m, g_w1_3_1/m, g_w1_3_2/m,
+        g_b1_1/m, g_b1_2/m, g_b1_3/m, g_w2_1_1/m, g_w2_1_2/m, g_w2_1_3/m, g_w2_2_1/m, g_w2_2_2/m,
+        g_w2_2_3/m])
+    return {"W1": flat[0:6].reshape((3, 2)), "b1": flat[6:9], "W2": flat[9:15].reshape((2, 3))}
+
+
+def sgd_step(params, X, Y, learning_rate):
+    """New parameters P - learning_rate * dC/dP for the keys in TRAINED; the others unchanged."""
+    X, Y = _checked(X, Y)
+    if len(X) > 26:
+        return _matrix_sgd_step(params, X, Y, learning_rate)
+    [[w1_1_1, w1_1_2], [w1_2_1, w1_2_2], [w1_3_1, w1_3_2]] = params["W1"].tolist()
+    [b1_1, b1_2, b1_3] = params["b1"].tolist()
+    [[w2_1_1, w2_1_2, w2_1_3], [w2_2_1, w2_2_2, w2_2_3]] = params["W2"].tolist()
+    g_w1_1_1 = 0.0
+    g_w1_1_2 = 0.0
+    g_w1_2_1 = 0.0
+    g_w1_2_2 = 0.0
+    g_w1_3_1 = 0.0
+    g_w1_3_2 = 0.0
+    g_b1_1 = 0.0
+    g_b1_2 = 0.0
+    g_b1_3 = 0.0
+    g_w2_1_1 = 0.0
+    g_w2_1_2 = 0.0
+    g_w2_1_3 = 0.0
+    g_w2_2_1 = 0.0
+    g_w2_2_2 = 0.0
+    g_w2_2_3 = 0.0
+    for [x_1, x_2], [y_1, y_2] in zip(X.tolist(), Y.tolist(), strict=True):
+        z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
+        z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
+        z1_3 = b1_3 + w1_3_1*x_1 + w1_3_2*x_2
+        a1_1 = _scalar_softplus(z1_1)
+        a1_2 = _scalar_softplus(z1_2)
+        a1_3 = _scalar_softplus(z1_3)
+        z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3
+        z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + a1_3*w2_2_3
+        a2_1 = z2_1
+        a2_2 = z2_2
+        d2_1 = a2_1 - y_1
+        d2_2 = a2_2 - y_2
+        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*(1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e :=
+            math.exp(z1_1)) / (1.0 + e))
+        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2)*(1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e :=
+            math.exp(z1_2)) / (1.0 + e))
+        d1_3 = (d2_1*w2_1_3 + d2_2*w2_2_3)*(1.0 / (1.0 + math.exp(-z1_3)) if z1_3 >= 0 else (e :=
+            math.exp(z1_3)) / (1.0 + e))
+        g_w1_1_1 += d1_1*x_1
+        g_w1_1_2 += d1_1*x_2
+        g_w1_2_1 += d1_2*x_1
+        g_w1_2_2 += d1_2*x_2
+        g_w1_3_1 += d1_3*x_1
+        g_w1_3_2 += d1_3*x_2
+        g_b1_1 += d1_1
+        g_b1_2 += d1_2
+        g_b1_3 += d1_3
+        g_w2_1_1 += a1_1*d2_1
+        g_w2_1_2 += a1_2*d2_1
+        g_w2_1_3 += a1_3*d2_1
+        g_w2_2_1 += a1_1*d2_2
+        g_w2_2_2 += a1_2*d2_2
+        g_w2_2_3 += a1_3*d2_2
+    r = learning_rate / len(X)
+    flat = numpy.array([-g_w1_1_1*r + w1_1_1, -g_w1_1_2*r + w1_1_2, -g_w1_2_1*r + w1_2_1,
+        -g_w1_2_2*r + w1_2_2, -g_w1_3_1*r + w1_3_1, -g_w1_3_2*r + w1_3_2, b1_1 - g_b1_1*r, b1_2 -
+        g_b1_2*r, b1_3 - g_b1_3*r, -g_w2_1_1*r + w2_1_1, -g_w2_1_2*r + w2_1_2, -g_w2_1_3*r + w2_1_3,
+        -g_w2_2_1*r + w2_2_1, -g_w2_2_2*r + w2_2_2, -g_w2_2_3*r + w2_2_3])
+    return {"W1": flat[0:6].reshape((3, 2)), "b1": flat[6:9], "W2": flat[9:15].reshape((2, 3))}
+
+
+def _matrix_forward(params, X):
     """The network's outputs a^L for the rows of X.
 
     z^1_1 = b^1_1 + w^1_{11}*x_1 + w^1_{12}*x_2
@@ -76,7 +272,7 @@ def forward(params, X):
     return A2
 
 
-def loss(params, X, Y):
+def _matrix_loss(params, X, Y):
     """The cost averaged over the rows of X and Y.
 
     z^1_1 = b^1_1 + w^1_{11}*x_1 + w^1_{12}*x_2
@@ -98,7 +294,7 @@ def loss(params, X, Y):
     return cost
 
 
-def gradients(params, X, Y):
+def _matrix_gradients(params, X, Y):
     """The gradient of the batch cost with respect to every parameter, keyed like params.
 
     BP1/BP2 give the deltas, BP3/BP4 the gradients, each averaged over the batch:
@@ -130,7 +326,7 @@ def gradients(params, X, Y):
     return {"W1": dW1, "b1": db1, "W2": dW2}
 
 
-def sgd_step(params, X, Y, learning_rate):
+def _matrix_sgd_step(params, X, Y, learning_rate):
     """New parameters P - learning_rate * dC/dP for the keys in TRAINED; the others unchanged.
 
     The gradients are those of gradients(), each update folded into its last product.

@@ -18,9 +18,15 @@ General form, of which the code below is the batched instance:
         (k, 1, n[l + 1]))
     Derivative(C, b[l, j]) = delta[l, j]
     Derivative(C, w[l, j, k]) = a[l - 1, k]*delta[l, j]
+
+Batches of up to 12 rows run straight-line code: the derived per-unit expressions
+for one sample at a time on Python floats (one name per number, w<l>_j_k for w^l_{jk}), the
+gradients summed over the samples. Larger batches run the matrix code (_matrix_sgd_step, ...).
 """
 
 # network: network
+
+import math
 
 import numpy
 
@@ -65,8 +71,49 @@ def _softmax_jvp(a, g):
     return a * (d - numpy.sum(a * d, axis=-1, keepdims=True))
 
 
+def _scalar_tanh(z):
+    """tanh(z)."""
+    return math.tanh(z)
+
+
+def _scalar_leaky_relu(z, alpha):
+    """z for z > 0, alpha z otherwise."""
+    return z if z > 0 else alpha * z
+
+
+def _scalar_softmax(k, *z):
+    """The k-th softmax output of z_1..z_n (k from 1), after subtracting the maximum."""
+    top = max(z)
+    e = [math.exp(v - top) for v in z]
+    return e[k - 1] / math.fsum(e)
+
+
+def _scalar_tanh_prime(z):
+    """tanh'(z) = 4 e / (1 + e)^2 with e = exp(-2|z|), from z (1 - tanh^2 is 0 for |z| > 19)."""
+    e = math.exp(-2.0 * abs(z))
+    return 4.0 * e / (1.0 + e) ** 2
+
+
+def _scalar_softmax_jvp(k, *ag):
+    """Entry k of softmax's Jacobian times g, a_k (g_k - sum a_i g_i), for a_1..a_n, g_1..g_n,
+    written with d = g - g_t (t the largest output) as a_k (d_k - sum a_i d_i): no cancellation
+    once a_t rounds to 1."""
+    n = len(ag) // 2
+    a, g = ag[:n], ag[n:]
+    top = g[max(range(n), key=a.__getitem__)]
+    d = [v - top for v in g]
+    return a[k - 1] * (d[k - 1] - math.fsum(x * v for x, v in zip(a, d)))
+
+
+_CHECKED = [None, None]  # the last X and Y checked, when they were float arrays already
+
+
 def _checked(X, Y):
-    """X and Y as float arrays with matching rows; ValueError (one line) if they are not."""
+    """X and Y as float arrays with matching rows; ValueError (one line) if they are not.
+    The same two float arrays again are not checked again (do not change them in place)."""
+    if X is _CHECKED[0] and Y is _CHECKED[1]:
+        return X, Y
+    given = X, Y
     X, Y = numpy.asarray(X, dtype=float), numpy.asarray(Y, dtype=float)
     for name, rows, width in (("X", X, 3), ("Y", Y, 2)):
         if rows.ndim != 2 or rows.shape[0] == 0 or rows.shape[1] != width:
@@ -76,10 +123,323 @@ def _checked(X, Y):
             raise ValueError(f"{name} row {bad[0]} is not finite: {rows[bad[0]].tolist()}")
     if X.shape[0] != Y.shape[0]:
         raise ValueError(f"X has {X.shape[0]} rows but Y has {Y.shape[0]}")
+    if X is given[0] and Y is given[1]:
+        _CHECKED[:] = [X, Y]
     return X, Y
 
 
 def forward(params, X):
+    """The network's outputs a^L for the rows of X."""
+    if len(X) > 12:
+        return _matrix_forward(params, X)
+    [[w1_1_1, w1_1_2, w1_1_3], [w1_2_1, w1_2_2, w1_2_3], [w1_3_1, w1_3_2, w1_3_3], [w1_4_1, w1_4_2,
+        w1_4_3]] = params["W1"].tolist()
+    [[w2_1_1, w2_1_2, w2_1_3, w2_1_4], [w2_2_1, w2_2_2, w2_2_3, w2_2_4], [w2_3_1, w2_3_2, w2_3_3,
+        w2_3_4]] = params["W2"].tolist()
+    b2 = params["b2"].tolist()
+    [[w3_1_1, w3_1_2, w3_1_3], [w3_2_1, w3_2_2, w3_2_3]] = params["W3"].tolist()
+    [b3_1, b3_2] = params["b3"].tolist()
+    outputs = []
+    for [x_1, x_2, x_3] in X.tolist():
+        z1_1 = w1_1_1*x_1 + w1_1_2*x_2 + w1_1_3*x_3
+        z1_2 = w1_2_1*x_1 + w1_2_2*x_2 + w1_2_3*x_3
+        z1_3 = w1_3_1*x_1 + w1_3_2*x_2 + w1_3_3*x_3
+        z1_4 = w1_4_1*x_1 + w1_4_2*x_2 + w1_4_3*x_3
+        a1_1 = _scalar_tanh(z1_1)
+        a1_2 = _scalar_tanh(z1_2)
+        a1_3 = _scalar_tanh(z1_3)
+        a1_4 = _scalar_tanh(z1_4)
+        z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + a1_4*w2_1_4 + b2
+        z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + a1_3*w2_2_3 + a1_4*w2_2_4 + b2
+        z2_3 = a1_1*w2_3_1 + a1_2*w2_3_2 + a1_3*w2_3_3 + a1_4*w2_3_4 + b2
+        a2_1 = _scalar_leaky_relu(z2_1, 1/20)
+        a2_2 = _scalar_leaky_relu(z2_2, 1/20)
+        a2_3 = _scalar_leaky_relu(z2_3, 1/20)
+        z3_1 = a2_1*w3_1_1 + a2_2*w3_1_2 + a2_3*w3_1_3 + b3_1
+        z3_2 = a2_1*w3_2_1 + a2_2*w3_2_2 + a2_3*w3_2_3 + b3_2
+        a3_1 = _scalar_softmax(1, z3_1, z3_2)
+        a3_2 = _scalar_softmax(2, z3_1, z3_2)
+        outputs.append((a3_1, a3_2,))
+    return numpy.array(outputs)
+
+
+def loss(params, X, Y):
+    """The cost averaged over the rows of X and Y."""
+    X, Y = _checked(X, Y)
+    if len(X) > 12:
+        return _matrix_loss(params, X, Y)
+    [[w1_1_1, w1_1_2, w1_1_3], [w1_2_1, w1_2_2, w1_2_3], [w1_3_1, w1_3_2, w1_3_3], [w1_4_1, w1_4_2,
+        w1_4_3]] = params["W1"].tolist()
+    [[w2_1_1, w2_1_2, w2_1_3, w2_1_4], [w2_2_1, w2_2_2, w2_2_3, w2_2_4], [w2_3_1, w2_3_2, w2_3_3,
+        w2_3_4]] = params["W2"].tolist()
+    b2 = params["b2"].tolist()
+    [[w3_1_1, w3_1_2, w3_1_3], [w3_2_1, w3_2_2, w3_2_3]] = params["W3"].tolist()
+    [b3_1, b3_2] = params["b3"].tolist()
+    total = 0.0
+    for [x_1, x_2, x_3], [y_1, y_2] in zip(X.tolist(), Y.tolist(), strict=True):
+        z1_1 = w1_1_1*x_1 + w1_1_2*x_2 + w1_1_3*x_3
+        z1_2 = w1_2_1*x_1 + w1_2_2*x_2 + w1_2_3*x_3
+        z1_3 = w1_3_1*x_1 + w1_3_2*x_2 + w1_3_3*x_3
+        z1_4 = w1_4_1*x_1 + w1_4_2*x_2 + w1_4_3*x_3
+        a1_1 = _scalar_tanh(z1_1)
+        a1_2 = _scalar_tanh(z1_2)
+        a1_3 = _scalar_tanh(z1_3)
+        a1_4 = _scalar_tanh(z1_4)
+        z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + a1_4*w2_1_4 + b2
+        z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + a1_3*w2_2_3 + a1_4*w2_2_4 + b2
+        z2_3 = a1_1*w2_3_1 + a1_2*w2_3_2 + a1_3*w2_3_3 + a1_4*w2_3_4 + b2
+        a2_1 = _scalar_leaky_relu(z2_1, 1/20)
+        a2_2 = _scalar_leaky_relu(z2_2, 1/20)
+        a2_3 = _scalar_leaky_relu(z2_3, 1/20)
+        z3_1 = a2_1*w3_1_1 + a2_2*w3_1_2 + a2_3*w3_1_3 + b3_1
+        z3_2 = a2_1*w3_2_1 + a2_2*w3_2_2 + a2_3*w3_2_3 + b3_2
+        a3_1 = _scalar_softmax(1, z3_1, z3_2)
+        a3_2 = _scalar_softmax(2, z3_1, z3_2)
+        total += (1/2)*(-a3_1 + y_1)**2 + (1/2)*(-a3_2 + y_2)**2
+    return total / len(X)
+
+
+def gradients(params, X, Y):
+    """The gradient of the batch cost with respect to every parameter, keyed like params."""
+    X, Y = _checked(X, Y)
+    if len(X) > 12:
+        return _matrix_gradients(params, X, Y)
+    [[w1_1_1, w1_1_2, w1_1_3], [w1_2_1, w1_2_2, w1_2_3], [w1_3_1, w1_3_2, w1_3_3], [w1_4_1, w1_4_2,
+        w1_4_3]] = params["W1"].tolist()
+    [[w2_1_1, w2_1_2, w2_1_3, w2_1_4], [w2_2_1, w2_2_2, w2_2_3, w2_2_4], [w2_3_1, w2_3_2, w2_3_3,
+        w2_3_4]] = params["W2"].tolist()
+    b2 = params["b2"].tolist()
+    [[w3_1_1, w3_1_2, w3_1_3], [w3_2_1, w3_2_2, w3_2_3]] = params["W3"].tolist()
+    [b3_1, b3_2] = params["b3"].tolist()
+    g_w1_1_1 = 0.0
+    g_w1_1_2 = 0.0
+    g_w1_1_3 = 0.0
+    g_w1_2_1 = 0.0
+    g_w1_2_2 = 0.0
+    g_w1_2_3 = 0.0
+    g_w1_3_1 = 0.0
+    g_w1_3_2 = 0.0
+    g_w1_3_3 = 0.0
+    g_w1_4_1 = 0.0
+    g_w1_4_2 = 0.0
+    g_w1_4_3 = 0.0
+    g_w2_1_1 = 0.0
+    g_w2_1_2 = 0.0
+    g_w2_1_3 = 0.0
+    g_w2_1_4 = 0.0
+    g_w2_2_1 = 0.0
+    g_w2_2_2 = 0.0
+    g_w2_2_3 = 0.0
+    g_w2_2_4 = 0.0
+    g_w2_3_1 = 0.0
+    g_w2_3_2 = 0.0
+    g_w2_3_3 = 0.0
+    g_w2_3_4 = 0.0
+    g_b2 = 0.0
+    g_w3_1_1 = 0.0
+    g_w3_1_2 = 0.0
+    g_w3_1_3 = 0.0
+    g_w3_2_1 = 0.0
+    g_w3_2_2 = 0.0
+    g_w3_2_3 = 0.0
+    g_b3_1 = 0.0
+    g_b3_2 = 0.0
+    for [x_1, x_2, x_3], [y_1, y_2] in zip(X.tolist(), Y.tolist(), strict=True):
+        z1_1 = w1_1_1*x_1 + w1_1_2*x_2 + w1_1_3*x_3
+        z1_2 = w1_2_1*x_1 + w1_2_2*x_2 + w1_2_3*x_3
+        z1_3 = w1_3_1*x_1 + w1_3_2*x_2 + w1_3_3*x_3
+        z1_4 = w1_4_1*x_1 + w1_4_2*x_2 + w1_4_3*x_3
+        a1_1 = _scalar_tanh(z1_1)
+        a1_2 = _scalar_tanh(z1_2)
+        a1_3 = _scalar_tanh(z1_3)
+        a1_4 = _scalar_tanh(z1_4)
+        z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + a1_4*w2_1_4 + b2
+        z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + a1_3*w2_2_3 + a1_4*w2_2_4 + b2
+        z2_3 = a1_1*w2_3_1 + a1_2*w2_3_2 + a1_3*w2_3_3 + a1_4*w2_3_4 + b2
+        a2_1 = _scalar_leaky_relu(z2_1, 1/20)
+        a2_2 = _scalar_leaky_relu(z2_2, 1/20)
+        a2_3 = _scalar_leaky_relu(z2_3, 1/20)
+        z3_1 = a2_1*w3_1_1 + a2_2*w3_1_2 + a2_3*w3_1_3 + b3_1
+        z3_2 = a2_1*w3_2_1 + a2_2*w3_2_2 + a2_3*w3_2_3 + b3_2
+        a3_1 = _scalar_softmax(1, z3_1, z3_2)
+        a3_2 = _scalar_softmax(2, z3_1, z3_2)
+        t0 = a3_1 - y_1
+        t1 = a3_2 - y_2
+        d3_1 = _scalar_softmax_jvp(1, a3_1, a3_2, t0, t1)
+        d3_2 = _scalar_softmax_jvp(2, a3_1, a3_2, t0, t1)
+        d2_1 = (d3_1*w3_1_1 + d3_2*w3_2_1)*((19/20)*(1.0 if z2_1 > 0 else 0.0) + 1/20)
+        d2_2 = (d3_1*w3_1_2 + d3_2*w3_2_2)*((19/20)*(1.0 if z2_2 > 0 else 0.0) + 1/20)
+        d2_3 = (d3_1*w3_1_3 + d3_2*w3_2_3)*((19/20)*(1.0 if z2_3 > 0 else 0.0) + 1/20)
+        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1 + d2_3*w2_3_1)*_scalar_tanh_prime(z1_1)
+        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2 + d2_3*w2_3_2)*_scalar_tanh_prime(z1_2)
+        d1_3 = (d2_1*w2_1_3 + d2_2*w2_2_3 + d2_3*w2_3_3)*_scalar_tanh_prime(z1_3)
+        d1_4 = (d2_1*w2_1_4 + d2_2*w2_2_4 + d2_3*w2_3_4)*_scalar_tanh_prime(z1_4)
+        g_w1_1_1 += d1_1*x_1
+        g_w1_1_2 += d1_1*x_2
+        g_w1_1_3 += d1_1*x_3
+        g_w1_2_1 += d1_2*x_1
+        g_w1_2_2 += d1_2*x_2
+        g_w1_2_3 += d1_2*x_3
+        g_w1_3_1 += d1_3*x_1
+        g_w1_3_2 += d1_3*x_2
+        g_w1_3_3 += d1_3*x_3
+        g_w1_4_1 += d1_4*x_1
+        g_w1_4_2 += d1_4*x_2
+        g_w1_4_3 += d1_4*x_3
+        g_w2_1_1 += a1_1*d2_1
+        g_w2_1_2 += a1_2*d2_1
+        g_w2_1_3 += a1_3*d2_1
+        g_w2_1_4 += a1_4*d2_1
+        g_w2_2_1 += a1_1*d2_2
+        g_w2_2_2 += a1_2*d2_2
+        g_w2_2_3 += a1_3*d2_2
+        g_w2_2_4 += a1_4*d2_2
+        g_w2_3_1 += a1_1*d2_3
+        g_w2_3_2 += a1_2*d2_3
+        g_w2_3_3 += a1_3*d2_3
+        g_w2_3_4 += a1_4*d2_3
+        g_b2 += d2_1 + d2_2 + d2_3
+        g_w3_1_1 += a2_1*d3_1
+        g_w3_1_2 += a2_2*d3_1
+        g_w3_1_3 += a2_3*d3_1
+        g_w3_2_1 += a2_1*d3_2
+        g_w3_2_2 += a2_2*d3_2
+        g_w3_2_3 += a2_3*d3_2
+        g_b3_1 += d3_1
+        g_b3_2 += d3_2
+    m = len(X)
+    flat = numpy.array([g_w1_1_1/m, g_w1_1_2/m, g_w1_1_3/m, g_w1_2_1/m, g_w1_2_2/m, g_w1_2_3/m,
+        g_w1_3_1/m, g_w1_3_2/m, g_w1_3_3/m, g_w1_4_1/m, g_w1_4_2/m, g_w1_4_3/m, g_w2_1_1/m,
+        g_w2_1_2/m, g_w2_1_3/m, g_w2_1_4/m, g_w2_2_1/m, g_w2_2_2/m, g_w2_2_3/m, g_w2_2_4/m,
+        g_w2_3_1/m, g_w2_3_2/m, g_w2_3_3/m, g_w2_3_4/m, g_b2/m, g_w3_1_1/m, g_w3_1_2/m, g_w3_1_3/m,
+        g_w3_2_1/m, g_w3_2_2/m, g_w3_2_3/m, g_b3_1/m, g_b3_2/m])
+    return {"W1": flat[0:12].reshape((4, 3)), "W2": flat[12:24].reshape((3, 4)), "b2":
+        flat[24:25].reshape(()), "W3": flat[25:31].reshape((2, 3)), "b3": flat[31:33]}
+
+
+def sgd_step(params, X, Y, learning_rate):
+    """New parameters P - learning_rate * dC/dP for the keys in TRAINED; the others unchanged."""
+    X, Y = _checked(X, Y)
+    if len(X) > 12:
+        return _matrix_sgd_step(params, X, Y, learning_rate)
+    [[w1_1_1, w1_1_2, w1_1_3], [w1_2_1, w1_2_2, w1_2_3], [w1_3_1, w1_3_2, w1_3_3], [w1_4_1, w1_4_2,
+        w1_4_3]] = params["W1"].tolist()
+    [[w2_1_1, w2_1_2, w2_1_3, w2_1_4], [w2_2_1, w2_2_2, w2_2_3, w2_2_4], [w2_3_1, w2_3_2, w2_3_3,
+        w2_3_4]] = params["W2"].tolist()
+    b2 = params["b2"].tolist()
+    [[w3_1_1, w3_1_2, w3_1_3], [w3_2_1, w3_2_2, w3_2_3]] = params["W3"].tolist()
+    [b3_1, b3_2] = params["b3"].tolist()
+    g_w1_1_1 = 0.0
+    g_w1_1_2 = 0.0
+    g_w1_1_3 = 0.0
+    g_w1_2_1 = 0.0
+    g_w1_2_2 = 0.0
+    g_w1_2_3 = 0.0
+    g_w1_3_1 = 0.0
+    g_w1_3_2 = 0.0
+    g_w1_3_3 = 0.0
+    g_w1_4_1 = 0.0
+    g_w1_4_2 = 0.0
+    g_w1_4_3 = 0.0
+    g_w2_1_1 = 0.0
+    g_w2_1_2 = 0.0
+    g_w2_1_3 = 0.0
+    g_w2_1_4 = 0.0
+    g_w2_2_1 = 0.0
+    g_w2_2_2 = 0.0
+    g_w2_2_3 = 0.0
+    g_w2_2_4 = 0.0
+    g_w2_3_1 = 0.0
+    g_w2_3_2 = 0.0
+    g_w2_3_3 = 0.0
+    g_w2_3_4 = 0.0
+    g_b2 = 0.0
+    g_w3_1_1 = 0.0
+    g_w3_1_2 = 0.0
+    g_w3_1_3 = 0.0
+    g_w3_2_1 = 0.0
+    g_w3_2_2 = 0.0
+    g_w3_2_3 = 0.0
+    g_b3_1 = 0.0
+    g_b3_2 = 0.0
+    for [x_1, x_2, x_3], [y_1, y_2] in zip(X.tolist(), Y.tolist(), strict=True):
+        z1_1 = w1_1_1*x_1 + w1_1_2*x_2 + w1_1_3*x_3
+        z1_2 = w1_2_1*x_1 + w1_2_2*x_2 + w1_2_3*x_3
+        z1_3 = w1_3_1*x_1 + w1_3_2*x_2 + w1_3_3*x_3
+        z1_4 = w1_4_1*x_1 + w1_4_2*x_2 + w1_4_3*x_3
+        a1_1 = _scalar_tanh(z1_1)
+        a1_2 = _scalar_tanh(z1_2)
+        a1_3 = _scalar_tanh(z1_3)
+        a1_4 = _scalar_tanh(z1_4)
+        z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + a1_4*w2_1_4 + b2
+        z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + a1_3*w2_2_3 + a1_4*w2_2_4 + b2
+        z2_3 = a1_1*w2_3_1 + a1_2*w2_3_2 + a1_3*w2_3_3 + a1_4*w2_3_4 + b2
+        a2_1 = _scalar_leaky_relu(z2_1, 1/20)
+        a2_2 = _scalar_leaky_relu(z2_2, 1/20)
+        a2_3 = _scalar_leaky_relu(z2_3, 1/20)
+        z3_1 = a2_1*w3_1_1 + a2_2*w3_1_2 + a2_3*w3_1_3 + b3_1
+        z3_2 = a2_1*w3_2_1 + a2_2*w3_2_2 + a2_3*w3_2_3 + b3_2
+        a3_1 = _scalar_softmax(1, z3_1, z3_2)
+        a3_2 = _scalar_softmax(2, z3_1, z3_2)
+        t0 = a3_1 - y_1
+        t1 = a3_2 - y_2
+        d3_1 = _scalar_softmax_jvp(1, a3_1, a3_2, t0, t1)
+        d3_2 = _scalar_softmax_jvp(2, a3_1, a3_2, t0, t1)
+        d2_1 = (d3_1*w3_1_1 + d3_2*w3_2_1)*((19/20)*(1.0 if z2_1 > 0 else 0.0) + 1/20)
+        d2_2 = (d3_1*w3_1_2 + d3_2*w3_2_2)*((19/20)*(1.0 if z2_2 > 0 else 0.0) + 1/20)
+        d2_3 = (d3_1*w3_1_3 + d3_2*w3_2_3)*((19/20)*(1.0 if z2_3 > 0 else 0.0) + 1/20)
+        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1 + d2_3*w2_3_1)*_scalar_tanh_prime(z1_1)
+        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2 + d2_3*w2_3_2)*_scalar_tanh_prime(z1_2)
+        d1_3 = (d2_1*w2_1_3 + d2_2*w2_2_3 + d2_3*w2_3_3)*_scalar_tanh_prime(z1_3)
+        d1_4 = (d2_1*w2_1_4 + d2_2*w2_2_4 + d2_3*w2_3_4)*_scalar_tanh_prime(z1_4)
+        g_w1_1_1 += d1_1*x_1
+        g_w1_1_2 += d1_1*x_2
+        g_w1_1_3 += d1_1*x_3
+        g_w1_2_1 += d1_2*x_1
+        g_w1_2_2 += d1_2*x_2
+        g_w1_2_3 += d1_2*x_3
+        g_w1_3_1 += d1_3*x_1
+        g_w1_3_2 += d1_3*x_2
+        g_w1_3_3 += d1_3*x_3
+        g_w1_4_1 += d1_4*x_1
+        g_w1_4_2 += d1_4*x_2
+        g_w1_4_3 += d1_4*x_3
+        g_w2_1_1 += a1_1*d2_1
+        g_w2_1_2 += a1_2*d2_1
+        g_w2_1_3 += a1_3*d2_1
+        g_w2_1_4 += a1_4*d2_1
+        g_w2_2_1 += a1_1*d2_2
+        g_w2_2_2 += a1_2*d2_2
+        g_w2_2_3 += a1_3*d2_2
+        g_w2_2_4 += a1_4*d2_2
+        g_w2_3_1 += a1_1*d2_3
+        g_w2_3_2 += a1_2*d2_3
+        g_w2_3_3 += a1_3*d2_3
+        g_w2_3_4 += a1_4*d2_3
+        g_b2 += d2_1 + d2_2 + d2_3
+        g_w3_1_1 += a2_1*d3_1
+        g_w3_1_2 += a2_2*d3_1
+        g_w3_1_3 += a2_3*d3_1
+        g_w3_2_1 += a2_1*d3_2
+        g_w3_2_2 += a2_2*d3_2
+        g_w3_2_3 += a2_3*d3_2
+        g_b3_1 += d3_1
+        g_b3_2 += d3_2
+    r = learning_rate / len(X)
+    flat = numpy.array([-g_w1_1_1*r + w1_1_1, -g_w1_1_2*r + w1_1_2, -g_w1_1_3*r + w1_1_3,
+        -g_w1_2_1*r + w1_2_1, -g_w1_2_2*r + w1_2_2, -g_w1_2_3*r + w1_2_3, -g_w1_3_1*r + w1_3_1,
+        -g_w1_3_2*r + w1_3_2, -g_w1_3_3*r + w1_3_3, -g_w1_4_1*r + w1_4_1, -g_w1_4_2*r + w1_4_2,
+        -g_w1_4_3*r + w1_4_3, -g_w2_1_1*r + w2_1_1, -g_w2_1_2*r + w2_1_2, -g_w2_1_3*r + w2_1_3,
+        -g_w2_1_4*r + w2_1_4, -g_w2_2_1*r + w2_2_1, -g_w2_2_2*r + w2_2_2, -g_w2_2_3*r + w2_2_3,
+        -g_w2_2_4*r + w2_2_4, -g_w2_3_1*r + w2_3_1, -g_w2_3_2*r + w2_3_2, -g_w2_3_3*r + w2_3_3,
+        -g_w2_3_4*r + w2_3_4, b2 - g_b2*r, -g_w3_1_1*r + w3_1_1, -g_w3_1_2*r + w3_1_2, -g_w3_1_3*r +
+        w3_1_3, -g_w3_2_1*r + w3_2_1, -g_w3_2_2*r + w3_2_2, -g_w3_2_3*r + w3_2_3, b3_1 - g_b3_1*r,
+        b3_2 - g_b3_2*r])
+    return {"W1": flat[0:12].reshape((4, 3)), "W2": flat[12:24].reshape((3, 4)), "b2":
+        flat[24:25].reshape(()), "W3": flat[25:31].reshape((2, 3)), "b3": flat[31:33]}
+
+
+def _matrix_forward(params, X):
     """The network's outputs a^L for the rows of X.
 
     z^1_1 = w^1_{11}*x_1 + w^1_{12}*x_2 + w^1_{13}*x_3
@@ -104,7 +464,7 @@ def forward(params, X):
     return A3
 
 
-def loss(params, X, Y):
+def _matrix_loss(params, X, Y):
     """The cost averaged over the rows of X and Y.
 
     z^1_1 = w^1_{11}*x_1 + w^1_{12}*x_2 + w^1_{13}*x_3
@@ -132,7 +492,7 @@ def loss(params, X, Y):
     return cost
 
 
-def gradients(params, X, Y):
+def _matrix_gradients(params, X, Y):
     """The gradient of the batch cost with respect to every parameter, keyed like params.
 
     BP1/BP2 give the deltas, BP3/BP4 the gradients, each averaged over the batch:
@@ -177,7 +537,7 @@ def gradients(params, X, Y):
     return {"W1": dW1, "W2": dW2, "b2": db2, "W3": dW3, "b3": db3}
 
 
-def sgd_step(params, X, Y, learning_rate):
+def _matrix_sgd_step(params, X, Y, learning_rate):
     """New parameters P - learning_rate * dC/dP for the keys in TRAINED; the others unchanged.
 
     The gradients are those of gradients(), each update folded into its last product.
@@ -243,12 +603,11 @@ def train_step(params, X, Y, learning_rate, work):
     Z3 = numpy.matmul(A2, W3.T, out=work["Z3"])
     Z3 += b3
     A3 = _softmax(Z3)
-    t0 = A3*(A3 - Y)
-    D3 = scale*(-A3*numpy.sum(t0, axis=1, keepdims=True) + t0)
+    D3 = scale*_softmax_jvp(A3, A3 - Y)
     D2 = numpy.matmul(D3, W3, out=work["D2"])
     D2 *= (19/20)*numpy.heaviside(Z2, 0) + 1/20
     D1 = numpy.matmul(D2, W2, out=work["D1"])
-    D1 *= 1 - A1**2
+    D1 *= _tanh_prime(Z1)
     W1 += numpy.matmul(D1.T, X, out=work["dW1"])
     W2 += numpy.matmul(D2.T, A1, out=work["dW2"])
     b2 += numpy.sum(D2)
