@@ -153,11 +153,15 @@ def run(args: argparse.Namespace) -> int:
     if args.save is not None:
         saved = {k: v.tolist() for k, v in params.items()}
         out[args.save] = (json.dumps(saved, indent=2) + "\n").encode()
+    batch = min(args.batch_size, len(X))  # a step never takes more than every sample
     if args.plot is not None:
-        out[args.plot] = plot.loss_png(history, f"{net.name}: lr {lr}, batch {args.batch_size}")
+        out[args.plot] = plot.loss_png(history, f"{net.name}: lr {lr:g}, batch {batch}")
     files.write_files(out)
     print(
         f"{net.name}: loss {history[-1]:.6g} after {len(history)} epochs "
-        f"(samples {len(X)}, batch {args.batch_size}, lr {lr:g}, seed {args.seed})"
+        f"(samples {len(X)}, batch {batch}, lr {lr:g}, seed {args.seed})"
     )
+    for what, path in (("plot", args.plot), ("history", history_path), ("parameters", args.save)):
+        if path is not None:
+            print(f"{what}: {path}")
     return 0
