@@ -251,6 +251,23 @@ def test_tex_compiles_without_overfull_lines(name, lang, tmp_path):
     assert "Overfull \\hbox" not in log
 
 
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler)")
+@pytest.mark.parametrize("lang", render.LANGS)
+@pytest.mark.parametrize("name", ["deep_logistic", "softmax"])
+def test_no_page_starts_with_the_rest_of_a_derivation(name, lang, tmp_path):
+    if not pdf.available(lang):
+        pytest.skip(f"no LaTeX support for {lang} here (CJKutf8)")
+    fname = render.filename(name, "tex", lang)
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(pdf.compile_pdf(bundled()[fname], "doc", lang))
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    firsts = [page.strip().splitlines()[0].strip() for page in text.split("\f") if page.strip()]
+    orphans = [n for n, line in enumerate(firsts, start=1) if line.startswith("=")]
+    assert orphans == [], f"pages {orphans} start with an '= ...' line cut from its derivation"
+
+
 LEAKY = """
 name = "my_net%"
 description = 'user text with _ & $ # ^ { } ~ < > \\input{x} \\\\ \\'
