@@ -8,6 +8,7 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pytest
 import sympy as sp
 
@@ -417,3 +418,26 @@ def test_library_format_errors_name_no_option_and_the_cli_adds_it(tmp_path, caps
     assert cli.main(argv) == 2
     message = "--view graph --format: unknown format 'pdf' (known: md, tex)"
     assert capsys.readouterr().err == f"symbp: error: {message}\n"
+
+
+def test_a_relu_unit_off_at_every_sample_is_called_dead_with_its_zero_gradients():
+    from symbp.render.worked import worked_example
+
+    d = symbp.derive(symbp.load("softmax"))
+    raw = d.evaluate()
+    (dead,) = worked_example(d, raw).dead
+    assert np.all(raw.forward["z1"][:, 0] <= 0) and np.all(raw.forward["z1"][:, 1:].max(0) > 0)
+    assert dead.z == d.layers[0].z[0] and dead.largest_z == pytest.approx(-0.274)
+    assert dead.params == d.layers[0].weights[0] + [d.layers[0].biases[0]]
+    assert np.all(raw.gradients["W1"][0] == 0) and raw.gradients["b1"][0] == 0
+    assert "the unit is dead" in bundled()["softmax.md"]
+    assert "dead" not in bundled()["mazur.md"]
+
+
+def test_a_step_of_many_parameters_is_one_table_row_each():
+    md = bundled()["softmax.md"]
+    head = "| parameter | value | gradient | after the step |"
+    rows = md.split(head, 1)[1].split("\n\n", 1)[0].strip().splitlines()[1:]
+    assert len(rows) == 43  # 5x4 + 5 + 3x5 + 3 parameters
+    assert rows[-1] == "| $b^{2}_{3}$ | $0.37$ | $-0.121781955$ | $0.382178196$ |"
+    assert head not in bundled()["mazur.md"]  # 8 parameters: three lines each, as in the post

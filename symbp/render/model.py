@@ -125,6 +125,17 @@ class Chain:
 class Update:
     frozen: bool
     line: Line
+    row: tuple  # (parameter, value, gradient, updated value): one row of the update table
+
+
+@dataclass(frozen=True)
+class DeadUnit:
+    """A unit whose activation derivative is 0 at every sample: its delta is 0, and so are the
+    gradients of its incoming weights and bias (`params`); `largest_z` is its largest z."""
+
+    z: sp.Symbol
+    largest_z: float
+    params: list
 
 
 @dataclass(frozen=True)
@@ -145,6 +156,8 @@ class Worked:
     deltas: list[list]
     gradients: list[Line]
     updates: list[Update]
+    update_table: bool  # many parameters: one table row each instead of three lines each
+    dead: list[DeadUnit]
     rule: Line
     loss_after: float  # the cost at the updated parameters
 

@@ -9,7 +9,7 @@ import sympy as sp
 from ..derive import Derivation, batch
 from ..derive.example import evaluate_exprs
 from .env import At, number
-from .model import Chain, Line, Update, Worked
+from .model import Chain, DeadUnit, Line, Update, Worked
 from .printer import BatchMean, Sample, Updated
 
 
@@ -116,6 +116,25 @@ def _param_blocks(d: Derivation, values: dict) -> list[Line]:
     return out
 
 
+UPDATE_TABLE_FROM = 17  # this many trained parameters or more: the step is a table
+
+
+def _dead_units(d: Derivation, worked) -> list[DeadUnit]:
+    """Units whose column of the activation's Jacobian (every da_i/dz_j) is 0 at every sample:
+    delta_j = sum_i da_i/dz_j dC/da_i is then 0, and so are its weights' and bias's gradients."""
+    out = []
+    for lf, lb in zip(d.layers, d.backward):
+        for j, z in enumerate(lf.z):
+            column = [lb.jacobian[i, j] for i in range(len(lf.z))]
+            if all(
+                np.all(v == 0)
+                for v in evaluate_exprs(column, worked.values, worked_samples(worked))
+            ):
+                params = list(lf.weights[j]) + ([lf.biases[j]] if lf.bias_mode.per_unit else [])
+                out.append(DeadUnit(z, float(np.max(worked.values[z])), params))
+    return out
+
+
 def worked_example(d: Derivation, worked) -> Worked:
     """Every number of one forward pass, backward pass and SGD step of `worked` (d.evaluate()).
 
@@ -150,7 +169,8 @@ def worked_example(d: Derivation, worked) -> Worked:
         rule = At(sp.Add(p, -eta * _d(C, p), evaluate=False), ordered=True)
         step = At(sp.Add(p, -eta * g, evaluate=False), nums, ordered=True)
         parts = [value] if frozen else [rule, step, new]
-        updates.append(Update(frozen, Line(Updated(p), parts)))
+        row = (p, value, worked.param_gradients[p], new)
+        updates.append(Update(frozen, Line(Updated(p), parts), row))
     cost_terms = []
     if len(d.targets) > 1:
         for term in _per_output_cost(d):
@@ -177,6 +197,8 @@ def worked_example(d: Derivation, worked) -> Worked:
         deltas=[rows(ds, lb.delta) for ds, lb in zip(d.delta_symbols, d.backward)],
         gradients=[Line(_d(C, p), [worked.param_gradients[p]]) for p in d.gradients],
         updates=updates,
+        update_table=sum(not u.frozen for u in updates) >= UPDATE_TABLE_FROM,
+        dead=_dead_units(d, worked),
         rule=Line(
             Updated(theta), [At(sp.Add(theta, -eta * _d(C, theta), evaluate=False), ordered=True)]
         ),
