@@ -441,3 +441,20 @@ def test_a_step_of_many_parameters_is_one_table_row_each():
     assert len(rows) == 43  # 5x4 + 5 + 3x5 + 3 parameters
     assert rows[-1] == "| $b^{2}_{3}$ | $0.37$ | $-0.121781955$ | $0.382178196$ |"
     assert head not in bundled()["mazur.md"]  # 8 parameters: three lines each, as in the post
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_chinese_documents_leave_no_english_prose(name):
+    for fmt in ("md", "tex"):
+        text = bundled()[render.filename(name, fmt, "zh")]
+        description = symbp.load(name).description
+        assert description not in text.replace("\\", "")  # the description is translated
+        for english in ("\\text{for}", "\\text{otherwise}", "symbolic", "(sigmoid)", "relu)"):
+            assert english not in text, (fmt, english)
+
+
+def test_piecewise_definitions_use_the_documents_language():
+    text = bundled()["softmax.zh.md"]
+    assert r"\begin{cases} 0 & \text{若}\: z \leq 0 \\z & \text{其他} \end{cases}" in text
+    assert "### ReLU\n" in text and "（隐含层，ReLU）" in text
+    assert r"\text{for}\: z \leq 0" in bundled()["softmax.md"]

@@ -275,6 +275,6 @@ def document(
         return html.page(d, doc, templates)
     if fmt == "md" and md_flavor == "plain":
         return html.plain_markdown(d, doc, templates)
-    env = environment({**d.names.tex, **doc.vector.names}, fmt, templates)
+    env = environment({**d.names.tex, **doc.vector.names}, fmt, templates, doc.lang)
     kind = "derivation" if doc.compact is None else "compact"
     return templating.render(env, f"{fmt}/{kind}.{fmt}.jinja2", vars(doc))

@@ -49,16 +49,20 @@ def md_escape(text: str) -> str:
     return "".join("\\" + c if c in "\\`*_[]<>#|$" else c for c in str(text))
 
 
-def environment(names: dict, kind: str, templates: Path | None = None) -> jinja2.Environment:
-    """symbp's environment with the filters of one document format ("tex" or "md") and one
-    notation table."""
+def environment(
+    names: dict, kind: str, templates: Path | None = None, lang: str = "en"
+) -> jinja2.Environment:
+    """symbp's environment with the filters of one document format ("tex" or "md"), one
+    notation table and the words of `lang`'s prose table that formulas use (`cases`)."""
+    words: dict = {}  # filled below, once the filters that the prose table uses exist
 
     def math(item) -> str:
         if isinstance(item, At):
-            return tex(item.expr, names, item.values, **({"order": "none"} if item.ordered else {}))
+            order = {"order": "none"} if item.ordered else {}
+            return tex(item.expr, names, item.values, **order, **words)
         if isinstance(item, Real) and not hasattr(item, "free_symbols"):
             return number(item)
-        return tex(item, names)
+        return tex(item, names, **words)
 
     def identity(eq) -> str:
         return tex(eq, names, compact=True)
@@ -69,4 +73,6 @@ def environment(names: dict, kind: str, templates: Path | None = None) -> jinja2
         "num": number,
         "escape": tex_escape if kind == "tex" else md_escape,
     }
-    return templating.environment(templates, filters, {"kind": kind})
+    env = templating.environment(templates, filters, {"kind": kind})
+    words["cases"] = tuple(env.get_template(f"prose/{lang}.jinja2").module.cases)
+    return env

@@ -75,7 +75,7 @@ def page(d: Derivation, doc: Document, templates: Path | None = None) -> str:
     base = {**d.names.tex, **doc.vector.names}
     classes = {s: f"q{i}" for i, s in enumerate(d.names.tex)}
     names = {s: rf"\class{{q {classes[s]}}}{{{t}}}" if s in classes else t for s, t in base.items()}
-    env = environment(names, "html", templates)
+    env = environment(names, "html", templates, doc.lang)
     latex = env.filters["tex"]
     targets = _targets(doc)
 
@@ -111,7 +111,7 @@ def page(d: Derivation, doc: Document, templates: Path | None = None) -> str:
 def plain_markdown(d: Derivation, doc: Document, templates: Path | None = None) -> str:
     """The derivation of `d` (model `doc`) as Markdown whose math survives plain converters."""
     convert = _convert()
-    env = environment({**d.names.tex, **doc.vector.names}, "md", templates)
+    env = environment({**d.names.tex, **doc.vector.names}, "md", templates, doc.lang)
     latex = env.filters["tex"]
 
     def rows(lines) -> list[str]:

@@ -38,7 +38,13 @@ class SymbpLatexPrinter(LatexPrinter):
 
     # compact: sums by their index alone, one-character subscripts bare (\sum_j y_j = 1), as the
     # identities a derivation uses are stated for every width.
-    _default_settings = {**LatexPrinter._default_settings, "symbol_values": {}, "compact": False}
+    # cases: the words of a piecewise definition, from the document's prose table (prose/*.jinja2)
+    _default_settings = {
+        **LatexPrinter._default_settings,
+        "symbol_values": {},
+        "compact": False,
+        "cases": ("for", "otherwise"),
+    }
 
     _bare = None  # a symbol whose negative value needs no brackets where it is printed next
 
@@ -96,6 +102,16 @@ class SymbpLatexPrinter(LatexPrinter):
     def _subscript(self, expr) -> str:
         text = self._print(expr)
         return text if self._settings["compact"] and len(text) == 1 else f"{{{text}}}"
+
+    def _print_Piecewise(self, expr):
+        when, otherwise = self._settings["cases"]
+        rows = []
+        for e, c in expr.args:
+            cond = (
+                rf"\text{{{otherwise}}}" if c == sp.true else rf"\text{{{when}}}\: {self._print(c)}"
+            )
+            rows.append(f"{self._print(e)} & {cond}")
+        return r"\begin{cases} %s \end{cases}" % r" \\".join(rows)
 
     def _print_Sum(self, expr):
         if not self._settings["compact"] or len(expr.limits) != 1:
