@@ -414,9 +414,9 @@ def test_library_format_errors_name_no_option_and_the_cli_adds_it(tmp_path, caps
     assert str(e.value) == f"unknown format 'docx' {known}"
     assert cli.main(["derive", "--format", "tex,docx", "-o", str(tmp_path)]) == 2
     assert capsys.readouterr().err == f"symbp: error: --format: unknown format 'docx' {known}\n"
-    argv = ["derive", "softmax", "--view", "graph", "--format", "pdf", "-o", str(tmp_path)]
+    argv = ["derive", "softmax", "--view", "graph", "--format", "docx", "-o", str(tmp_path)]
     assert cli.main(argv) == 2
-    message = "--view graph --format: unknown format 'pdf' (known: md, tex)"
+    message = "--view graph --format: unknown format 'docx' (known: md, tex, pdf)"
     assert capsys.readouterr().err == f"symbp: error: {message}\n"
 
 

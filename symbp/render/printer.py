@@ -151,7 +151,11 @@ class SymbpLatexPrinter(LatexPrinter):
         return rf"{name}\left({self._print(expr.expr)}\right)"
 
     def _print_Transpose(self, expr):
-        return rf"\left({self._print(expr.arg)}\right)^{{T}}"
+        arg = expr.arg
+        letter = getattr(arg, "name", "") if arg not in self._settings["symbol_names"] else ""
+        if len(letter) == 1:  # W^T; a superscripted or compound argument keeps its brackets
+            return rf"{self._print(arg)}^{{T}}"
+        return rf"\left({self._print(arg)}\right)^{{T}}"
 
     def _print_Sample(self, expr, exp=None):
         quantity, i = (self._print(a) for a in expr.args)
