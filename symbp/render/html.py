@@ -78,6 +78,7 @@ def page(d: Derivation, doc: Document, templates: Path | None = None) -> str:
     env = environment(names, "html", templates, doc.lang)
     latex = env.filters["tex"]
     targets = _targets(doc)
+    kind = "derivation" if doc.compact is None else "compact"
 
     def mathml(item, display: bool = False) -> str:
         return convert(latex(item), display="block" if display else "inline")
@@ -96,6 +97,7 @@ def page(d: Derivation, doc: Document, templates: Path | None = None) -> str:
         m=mathml,
         dm=lambda item: mathml(item, True),
         prose=prose,
+        prose_math=lambda text: convert(str(text)),  # LaTeX the template wrote itself (2 \\times 3)
         anchor=anchor,
         href=href,
         escape=lambda text: html.escape(str(text)).replace("$", "&#36;"),
@@ -103,9 +105,9 @@ def page(d: Derivation, doc: Document, templates: Path | None = None) -> str:
     context = {
         **vars(doc),
         "classes": classes,
-        "values": json.dumps(_values(d, classes), sort_keys=True),
+        "values": json.dumps(_values(d, classes) if kind == "derivation" else {}, sort_keys=True),
     }
-    return templating.render(env, "html/derivation.html.jinja2", context)
+    return templating.render(env, f"html/{kind}.html.jinja2", context)
 
 
 def plain_markdown(d: Derivation, doc: Document, templates: Path | None = None) -> str:
