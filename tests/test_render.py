@@ -458,3 +458,17 @@ def test_piecewise_definitions_use_the_documents_language():
     assert r"\begin{cases} 0 & \text{若}\: z \leq 0 \\z & \text{其他} \end{cases}" in text
     assert "### ReLU\n" in text and "（隐含层，ReLU）" in text
     assert r"\text{for}\: z \leq 0" in bundled()["softmax.md"]
+
+
+def test_softmax_jacobian_is_one_vector_derivative_equal_to_sympys_matrix():
+    d = symbp.derive(symbp.load("softmax"))
+    lf = d.layers[-1]
+    z = sp.Matrix(lf.z)
+    by_sympy = sp.Matrix(lf.a_def).jacobian(z).xreplace(dict(zip(lf.a_def, lf.a)))
+    assert sp.simplify(
+        d.backward[-1].jacobian.xreplace(dict(zip(lf.a, lf.a_def)))
+        - by_sympy.xreplace(dict(zip(lf.a, lf.a_def)))
+    ) == sp.zeros(3, 3)
+    md = bundled()["softmax.md"]
+    assert r"\frac{\partial a^{2}}{\partial z^{2}} = \left[\begin{matrix}a^{2}_{1} \left(1" in md
+    assert r"\begin{matrix}\frac{\partial a^{2}_{1}}" not in md

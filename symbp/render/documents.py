@@ -81,8 +81,9 @@ def _jacobian(activation: activations.Activation, lf, lb) -> tuple[list[Line], L
 
 @_jacobian.register
 def _(activation: activations.VectorActivation, lf, lb) -> tuple[list[Line], Line | None]:
-    n = len(lf.z)
-    return [], Line(sp.Matrix(n, n, lambda i, j: _d(lf.a[i], lf.z[j])), [lb.jacobian])
+    """([], da^l/dz^l = the matrix): one derivative of vectors on the left, not n^2 fractions."""
+    a, z = sp.Symbol(f"a^{lf.index}"), sp.Symbol(f"z^{lf.index}")
+    return [], Line(_d(a, z), [lb.jacobian])
 
 
 def _layer_back(d: Derivation, pos: int) -> LayerBackward:
