@@ -472,3 +472,14 @@ def test_softmax_jacobian_is_one_vector_derivative_equal_to_sympys_matrix():
     md = bundled()["softmax.md"]
     assert r"\frac{\partial a^{2}}{\partial z^{2}} = \left[\begin{matrix}a^{2}_{1} \left(1" in md
     assert r"\begin{matrix}\frac{\partial a^{2}_{1}}" not in md
+
+
+def test_weight_labels_leaving_one_unit_sit_at_distinct_distances():
+    from symbp.render.diagram import diagram
+
+    edges = [e for e in diagram(symbp.derive(symbp.load("softmax"))).edges if e.label is not None]
+    by_source: dict = {}
+    for e in edges:
+        by_source.setdefault(e.src, []).append(e.pos)
+    assert all(len(set(p)) == len(p) for p in by_source.values())  # none stacked on another
+    assert all(0.1 <= p <= 0.65 for ps in by_source.values() for p in ps)
