@@ -56,6 +56,37 @@ def _log_softmax(z):
     return shifted - numpy.log1p(others + ties)
 
 
+def _softmax_minus(z, y):
+    """softmax(z) - y over the last axis; an output above 1/2 (the one largest z) is written
+    (1 - y) - (the sum of the other outputs), so a confident output keeps its digits."""
+    shifted = z - numpy.max(z, axis=-1, keepdims=True)
+    e = _exp_or_zero(shifted)
+    total = numpy.sum(e, axis=-1, keepdims=True)
+    others = numpy.sum(e * (shifted < 0), axis=-1, keepdims=True) / total
+    a = e / total
+    return numpy.where(a > 0.5, (1.0 - y) - others, a - y)
+
+
+def _checked(X, Y):
+    """X and Y as float arrays with matching rows; ValueError (one line) if they are not."""
+    X, Y = numpy.asarray(X, dtype=float), numpy.asarray(Y, dtype=float)
+    for name, rows, width in (("X", X, 64), ("Y", Y, 10)):
+        if rows.ndim != 2 or rows.shape[0] == 0 or rows.shape[1] != width:
+            raise ValueError(f"{name} must have shape (m, {width}), got {list(rows.shape)}")
+        bad = numpy.flatnonzero(~numpy.isfinite(rows).all(axis=1))
+        if bad.size:
+            raise ValueError(f"{name} row {bad[0]} is not finite: {rows[bad[0]].tolist()}")
+    if X.shape[0] != Y.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but Y has {Y.shape[0]}")
+    bad = numpy.flatnonzero((Y < 0).any(axis=1) | (numpy.abs(Y.sum(axis=1) - 1) > 1e-9))
+    if bad.size:
+        raise ValueError(
+            f"Y row {bad[0]}: cross_entropy targets must be non-negative and sum to 1, "
+            f"got sum {Y[bad[0]].sum():g}"
+        )
+    return X, Y
+
+
 def forward(params, X):
     """The network's outputs a^L for the rows of X.
 
@@ -85,6 +116,7 @@ def loss(params, X, Y):
     C = -y_1*LogSoftmax(1, z^2_1, z^2_2, z^2_3) - y_2*LogSoftmax(2, z^2_1, z^2_2, z^2_3) -
         y_3*LogSoftmax(3, z^2_1, z^2_2, z^2_3)
     """
+    X, Y = _checked(X, Y)
     W1 = params["W1"]
     b1 = params["b1"]
     W2 = params["W2"]
@@ -104,7 +136,6 @@ def gradients(params, X, Y):
     z^1_1 = b^1_1 + w^1_{11}*x_1 + w^1_{12}*x_2 + w^1_{13}*x_3
     a^1_1 = Relu(z^1_1)
     z^2_1 = a^1_1*w^2_{11} + a^1_2*w^2_{12} + a^1_3*w^2_{13} + b^2_1
-    a^2_1 = Softmax(1, z^2_1, z^2_2, z^2_3)
     delta^2_1 = a^2_1 - y_1
     delta^1_1 = (delta^2_1*w^2_{11} + delta^2_2*w^2_{21} +
         delta^2_3*w^2_{31})*Heaviside(z^1_1, 0)
@@ -114,6 +145,7 @@ def gradients(params, X, Y):
     dC/db^2_1 = delta^2_1
     (derived for unit 1; every unit of a layer has the same form)
     """
+    X, Y = _checked(X, Y)
     W1 = params["W1"]
     b1 = params["b1"]
     W2 = params["W2"]
@@ -122,8 +154,7 @@ def gradients(params, X, Y):
     Z1 = X @ W1.T + b1
     A1 = _relu(Z1)
     Z2 = A1 @ W2.T + b2
-    A2 = _softmax(Z2)
-    D2 = A2 - Y
+    D2 = _softmax_minus(Z2, Y)
     D1 = numpy.heaviside(Z1, 0)*(D2 @ W2)
     dW1 = (D1 / m).T @ X
     db1 = numpy.sum(D1, axis=0) / m
@@ -137,6 +168,7 @@ def sgd_step(params, X, Y, learning_rate):
 
     The gradients are those of gradients(), each update folded into its last product.
     """
+    X, Y = _checked(X, Y)
     W1 = params["W1"]
     b1 = params["b1"]
     W2 = params["W2"]
@@ -145,8 +177,7 @@ def sgd_step(params, X, Y, learning_rate):
     Z1 = X @ W1.T + b1
     A1 = _relu(Z1)
     Z2 = A1 @ W2.T + b2
-    A2 = _softmax(Z2)
-    D2 = A2 - Y
+    D2 = _softmax_minus(Z2, Y)
     D1 = numpy.heaviside(Z1, 0)*(D2 @ W2)
     new_W1 = ((-learning_rate / m) * D1).T @ X + W1
     new_b1 = b1 - learning_rate*(numpy.sum(D1, axis=0) / m)
@@ -185,8 +216,7 @@ def train_step(params, X, Y, learning_rate, work):
     A1 = _relu(Z1)
     Z2 = numpy.matmul(A1, W2.T, out=work["Z2"])
     Z2 += b2
-    A2 = _softmax(Z2)
-    D2 = scale*(A2 - Y)
+    D2 = scale*_softmax_minus(Z2, Y)
     D1 = numpy.matmul(D2, W2, out=work["D1"])
     D1 *= numpy.heaviside(Z1, 0)
     W1 += numpy.matmul(D1.T, X, out=work["dW1"])

@@ -161,8 +161,7 @@ def train_step(params, X, Y, learning_rate, work):
     scale = -learning_rate/m
     Z1 = numpy.matmul(X, W1.T, out=work["Z1"])
     Z1 += b1
-    A1 = _sigmoid(Z1)
-    D1 = scale*(A1 - Y)
+    D1 = scale*_sigmoid_minus(Z1, Y)
     W1 += numpy.matmul(D1.T, X, out=work["dW1"])
     b1 += numpy.sum(D1, axis=0)
     return params

@@ -191,9 +191,9 @@ def train_step(params, X, Y, learning_rate, work):
     Z2 = numpy.matmul(A1, W2.T, out=work["Z2"])
     Z2 += b2
     A2 = _sigmoid(Z2)
-    D2 = A2*scale*(1 - A2)*(A2 - Y)
+    D2 = scale*(A2 - Y)*_sigmoid_prime(Z2)
     D1 = numpy.matmul(D2, W2, out=work["D1"])
-    D1 *= A1*(1 - A1)
+    D1 *= _sigmoid_prime(Z1)
     W1 += numpy.matmul(D1.T, X, out=work["dW1"])
     W2 += numpy.matmul(D2.T, A1, out=work["dW2"])
     return params

@@ -219,8 +219,7 @@ def train_step(params, X, Y, learning_rate, work):
     A1 = _relu(Z1)
     Z2 = numpy.matmul(A1, W2.T, out=work["Z2"])
     Z2 += b2
-    A2 = _softmax(Z2)
-    D2 = scale*(A2 - Y)
+    D2 = scale*_softmax_minus(Z2, Y)
     D1 = numpy.matmul(D2, W2, out=work["D1"])
     D1 *= numpy.heaviside(Z1, 0)
     W1 += numpy.matmul(D1.T, X, out=work["dW1"])
