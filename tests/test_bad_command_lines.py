@@ -127,8 +127,8 @@ CASES = [
     ("graph-python-code", ["graph", "__import__('os')", "--at", "x=1"], "column"),
     (
         "graph-unknown-format",
-        ["graph", "x", "--at", "x=1", "--format", "pdf", "-o", "{tmp}/g"],
-        "pdf",
+        ["graph", "x", "--at", "x=1", "--format", "docx", "-o", "{tmp}/g"],
+        "docx",
     ),
     ("derive-unknown-view", ["derive", "mazur", "--view", "bogus"], "--view"),
 ]

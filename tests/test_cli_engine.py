@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+import symbp
 from symbp.cli import main
 
 
@@ -46,6 +47,23 @@ def test_evaluate_batch_json_keeps_rows(capsys):
 def test_evaluate_mazur_json_golden(capsys, golden):
     _, out, _ = run(capsys, "evaluate", "mazur", "--json")
     golden("evaluate/mazur.json", out)
+
+
+def test_evaluate_text_shows_9_significant_digits(capsys):
+    code, out, _ = run(capsys, "evaluate", "mazur")
+    assert code == 0 and out.startswith("loss: 0.298371109\n")
+    assert "  z1 = [0.3775, 0.3925]\n" in out  # not 0.39249999999999996
+    assert "  a2 = [0.75136507, 0.772928465]\n" in out  # Mazur's out_o1 and out_o2
+
+
+def test_derivation_and_worked_example_reprs_are_one_line_summaries():
+    d = symbp.derive(symbp.load("mazur"))
+    assert repr(d) == "<Derivation mazur: 2-2-2, sigmoid/sigmoid, squared_error, 10 parameters>"
+    w = d.evaluate()
+    assert repr(w).startswith("<WorkedExample mazur: loss 0.298371109, 1 sample,")
+    table = w._repr_markdown_()
+    assert "| gradients.W2 | 2×2 | 0.082167, 0.0826676, -0.0226025, -0.0227402 |" in table
+    assert len(table) < 2000
 
 
 def test_check_proves_mazur_and_exits_0(capsys):

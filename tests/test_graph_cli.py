@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 
 import pytest
 
@@ -68,7 +70,7 @@ def test_plain_listing_names_each_node(capsys):
         (["apple*q", "--at", "apple=1"], "column 7: unknown name 'q'"),
         (["apple*(n", "--at", "apple=1,n=2"], "column 9"),
         (["x", "--at", "x=1,y"], "--at, column 5"),
-        (["x", "--at", "x=1", "-o", "OUT", "--format", "pdf"], "--format: unknown format 'pdf'"),
+        (["x", "--at", "x=1", "-o", "OUT", "--format", "docx"], "--format: unknown format 'docx'"),
         (["log(x)", "--at", "x=-1", "-o", "OUT"], "not a finite real number"),
     ],
     ids=["unknown-name", "unclosed-bracket", "bad-at", "bad-format", "complex-value"],
@@ -85,3 +87,19 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(capsys, tmp_path, ar
 def test_missing_at_is_a_usage_error(capsys):
     code, _, err = run(capsys, "graph", "x")
     assert code == 2 and "--at" in err
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="needs pdflatex")
+def test_graph_tex_is_right_after_one_pdflatex_run_and_pdf_is_a_format(capsys, tmp_path):
+    code, _, _ = run(
+        capsys, "graph", SIGMOID[0], "--at", SIGMOID[1], "-o", str(tmp_path), "--format", "tex,pdf"
+    )
+    assert code == 0 and (tmp_path / "graph.pdf").read_bytes()[:5] == b"%PDF-"
+    done = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "graph.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        check=False,
+    )
+    log = (tmp_path / "graph.log").read_text(errors="replace")
+    assert done.returncode == 0 and "Rerun" not in log and "Overfull" not in log

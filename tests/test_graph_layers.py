@@ -11,6 +11,7 @@ from symbp import activations, derive, load
 from symbp.cli import main
 from symbp.graph import layers
 from symbp.graph.layers import affine, elementwise, loss_layer, network_rules, softmax_with_loss
+from symbp.render import pdf
 
 BOOK = {rule.name: rule for rule in layers.book_layers()}
 
@@ -108,10 +109,34 @@ def test_derive_view_graph_writes_the_layer_documents(tmp_path, capsys, golden):
 
 def test_derive_view_graph_with_a_bad_format_writes_nothing(tmp_path, capsys):
     out = tmp_path / "out"
-    code = main(["derive", "softmax", "--view", "graph", "-o", str(out), "--format", "md,pdf"])
+    code = main(["derive", "softmax", "--view", "graph", "-o", str(out), "--format", "md,docx"])
     assert code == 2
-    assert "unknown format 'pdf'" in capsys.readouterr().err
+    assert "unknown format 'docx'" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_graph_view_prints_exact_zeros_as_0_and_the_transpose_without_brackets(tmp_path):
+    assert main(["derive", "softmax", "--view", "graph", "-o", str(tmp_path)]) == 0
+    text = (tmp_path / "softmax.graph.md").read_text(encoding="utf-8")
+    assert r"\frac{\partial L}{\partial Y} W^{T}" in text and r"\left(W\right)" not in text
+    assert "0.0 " not in text and "0.0\\" not in text  # the dead ReLU unit's column
+    assert r"\begin{matrix}0 & -0.09605 & 0 & 0.2801 & -0.1742" in text
+
+
+def test_graph_view_boxes_are_wide_enough_for_their_labels():
+    from symbp.graph.view import chain
+
+    boxes = chain(layers.network_rules(load("softmax"))).boxes
+    loss = next(b for b in boxes if b.label == "SoftmaxWithLoss")
+    assert loss.width >= 15 * 10  # 15 letters of about 0.19 cm (9.5 px) each at 11 pt
+
+
+@pytest.mark.skipif(not pdf.available(), reason="no TeX engine")
+def test_graph_view_pdf_is_written_in_one_step(tmp_path, capsys):
+    argv = ["derive", "softmax", "--view", "graph", "-o", str(tmp_path), "--format", "pdf"]
+    assert main(argv) == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["softmax.graph.pdf"]
+    assert (tmp_path / "softmax.graph.pdf").read_bytes()[:5] == b"%PDF-"
 
 
 @pytest.mark.parametrize(

@@ -136,3 +136,47 @@ def test_html_every_formula_renders_in_chromium(name, lang, tmp_path):
     assert not any("\\" in t for t in after.math_text)
     # the script ran: every marked quantity became focusable
     assert dom.count('tabindex="0"') == page.count('class="q q') > 50
+
+
+LARGE = """
+name = "wide"
+inputs = 40
+loss = "cross_entropy"
+[[layers]]
+units = 50
+activation = "relu"
+[[layers]]
+units = 10
+activation = "softmax"
+[example]
+x = [[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0], [-0.5, 0.25]]
+y = [[0, 0, 1, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 1, 0, 0]]
+"""
+
+
+@pytest.mark.skipif(_CHROMIUM is None, reason="needs headless Chromium")
+def test_html_of_a_network_too_large_to_list_unit_by_unit_renders_in_chromium(tmp_path):
+    spec = tmp_path / "wide.toml"
+    x = [[0.1 * (k % 10 + 1) for k in range(40)], [0.05 * (k % 7) - 0.2 for k in range(40)]]
+    text = LARGE.replace(LARGE.splitlines()[11], f"x = {x}")
+    spec.write_text(text, encoding="utf-8")
+    d = derive(symbp.load(spec))
+    assert d.parameter_count == 50 * 40 + 50 + 10 * 50 + 10 > 2000
+    page = render.document(d, "html")
+    path = tmp_path / "page.html"
+    path.write_text(page, encoding="utf-8")
+    dom = subprocess.run(
+        [_CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", path.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    ).stdout
+    before, after = _Math(), _Math()
+    before.feed(page)
+    after.feed(dom)
+    assert after.math == before.math > 40 and after.errors == 0
+    assert not any("\\" in t for t in after.math_text)
+    assert "2560 parameters" in page and "<tr><td>1</td><td>40</td><td>50</td>" in page
+    assert page.count("<h3>") >= 2  # one representative unit per layer
+    assert page.count("(BP1)</td>") == 1  # softmax output: only its own rule, no elementwise BP1

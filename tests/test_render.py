@@ -8,6 +8,7 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pytest
 import sympy as sp
 
@@ -251,6 +252,23 @@ def test_tex_compiles_without_overfull_lines(name, lang, tmp_path):
     assert "Overfull \\hbox" not in log
 
 
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler)")
+@pytest.mark.parametrize("lang", render.LANGS)
+@pytest.mark.parametrize("name", ["deep_logistic", "softmax"])
+def test_no_page_starts_with_the_rest_of_a_derivation(name, lang, tmp_path):
+    if not pdf.available(lang):
+        pytest.skip(f"no LaTeX support for {lang} here (CJKutf8)")
+    fname = render.filename(name, "tex", lang)
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(pdf.compile_pdf(bundled()[fname], "doc", lang))
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    firsts = [page.strip().splitlines()[0].strip() for page in text.split("\f") if page.strip()]
+    orphans = [n for n, line in enumerate(firsts, start=1) if line.startswith("=")]
+    assert orphans == [], f"pages {orphans} start with an '= ...' line cut from its derivation"
+
+
 LEAKY = """
 name = "my_net%"
 description = 'user text with _ & $ # ^ { } ~ < > \\input{x} \\\\ \\'
@@ -396,7 +414,76 @@ def test_library_format_errors_name_no_option_and_the_cli_adds_it(tmp_path, caps
     assert str(e.value) == f"unknown format 'docx' {known}"
     assert cli.main(["derive", "--format", "tex,docx", "-o", str(tmp_path)]) == 2
     assert capsys.readouterr().err == f"symbp: error: --format: unknown format 'docx' {known}\n"
-    argv = ["derive", "softmax", "--view", "graph", "--format", "pdf", "-o", str(tmp_path)]
+    argv = ["derive", "softmax", "--view", "graph", "--format", "docx", "-o", str(tmp_path)]
     assert cli.main(argv) == 2
-    message = "--view graph --format: unknown format 'pdf' (known: md, tex)"
+    message = "--view graph --format: unknown format 'docx' (known: md, tex, pdf)"
     assert capsys.readouterr().err == f"symbp: error: {message}\n"
+
+
+def test_a_relu_unit_off_at_every_sample_is_called_dead_with_its_zero_gradients():
+    from symbp.render.worked import worked_example
+
+    d = symbp.derive(symbp.load("softmax"))
+    raw = d.evaluate()
+    hidden, output = reversed(worked_example(d, raw, []).backward)
+    (dead,) = hidden.dead  # listed in the layer it belongs to
+    assert output.dead == []
+    assert np.all(raw.forward["z1"][:, 0] <= 0) and np.all(raw.forward["z1"][:, 1:].max(0) > 0)
+    assert dead.z == d.layers[0].z[0] and dead.largest_z == pytest.approx(-0.274)
+    assert dead.params == d.layers[0].weights[0] + [d.layers[0].biases[0]]
+    assert np.all(raw.gradients["W1"][0] == 0) and raw.gradients["b1"][0] == 0
+    assert "the unit is dead" in bundled()["softmax.md"]
+    assert "dead" not in bundled()["mazur.md"]
+
+
+def test_a_step_of_many_parameters_is_one_table_row_each():
+    md = bundled()["softmax.md"]
+    head = "| parameter | value | gradient | after the step |"
+    output, hidden = (
+        part.split("\n\n", 1)[0].strip().splitlines()[1:] for part in md.split(head)[1:]
+    )  # one table per layer, the output layer first
+    assert (len(output), len(hidden)) == (18, 25)  # 3x5 + 3 and 5x4 + 5 parameters
+    assert output[-1] == "| $b^{2}_{3}$ | $0.37$ | $-0.121781955$ | $0.382178196$ |"
+    assert head not in bundled()["mazur.md"]  # 8 parameters: three lines each, as in the post
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_chinese_documents_leave_no_english_prose(name):
+    for fmt in ("md", "tex"):
+        text = bundled()[render.filename(name, fmt, "zh")]
+        description = symbp.load(name).description
+        assert description not in text.replace("\\", "")  # the description is translated
+        for english in ("\\text{for}", "\\text{otherwise}", "symbolic", "(sigmoid)", "relu)"):
+            assert english not in text, (fmt, english)
+
+
+def test_piecewise_definitions_use_the_documents_language():
+    text = bundled()["softmax.zh.md"]
+    assert r"\begin{cases} 0 & \text{若}\: z \leq 0 \\z & \text{其他} \end{cases}" in text
+    assert "### ReLU\n" in text and "（隐含层，ReLU）" in text
+    assert r"\text{for}\: z \leq 0" in bundled()["softmax.md"]
+
+
+def test_softmax_jacobian_is_one_vector_derivative_equal_to_sympys_matrix():
+    d = symbp.derive(symbp.load("softmax"))
+    lf = d.layers[-1]
+    z = sp.Matrix(lf.z)
+    by_sympy = sp.Matrix(lf.a_def).jacobian(z).xreplace(dict(zip(lf.a_def, lf.a)))
+    assert sp.simplify(
+        d.backward[-1].jacobian.xreplace(dict(zip(lf.a, lf.a_def)))
+        - by_sympy.xreplace(dict(zip(lf.a, lf.a_def)))
+    ) == sp.zeros(3, 3)
+    md = bundled()["softmax.md"]
+    assert r"\frac{\partial a^{2}}{\partial z^{2}} = \left[\begin{matrix}a^{2}_{1} (1" in md
+    assert r"\begin{matrix}\frac{\partial a^{2}_{1}}" not in md
+
+
+def test_weight_labels_leaving_one_unit_sit_at_distinct_distances():
+    from symbp.render.diagram import diagram
+
+    edges = [e for e in diagram(symbp.derive(symbp.load("softmax"))).edges if e.label is not None]
+    by_source: dict = {}
+    for e in edges:
+        by_source.setdefault(e.src, []).append(e.pos)
+    assert all(len(set(p)) == len(p) for p in by_source.values())  # none stacked on another
+    assert all(0.1 <= p <= 0.65 for ps in by_source.values() for p in ps)

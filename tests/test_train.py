@@ -127,6 +127,20 @@ def test_plot_writes_a_png_and_the_history_beside_it(tmp_path):
     assert len(history(tmp_path / "loss.csv")) == 50
 
 
+def test_train_reports_the_effective_batch_and_where_each_file_went(tmp_path, capsys):
+    plot, saved = tmp_path / "loss.png", tmp_path / "p.json"
+    pytest.importorskip("matplotlib")
+    argv = ["train", "xor", "--epochs", "5", "--plot", str(plot), "--save", str(saved)]
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "(samples 4, batch 4," in lines[0]  # --batch-size 32 on 4 samples steps on 4
+    assert lines[1:] == [
+        f"plot: {plot}",
+        f"history: {tmp_path / 'loss.csv'}",
+        f"parameters: {saved}",
+    ]
+
+
 def test_progress_bar_with_the_loss_goes_to_a_terminal_stderr(capsys, monkeypatch):
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     assert main(["train", "xor", "--epochs", "20"]) == 0

@@ -115,10 +115,19 @@ def _graph_view(args: argparse.Namespace) -> int:
 
     if args.bundled:
         raise SymbpError("--view graph: give a SPEC; --bundled is not supported")
+    from ..graph.document import filename
+    from .graph import with_pdf
+
     formats = [f.strip() for f in (args.format or "md,tex").split(",") if f.strip()]
     net = common.load_spec(args.spec, args.notation)
     worked = None
     if net.example is not None:
         w = derive(net).evaluate()
         worked = (w.params, w.forward)
-    return _write(args.output, view_documents(net, formats, args.lang, tex, worked, args.templates))
+    docs = with_pdf(
+        formats,
+        lambda fmts: view_documents(net, fmts, args.lang, tex, worked, args.templates),
+        filename(f"{net.name}.graph", "tex", args.lang),
+        args.lang,
+    )
+    return _write(args.output, docs)

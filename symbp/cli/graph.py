@@ -24,7 +24,9 @@ def register(sub) -> None:
         "--at", metavar="NAME=VALUE,...", required=True, help="the inputs, e.g. x=-2,y=5,z=-4"
     )
     p.add_argument("-o", "--output", metavar="DIR", help="write the documents into DIR")
-    p.add_argument("--format", metavar="FORMATS", help="comma-separated md, tex (default: md,tex)")
+    p.add_argument(
+        "--format", metavar="FORMATS", help="comma-separated md, tex, pdf (default: md,tex)"
+    )
     p.add_argument("--name", default="graph", help="file stem of the documents")
     p.set_defaults(run=run)
 
@@ -65,11 +67,29 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _documents(args: argparse.Namespace, g) -> dict[str, str]:
-    from ..graph.document import documents
+def _documents(args: argparse.Namespace, g) -> dict[str, str | bytes]:
+    from ..graph.document import documents, filename
     from ..render import tex
 
     formats = [f.strip() for f in (args.format or "md,tex").split(",") if f.strip()]
-    return documents(
-        g, formats, args.lang, tex, files.safe_stem(args.name, "graph"), args.templates
+    stem = files.safe_stem(args.name, "graph")
+    return with_pdf(
+        formats,
+        lambda fmts: documents(g, fmts, args.lang, tex, stem, args.templates),
+        filename(stem, "tex", args.lang),
+        args.lang,
     )
+
+
+def with_pdf(formats: list[str], make, tex_name: str, lang: str) -> dict[str, str | bytes]:
+    """make(formats) for the text formats; with "pdf" asked for, also the PDF of its .tex."""
+    from ..render import pdf
+
+    text = [f for f in formats if f != "pdf"]
+    if "pdf" not in formats:
+        return make(text)
+    docs: dict[str, str | bytes] = make(text if "tex" in text else text + ["tex"])
+    source = docs[tex_name] if "tex" in text else docs.pop(tex_name)
+    stem = tex_name.removesuffix(".tex")
+    docs[f"{stem}.pdf"] = pdf.compile_pdf(source, stem.replace(".", "-"), lang)
+    return docs

@@ -206,7 +206,8 @@ def run(args: argparse.Namespace) -> int:
     if args.save is not None:
         saved = {k: v.tolist() for k, v in params.items()}
         out[args.save] = (json.dumps(saved, indent=2) + "\n").encode()
-    title = f"{net.name}: lr {lr}, batch {batch_size}"
+    batch = min(batch_size, len(X))  # a step never takes more than every sample
+    title = f"{net.name}: lr {lr:g}, batch {batch}"
     if args.plot is not None:
         out[args.plot] = plot.loss_png(history, title, accuracies or None)
     files.write_files(out)
@@ -215,8 +216,11 @@ def run(args: argparse.Namespace) -> int:
         tested = f", held-out accuracy {100 * accuracies[-1]:.1f} % of {len(held_out[0])}"
     print(
         f"{net.name}: loss {history[-1]:.6g} after {len(history)} epochs{tested} "
-        f"(samples {len(X)}, batch {batch_size}, lr {lr:g}, seed {args.seed})"
+        f"(samples {len(X)}, batch {batch}, lr {lr:g}, seed {args.seed})"
     )
+    for what, path in (("plot", args.plot), ("history", history_path), ("parameters", args.save)):
+        if path is not None:
+            print(f"{what}: {path}")
     return 0
 
 

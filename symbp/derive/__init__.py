@@ -83,7 +83,7 @@ class CheckReport:
         return out
 
 
-@dataclass
+@dataclass(repr=False)
 class Derivation:
     """A network's backpropagation as sympy expressions, derived from its layer definitions.
 
@@ -97,6 +97,14 @@ class Derivation:
     rules: list[LayerRule]
     general: GeneralForm
     output_delta_general: Equation | None = None
+
+    def __repr__(self) -> str:
+        acts = "/".join(layer.activation for layer in self.net.layers)
+        sizes = "-".join(map(str, self.net.sizes))
+        return (
+            f"<Derivation {self.net.name}: {sizes}, {acts}, {self.net.loss}, "
+            f"{self.parameter_count} parameters>"
+        )
 
     @cached_property
     def inputs(self) -> list[sp.Symbol]:

@@ -30,7 +30,7 @@ def evaluate_exprs(exprs: Sequence[sp.Expr], env: dict[sp.Symbol, object], m: in
     return out
 
 
-@dataclass
+@dataclass(repr=False)
 class WorkedExample:
     """Every number of one forward and backward pass and one SGD step (arrays per layer)."""
 
@@ -65,6 +65,49 @@ class WorkedExample:
         """Each parameter symbol's batch-mean gradient."""
         d = self.derivation
         return {s: float(self.gradients[key][idx]) for s, (key, idx) in d.param_index.items()}
+
+    def __repr__(self) -> str:
+        m = len(self.inputs)
+        samples = "1 sample" if m == 1 else f"{m} samples"
+        return (
+            f"<WorkedExample {self.derivation.net.name}: loss {self.loss:.9g}, {samples}, "
+            f"learning rate {self.learning_rate:g}; {', '.join(self._arrays())}>"
+        )
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter: the loss and one table row per array, long arrays cut short."""
+        head = f"**{self.derivation.net.name}**: loss {self.loss:.9g}\n\n"
+        rows = [
+            f"| {group}.{key} | {shape} | {values} |" for group, key, shape, values in self._table()
+        ]
+        return head + "| array | shape | values |\n|---|---|---|\n" + "\n".join(rows) + "\n"
+
+    def _groups(self) -> dict[str, dict[str, np.ndarray]]:
+        return {
+            "forward": self.forward,
+            "deltas": self.deltas,
+            "gradients": self.gradients,
+            "updated_params": self.updated_params,
+        }
+
+    def _arrays(self) -> list[str]:
+        return [f".{g} ({', '.join(arrays)})" for g, arrays in self._groups().items()]
+
+    def _table(self, shown: int = 6) -> list[tuple[str, str, str, str]]:
+        out = []
+        for group, arrays in self._groups().items():
+            for key, v in arrays.items():
+                flat = np.ravel(v)
+                values = ", ".join(f"{x + 0.0:.6g}" for x in flat[:shown])
+                out.append(
+                    (
+                        group,
+                        key,
+                        "×".join(map(str, np.shape(v))) or "1",
+                        values + (", …" if flat.size > shown else ""),
+                    )
+                )
+        return out
 
     def as_json(self) -> dict:
         """Nested lists shaped like the example's x (one sample: vectors)."""

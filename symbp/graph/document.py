@@ -107,7 +107,7 @@ def check_formats(formats: list[str]) -> None:
         raise FormatError(f"no format given (known: {', '.join(FORMATS)})")
     for fmt in formats:
         if fmt not in FORMATS:
-            raise FormatError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+            raise FormatError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)}, pdf)")
 
 
 def filename(stem: str, fmt: str, lang: str) -> str:

@@ -20,7 +20,9 @@ from .document import (
 )
 from .layers import Stage, backward_pass, network_rules
 
-BOX_WIDTH = 130.0  # pixels
+BOX_WIDTH = 130.0  # pixels, the narrowest box
+CHAR_WIDTH = 10.0  # pixels per character of a label at 11 pt (50 px per cm), with room to spare
+BOX_PADDING = 24.0
 BOX_HEIGHT = 44.0
 GAP = 90.0  # between boxes, room for the labels of an edge
 MARGIN = 40.0
@@ -33,6 +35,7 @@ class Box:
     x: float
     y: float
     label: str
+    width: float  # wide enough for its label ("SoftmaxWithLoss")
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,6 @@ class Chain:
     height: float
     boxes: list[Box]
     arrows: list[Arrow]
-    box_width: float = BOX_WIDTH
     box_height: float = BOX_HEIGHT
 
 
@@ -77,8 +79,9 @@ def chain(stages: list[Stage]) -> Chain:
         start = left - GAP if previous is not None else MARGIN
         arrows.append(_arrow(start, y, left, y, quantity, L))
         label = stage.rule.name + (f" {stage.index}" if stage.rule.name == "Affine" else "")
-        boxes.append(Box(left, y - BOX_HEIGHT / 2, label))
-        x = left + BOX_WIDTH + GAP
+        width = max(BOX_WIDTH, CHAR_WIDTH * len(label) + BOX_PADDING)
+        boxes.append(Box(left, y - BOX_HEIGHT / 2, label, width))
+        x = left + width + GAP
         previous = stage
     end = x - GAP
     arrows.append(_arrow(end, y, end + GAP * 0.7, y, L, L))
@@ -86,9 +89,9 @@ def chain(stages: list[Stage]) -> Chain:
     last = boxes[-1]
     arrows.append(
         _arrow(
-            last.x + BOX_WIDTH / 2,
+            last.x + last.width / 2,
             y + BOX_HEIGHT / 2 + 50,
-            last.x + BOX_WIDTH / 2,
+            last.x + last.width / 2,
             y + BOX_HEIGHT / 2,
             target,
             None,
@@ -127,8 +130,13 @@ def _numbers(stages: list[Stage], net, worked) -> list[list[tuple]]:
         if sent["dL/dY"] is not None and upstream is not None:
             rows.append((upstream, sent["dL/dY"]))
         rows += [(g.lhs, sent[g.wrt.name]) for g in rule.gradients]
-        out.append([(sym, m.applyfunc(lambda v: sp.Float(v, DIGITS))) for sym, m in rows])
+        out.append([(sym, m.applyfunc(_rounded)) for sym, m in rows])
     return out
+
+
+def _rounded(v) -> sp.Number:
+    """v to 4 significant digits; an exact 0 stays 0 (not 0.0)."""
+    return sp.Integer(0) if v == 0 else sp.Float(v, DIGITS)
 
 
 def view_documents(

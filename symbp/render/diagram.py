@@ -9,7 +9,8 @@ from .model import Diagram, Edge, Node
 def diagram(d: Derivation) -> Diagram:
     """Node positions (cm) and labelled edges of the network drawing.
 
-    Weights label their arrows (near the source, so that labels leaving one unit fan out); a
+    Weights label their arrows (each at its own distance from the source, so that the labels
+    leaving one unit do not pile up); a
     shared bias is its own node with an arrow to each unit; a per-unit bias labels its unit.
     """
     layers = [d.inputs] + [lf.a for lf in d.layers]
@@ -32,7 +33,8 @@ def diagram(d: Derivation) -> Diagram:
         l = lf.index
         for j, row in enumerate(lf.weights):
             for k, w in enumerate(row):
-                pos = (0.12, 0.22)[j % 2] if dense else 0.28
+                # labels leaving one unit sit at different distances along their arrows
+                pos = round(0.12 + 0.5 * j / max(len(lf.weights) - 1, 1), 3) if dense else 0.28
                 edges.append(Edge(f"n{l - 1}u{k + 1}", f"n{l}u{j + 1}", w, pos))
         if lf.bias_mode.shared:
             bid = f"b{l}"

@@ -82,8 +82,9 @@ def _jacobian(activation: activations.Activation, lf, lb) -> tuple[list[Line], L
 
 @_jacobian.register
 def _(activation: activations.VectorActivation, lf, lb) -> tuple[list[Line], Line | None]:
-    n = len(lf.z)
-    return [], Line(sp.Matrix(n, n, lambda i, j: _d(lf.a[i], lf.z[j])), [lb.jacobian])
+    """([], da^l/dz^l = the matrix): one derivative of vectors on the left, not n^2 fractions."""
+    a, z = sp.Symbol(f"a^{lf.index}"), sp.Symbol(f"z^{lf.index}")
+    return [], Line(_d(a, z), [lb.jacobian])
 
 
 def _layer_back(d: Derivation, pos: int) -> LayerBackward:
@@ -276,6 +277,7 @@ def document(
         return html.page(d, doc, templates)
     if fmt == "md" and md_flavor == "plain":
         return html.plain_markdown(d, doc, templates)
-    env = environment({**d.names.tex, **doc.vector.names}, fmt, templates, d.names, roles(d))
+    names = {**d.names.tex, **doc.vector.names}
+    env = environment(names, fmt, templates, d.names, roles(d), doc.lang)
     kind = "derivation" if doc.compact is None else "compact"
     return templating.render(env, f"{fmt}/{kind}.{fmt}.jinja2", vars(doc))

@@ -57,10 +57,13 @@ def environment(
     templates: Path | None = None,
     notation: Notation | None = None,
     roles: dict | None = None,
+    lang: str = "en",
 ) -> jinja2.Environment:
     """symbp's environment with the filters of one document format ("tex" or "md"), one
-    notation table and the quantities' roles (which order printed products and sums);
-    `notation` also names the general forms and numbers the layers."""
+    notation table, the quantities' roles (which order printed products and sums) and the
+    words of `lang`'s prose table that formulas use (`cases`); `notation` also names the
+    general forms and numbers the layers."""
+    words: dict = {}  # filled below, once the filters that the prose table uses exist
     roles = dict(roles or {})
     preset = None if notation is None else notation.preset
     if preset is not None:
@@ -69,10 +72,12 @@ def environment(
     def math(item) -> str:
         if isinstance(item, At):
             order = {"order": "none"} if item.ordered else {}
-            return tex(item.expr, names, item.values, notation=preset, roles=roles, **order)
+            return tex(
+                item.expr, names, item.values, notation=preset, roles=roles, **order, **words
+            )
         if isinstance(item, Real) and not hasattr(item, "free_symbols"):
             return number(item)
-        return tex(item, names, notation=preset, roles=roles)
+        return tex(item, names, notation=preset, roles=roles, **words)
 
     def identity(eq) -> str:
         return tex(eq, names, compact=True, notation=preset, roles=roles)
@@ -88,4 +93,6 @@ def environment(
         "label": label,
         "escape": tex_escape if kind == "tex" else md_escape,
     }
-    return templating.environment(templates, filters, {"kind": kind})
+    env = templating.environment(templates, filters, {"kind": kind})
+    words["cases"] = tuple(env.get_template(f"prose/{lang}.jinja2").module.cases)
+    return env

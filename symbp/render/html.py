@@ -76,9 +76,10 @@ def page(d: Derivation, doc: Document, templates: Path | None = None) -> str:
     base = {**d.names.tex, **doc.vector.names}
     classes = {s: f"q{i}" for i, s in enumerate(d.names.tex)}
     names = {s: rf"\class{{q {classes[s]}}}{{{t}}}" if s in classes else t for s, t in base.items()}
-    env = environment(names, "html", templates, d.names, roles(d))
+    env = environment(names, "html", templates, d.names, roles(d), doc.lang)
     latex = env.filters["tex"]
     targets = _targets(doc)
+    kind = "derivation" if doc.compact is None else "compact"
 
     def mathml(item, display: bool = False) -> str:
         return convert(latex(item), display="block" if display else "inline")
@@ -97,6 +98,7 @@ def page(d: Derivation, doc: Document, templates: Path | None = None) -> str:
         m=mathml,
         dm=lambda item: mathml(item, True),
         prose=prose,
+        prose_math=lambda text: convert(str(text)),  # LaTeX the template wrote itself (2 \\times 3)
         anchor=anchor,
         href=href,
         escape=lambda text: html.escape(str(text)).replace("$", "&#36;"),
@@ -104,15 +106,16 @@ def page(d: Derivation, doc: Document, templates: Path | None = None) -> str:
     context = {
         **vars(doc),
         "classes": classes,
-        "values": json.dumps(_values(d, classes), sort_keys=True),
+        "values": json.dumps(_values(d, classes) if kind == "derivation" else {}, sort_keys=True),
     }
-    return templating.render(env, "html/derivation.html.jinja2", context)
+    return templating.render(env, f"html/{kind}.html.jinja2", context)
 
 
 def plain_markdown(d: Derivation, doc: Document, templates: Path | None = None) -> str:
     """The derivation of `d` (model `doc`) as Markdown whose math survives plain converters."""
     convert = _convert()
-    env = environment({**d.names.tex, **doc.vector.names}, "md", templates, d.names, roles(d))
+    names = {**d.names.tex, **doc.vector.names}
+    env = environment(names, "md", templates, d.names, roles(d), doc.lang)
     latex = env.filters["tex"]
 
     def rows(lines) -> list[str]:

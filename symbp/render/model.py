@@ -124,18 +124,37 @@ class Chain:
 
 
 @dataclass(frozen=True)
+class Update:
+    """One trained parameter's SGD step: its line, and its row of the update table."""
+
+    line: Line
+    row: tuple  # (parameter, value, gradient, updated value)
+
+
+@dataclass(frozen=True)
+class DeadUnit:
+    """A unit whose activation derivative is 0 at every sample: its delta is 0, and so are the
+    gradients of its incoming weights and bias (`params`); `largest_z` is its largest z."""
+
+    z: sp.Symbol
+    largest_z: float
+    params: list
+
+
+@dataclass(frozen=True)
 class WorkedLayer:
     """The worked example's backward pass through one layer, in Mazur's order: the chain rule for
-    one of its weights, its errors, its gradients and its parameters' step. `later` are the
-    weights of the layer above, whose original values its errors use."""
+    one of its weights, its errors, its gradients (with its dead units) and its parameters' step.
+    `later` are the weights of the layer above, whose original values its errors use."""
 
     index: int
     output: bool
     chain: Chain | None
     deltas: list
     gradients: list[Line]
-    updates: list[Line]
+    updates: list[Update]
     products: bool  # each error is shown as the product of its two factors' numbers
+    dead: list[DeadUnit] = field(default_factory=list)
     later: list = field(default_factory=list)
 
 
@@ -156,6 +175,7 @@ class Worked:
     loss: float
     backward: list[WorkedLayer]  # output layer first
     frozen: list[Line]  # parameters the example does not train
+    update_table: bool  # many parameters: one table row each instead of three lines each
     rule: Line
     loss_after: float  # the cost at the updated parameters
 

@@ -120,6 +120,7 @@ class SymbpLatexPrinter(LatexPrinter):
     # notation: a notation.Preset naming the general forms' indexed quantities (None: Nielsen's).
     # roles: Symbol or IndexedBase -> Role, which orders the factors of products and the terms
     # of sums as the textbooks do; ln_notation: the contract's ln, in every document.
+    # cases: the words of a piecewise definition, from the document's prose table (prose/*.jinja2)
     _default_settings = {
         **LatexPrinter._default_settings,
         "symbol_values": {},
@@ -127,6 +128,7 @@ class SymbpLatexPrinter(LatexPrinter):
         "notation": None,
         "roles": {},
         "ln_notation": True,
+        "cases": ("for", "otherwise"),
     }
 
     _bare = None  # a symbol whose negative value needs no brackets where it is printed next
@@ -238,6 +240,16 @@ class SymbpLatexPrinter(LatexPrinter):
         text = self._print(expr)
         return text if self._settings["compact"] and len(text) == 1 else f"{{{text}}}"
 
+    def _print_Piecewise(self, expr):
+        when, otherwise = self._settings["cases"]
+        rows = []
+        for e, c in expr.args:
+            cond = (
+                rf"\text{{{otherwise}}}" if c == sp.true else rf"\text{{{when}}}\: {self._print(c)}"
+            )
+            rows.append(f"{self._print(e)} & {cond}")
+        return r"\begin{cases} %s \end{cases}" % r" \\".join(rows)
+
     def _print_Sum(self, expr):
         if not self._settings["compact"] or len(expr.limits) != 1:
             return super()._print_Sum(expr)
@@ -308,9 +320,11 @@ class SymbpLatexPrinter(LatexPrinter):
         return name + bracket(self._print(expr.expr))
 
     def _print_Transpose(self, expr):
-        text = self._print(expr.arg)
-        bare = isinstance(expr.arg, (sp.Symbol, sp.MatrixSymbol)) and "^" not in text  # W^T
-        return (text if bare else bracket(text)) + "^{T}"
+        arg = expr.arg
+        letter = getattr(arg, "name", "") if arg not in self._settings["symbol_names"] else ""
+        if len(letter) == 1:  # W^T; a superscripted or compound argument keeps its brackets
+            return rf"{self._print(arg)}^{{T}}"
+        return rf"\left({self._print(arg)}\right)^{{T}}"
 
     def _print_Sample(self, expr, exp=None):
         quantity, i = (self._print(a) for a in expr.args)

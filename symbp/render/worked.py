@@ -12,7 +12,7 @@ from .. import activations
 from ..derive import Derivation, batch
 from ..derive.example import evaluate_exprs
 from .env import At, number
-from .model import Chain, Line, Worked, WorkedLayer
+from .model import Chain, DeadUnit, Line, Update, Worked, WorkedLayer
 from .printer import BatchMean, Sample, Updated, ordered_terms
 from .roles import roles
 
@@ -156,6 +156,25 @@ def _(activation: activations.VectorActivation, lb, j: int) -> tuple | None:
     return None  # every output depends on z_j: the error is the whole Jacobian-vector product
 
 
+UPDATE_TABLE_FROM = 17  # this many trained parameters or more: the step is a table
+
+
+def _dead_units(d: Derivation, pos: int, worked) -> list[DeadUnit]:
+    """The units of layer `pos` whose column of the activation's Jacobian (every da_i/dz_j) is
+    0 at every sample: delta_j = sum_i da_i/dz_j dC/da_i is then 0, and so are its weights' and
+    bias's gradients."""
+    lf, lb = d.layers[pos], d.backward[pos]
+    out = []
+    for j, z in enumerate(lf.z):
+        column = [lb.jacobian[i, j] for i in range(len(lf.z))]
+        if all(
+            np.all(v == 0) for v in evaluate_exprs(column, worked.values, worked_samples(worked))
+        ):
+            params = list(lf.weights[j]) + ([lf.biases[j]] if lf.bias_mode.per_unit else [])
+            out.append(DeadUnit(z, float(np.max(worked.values[z])), params))
+    return out
+
+
 def worked_example(d: Derivation, worked, chains: list[Chain]) -> Worked:
     """Every number of one forward pass, backward pass and SGD step of `worked` (d.evaluate()),
     the backward pass layer by layer from the output with the `chains` of its weights.
@@ -196,7 +215,7 @@ def worked_example(d: Derivation, worked, chains: list[Chain]) -> Worked:
     C = d.cost_symbol
     ex = d.net.example
     g = sp.Symbol("grad")  # sorts after eta: the step prints as eta * gradient
-    updates: dict[int, list[Line]] = {}
+    updates: dict[int, list[Update]] = {}
     frozen = []
     for p in d.gradients:
         value = float(worked.values[p])
@@ -212,7 +231,8 @@ def worked_example(d: Derivation, worked, chains: list[Chain]) -> Worked:
         new = value - worked.learning_rate * worked.param_gradients[p]
         rule = At(sp.Add(p, -eta * _d(C, p), evaluate=False), ordered=True)
         step = At(sp.Add(p, -eta * g, evaluate=False), nums, ordered=True)
-        updates.setdefault(key.layer, []).append(Line(Updated(p), [rule, step, new]))
+        row = (p, value, worked.param_gradients[p], new)
+        updates.setdefault(key.layer, []).append(Update(Line(Updated(p), [rule, step, new]), row))
     shown = {c.param: c for c in chains}
     backward = []
     for pos in range(len(d.layers) - 1, -1, -1):
@@ -229,6 +249,7 @@ def worked_example(d: Derivation, worked, chains: list[Chain]) -> Worked:
                 gradients=[Line(_d(C, p), [worked.param_gradients[p]]) for p in params],
                 updates=updates.get(lf.index, []),
                 products=products,
+                dead=_dead_units(d, pos, worked),
                 later=[later[0][0], later[-1][-1]] if later else [],
             )
         )
@@ -267,6 +288,7 @@ def worked_example(d: Derivation, worked, chains: list[Chain]) -> Worked:
         loss=worked.loss,
         backward=backward,
         frozen=frozen,
+        update_table=sum(len(u) for u in updates.values()) >= UPDATE_TABLE_FROM,
         rule=Line(
             Updated(theta), [At(sp.Add(theta, -eta * _d(C, theta), evaluate=False), ordered=True)]
         ),
