@@ -22,7 +22,7 @@ def test_examples_lists_every_bundled_example_with_one_line(capsys):
     code, out, _ = run(capsys, "examples")
     assert code == 0
     names = [line.split()[0] for line in out.splitlines()]
-    assert names == ["deep_logistic", "logistic", "mazur", "softmax", "xor"]
+    assert names == ["deep_logistic", "digits", "logistic", "mazur", "softmax", "xor"]
 
 
 def test_evaluate_mazur_json_has_the_posts_numbers(capsys):

@@ -51,13 +51,15 @@ def _math(html_text: str) -> _MathText:
     return p
 
 
-_CASES = [(name, lang) for name in spec.bundled() for lang in render.LANGS]
+# the plain flavour is for the full documents; a compact one (digits) is refused (tested below)
+_FULL = [name for name in spec.bundled() if name != "digits"]
+_CASES = [(name, lang) for name in _FULL for lang in render.LANGS]
 
 
 @pytest.fixture(scope="module")
 def plain_docs() -> dict:
     out = {}
-    for name in spec.bundled():
+    for name in _FULL:
         d = derive(symbp.load(name))
         for lang in render.LANGS:
             out[name, lang] = render.document(d, "md", lang, md_flavor="plain")
@@ -153,3 +155,9 @@ def test_plain_markdown_through_python_markdown_typesets_in_mathjax(
     ).stdout
     assert dom.count("<mjx-container") == len(_math(source).math)
     assert "<mjx-merror" not in dom and "data-mjx-error" not in dom
+
+
+def test_plain_markdown_of_a_compact_document_is_refused_naming_the_fix():
+    d = derive(symbp.load("digits"))
+    with pytest.raises(symbp.SymbpError, match="md-flavor github"):
+        render.document(d, "md", md_flavor="plain")

@@ -28,11 +28,11 @@ EXPECTED = {
     "ng": (
         [
             r"dZ^{[l]} &= \left(\left(W^{[l + 1]}\right)^{T} dZ^{[l + 1]}\right) \odot "
-            r"g'\left(Z^{[l]}\right)",
+            r"g'(Z^{[l]})",
             r"\frac{\partial J}{\partial W^{[l]}} &= dZ^{[l]} \left(A^{[l - 1]}\right)^{T}",
             r"z^{[1]}_{1} &= W^{[1]}_{11} x_{1} + W^{[1]}_{12} x_{2} + b^{[1]}_{1}",
             r"dz^{[3]}_{1}",
-            "Layer [3] (output, sigmoid)",
+            "Layer [3] (output, Sigmoid)",
         ],
         [r"\delta", "w^{", "a^{3}", r"\partial C"],
     ),
@@ -40,13 +40,13 @@ EXPECTED = {
         [
             # UFLDL's BP2: delta^(l) = ((W^(l))^T delta^(l+1)) .* f'(z^(l)).
             r"\delta^{(l)} &= \left(\left(W^{(l)}\right)^{T} \delta^{(l + 1)}\right) \odot "
-            r"f'\left(z^{(l)}\right)",
+            r"f'(z^{(l)})",
             r"\frac{\partial J}{\partial W^{(l - 1)}_{jk}} &= a^{(l - 1)}_{k} \delta^{(l)}_{j}",
             # the input is layer 1: z^(2) = W^(1) x + b^(1)
             r"z^{(2)}_{1} &= W^{(1)}_{11} x_{1} + W^{(1)}_{12} x_{2} + b^{(1)}_{1}",
             r"\delta^{(4)}_{1}",
-            "Layer 4 (output, sigmoid)",
-            "Layer 2 (hidden, sigmoid)",
+            "Layer 4 (output, Sigmoid)",
+            "Layer 2 (hidden, Sigmoid)",
         ],
         ["Layer 1 (", "z^{(1)}", "w^{", r"\partial C"],
     ),
@@ -54,11 +54,11 @@ EXPECTED = {
         [
             # rows: delta^(l) = (delta^(l+1) W^(l+1)T) .* h'(a^(l)), dL/dW = z^T delta
             r"\delta^{(l)} &= \left(\delta^{(l + 1)} \left(W^{(l + 1)}\right)^{T}\right) \odot "
-            r"h'\left(a^{(l)}\right)",
+            r"h'(a^{(l)})",
             r"\frac{\partial L}{\partial W^{(l)}} &= \left(z^{(l - 1)}\right)^{T} \delta^{(l)}",
             # a1 = x.W1 + b1, W1 in x out: W1_{21} joins x_2 to unit 1
             r"a^{(1)}_{1} &= W^{(1)}_{11} x_{1} + W^{(1)}_{21} x_{2} + b^{(1)}_{1}",
-            r"y_{1} &= \sigma\left(a^{(3)}_{1}\right)",
+            r"y_{1} &= \sigma(a^{(3)}_{1})",
             r"\nabla_{y} L",
             r"\delta^{(L)}_{j} &= y_{j} - t_{j}",  # the Softmax-with-Loss error, y - t
         ],

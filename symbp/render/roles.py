@@ -3,7 +3,7 @@ printer orders products and sums by: from the derivation's own layers, never fro
 
 from __future__ import annotations
 
-from ..derive import Derivation
+from ..derive import EAGER_PARAMETERS, Derivation
 from ..derive import general as G
 from .printer import Role
 
@@ -14,6 +14,8 @@ def roles(d: Derivation) -> dict:
     out.update({G.y: Role.TARGET, G.delta: Role.DELTA})
     out.update({x: Role.ACTIVATION for x in d.inputs})
     out.update({y: Role.TARGET for y in d.targets})
+    if d.parameter_count > EAGER_PARAMETERS:  # a compact document: per-unit symbols not built
+        return out
     for lf, deltas in zip(d.layers, d.delta_symbols):
         out.update({w: Role.WEIGHT for row in lf.weights for w in row})
         out.update({b: Role.BIAS for b in lf.biases})
