@@ -79,12 +79,6 @@ def _scalar_softplus(z):
     return (z if z > 0 else 0.0) + math.log1p(math.exp(-abs(z)))
 
 
-def _scalar_sigmoid_prime(z):
-    """sigma'(z) = e / (1 + e)^2 with e = exp(-|z|), from z (a (1 - a) loses it once a is 1)."""
-    e = math.exp(-abs(z))
-    return e / (1.0 + e) ** 2
-
-
 def _scalar_sigmoid_minus(z, y):
     """sigma(z) - y, through 1 - sigma(z) = sigma(-z) for z >= 0 (a confident output)."""
     return (1.0 - y) - _scalar_sigmoid(-z) if z >= 0 else _scalar_sigmoid(z) - y
@@ -208,10 +202,10 @@ def gradients(params, X, Y):
         a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
         z3_1 = a2_1*w3_1_1 + a2_2*w3_1_2 + b3_1
         d3_1 = _scalar_sigmoid_minus(z3_1, y_1)
-        d2_1 = d3_1*w3_1_1*_scalar_sigmoid_prime(z2_1)
-        d2_2 = d3_1*w3_1_2*_scalar_sigmoid_prime(z2_2)
-        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*_scalar_sigmoid_prime(z1_1)
-        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2)*_scalar_sigmoid_prime(z1_2)
+        d2_1 = d3_1*w3_1_1*((e := math.exp(-abs(z2_1))) / ((1.0 + e) * (1.0 + e)))
+        d2_2 = d3_1*w3_1_2*((e := math.exp(-abs(z2_2))) / ((1.0 + e) * (1.0 + e)))
+        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*((e := math.exp(-abs(z1_1))) / ((1.0 + e) * (1.0 + e)))
+        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2)*((e := math.exp(-abs(z1_2))) / ((1.0 + e) * (1.0 + e)))
         g_w1_1_1 += d1_1*x_1
         g_w1_1_2 += d1_1*x_2
         g_w1_2_1 += d1_2*x_1
@@ -272,10 +266,10 @@ def sgd_step(params, X, Y, learning_rate):
         a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
         z3_1 = a2_1*w3_1_1 + a2_2*w3_1_2 + b3_1
         d3_1 = _scalar_sigmoid_minus(z3_1, y_1)
-        d2_1 = d3_1*w3_1_1*_scalar_sigmoid_prime(z2_1)
-        d2_2 = d3_1*w3_1_2*_scalar_sigmoid_prime(z2_2)
-        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*_scalar_sigmoid_prime(z1_1)
-        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2)*_scalar_sigmoid_prime(z1_2)
+        d2_1 = d3_1*w3_1_1*((e := math.exp(-abs(z2_1))) / ((1.0 + e) * (1.0 + e)))
+        d2_2 = d3_1*w3_1_2*((e := math.exp(-abs(z2_2))) / ((1.0 + e) * (1.0 + e)))
+        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*((e := math.exp(-abs(z1_1))) / ((1.0 + e) * (1.0 + e)))
+        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2)*((e := math.exp(-abs(z1_2))) / ((1.0 + e) * (1.0 + e)))
         g_w1_1_1 += d1_1*x_1
         g_w1_1_2 += d1_1*x_2
         g_w1_2_1 += d1_2*x_1

@@ -52,12 +52,6 @@ def _sigmoid_prime(z):
     return e / (1.0 + e) ** 2
 
 
-def _scalar_sigmoid_prime(z):
-    """sigma'(z) = e / (1 + e)^2 with e = exp(-|z|), from z (a (1 - a) loses it once a is 1)."""
-    e = math.exp(-abs(z))
-    return e / (1.0 + e) ** 2
-
-
 _CHECKED = [None, None]  # the last X and Y checked, when they were float arrays already
 
 
@@ -154,10 +148,10 @@ def gradients(params, X, Y):
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2
         a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
         a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
-        d2_1 = (a2_1 - y_1)*_scalar_sigmoid_prime(z2_1)
-        d2_2 = (a2_2 - y_2)*_scalar_sigmoid_prime(z2_2)
-        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*_scalar_sigmoid_prime(z1_1)
-        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2)*_scalar_sigmoid_prime(z1_2)
+        d2_1 = (a2_1 - y_1)*((e := math.exp(-abs(z2_1))) / ((1.0 + e) * (1.0 + e)))
+        d2_2 = (a2_2 - y_2)*((e := math.exp(-abs(z2_2))) / ((1.0 + e) * (1.0 + e)))
+        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*((e := math.exp(-abs(z1_1))) / ((1.0 + e) * (1.0 + e)))
+        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2)*((e := math.exp(-abs(z1_2))) / ((1.0 + e) * (1.0 + e)))
         g_w1_1_1 += d1_1*x_1
         g_w1_1_2 += d1_1*x_2
         g_w1_2_1 += d1_2*x_1
@@ -203,10 +197,10 @@ def sgd_step(params, X, Y, learning_rate):
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2
         a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
         a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
-        d2_1 = (a2_1 - y_1)*_scalar_sigmoid_prime(z2_1)
-        d2_2 = (a2_2 - y_2)*_scalar_sigmoid_prime(z2_2)
-        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*_scalar_sigmoid_prime(z1_1)
-        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2)*_scalar_sigmoid_prime(z1_2)
+        d2_1 = (a2_1 - y_1)*((e := math.exp(-abs(z2_1))) / ((1.0 + e) * (1.0 + e)))
+        d2_2 = (a2_2 - y_2)*((e := math.exp(-abs(z2_2))) / ((1.0 + e) * (1.0 + e)))
+        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*((e := math.exp(-abs(z1_1))) / ((1.0 + e) * (1.0 + e)))
+        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2)*((e := math.exp(-abs(z1_2))) / ((1.0 + e) * (1.0 + e)))
         g_w1_1_1 += d1_1*x_1
         g_w1_1_2 += d1_1*x_2
         g_w1_2_1 += d1_2*x_1

@@ -52,12 +52,6 @@ def _sigmoid_prime(z):
     return e / (1.0 + e) ** 2
 
 
-def _scalar_sigmoid_prime(z):
-    """sigma'(z) = e / (1 + e)^2 with e = exp(-|z|), from z (a (1 - a) loses it once a is 1)."""
-    e = math.exp(-abs(z))
-    return e / (1.0 + e) ** 2
-
-
 _CHECKED = [None, None]  # the last X and Y checked, when they were float arrays already
 
 
@@ -167,11 +161,11 @@ def gradients(params, X, Y):
         a1_4 = (1.0 / (1.0 + math.exp(-z1_4)) if z1_4 >= 0 else (e := math.exp(z1_4)) / (1.0 + e))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + a1_4*w2_1_4 + b2_1
         a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
-        d2_1 = (a2_1 - y_1)*_scalar_sigmoid_prime(z2_1)
-        d1_1 = d2_1*w2_1_1*_scalar_sigmoid_prime(z1_1)
-        d1_2 = d2_1*w2_1_2*_scalar_sigmoid_prime(z1_2)
-        d1_3 = d2_1*w2_1_3*_scalar_sigmoid_prime(z1_3)
-        d1_4 = d2_1*w2_1_4*_scalar_sigmoid_prime(z1_4)
+        d2_1 = (a2_1 - y_1)*((e := math.exp(-abs(z2_1))) / ((1.0 + e) * (1.0 + e)))
+        d1_1 = d2_1*w2_1_1*((e := math.exp(-abs(z1_1))) / ((1.0 + e) * (1.0 + e)))
+        d1_2 = d2_1*w2_1_2*((e := math.exp(-abs(z1_2))) / ((1.0 + e) * (1.0 + e)))
+        d1_3 = d2_1*w2_1_3*((e := math.exp(-abs(z1_3))) / ((1.0 + e) * (1.0 + e)))
+        d1_4 = d2_1*w2_1_4*((e := math.exp(-abs(z1_4))) / ((1.0 + e) * (1.0 + e)))
         g_w1_1_1 += d1_1*x_1
         g_w1_1_2 += d1_1*x_2
         g_w1_2_1 += d1_2*x_1
@@ -234,11 +228,11 @@ def sgd_step(params, X, Y, learning_rate):
         a1_4 = (1.0 / (1.0 + math.exp(-z1_4)) if z1_4 >= 0 else (e := math.exp(z1_4)) / (1.0 + e))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + a1_4*w2_1_4 + b2_1
         a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
-        d2_1 = (a2_1 - y_1)*_scalar_sigmoid_prime(z2_1)
-        d1_1 = d2_1*w2_1_1*_scalar_sigmoid_prime(z1_1)
-        d1_2 = d2_1*w2_1_2*_scalar_sigmoid_prime(z1_2)
-        d1_3 = d2_1*w2_1_3*_scalar_sigmoid_prime(z1_3)
-        d1_4 = d2_1*w2_1_4*_scalar_sigmoid_prime(z1_4)
+        d2_1 = (a2_1 - y_1)*((e := math.exp(-abs(z2_1))) / ((1.0 + e) * (1.0 + e)))
+        d1_1 = d2_1*w2_1_1*((e := math.exp(-abs(z1_1))) / ((1.0 + e) * (1.0 + e)))
+        d1_2 = d2_1*w2_1_2*((e := math.exp(-abs(z1_2))) / ((1.0 + e) * (1.0 + e)))
+        d1_3 = d2_1*w2_1_3*((e := math.exp(-abs(z1_3))) / ((1.0 + e) * (1.0 + e)))
+        d1_4 = d2_1*w2_1_4*((e := math.exp(-abs(z1_4))) / ((1.0 + e) * (1.0 + e)))
         g_w1_1_1 += d1_1*x_1
         g_w1_1_2 += d1_1*x_2
         g_w1_2_1 += d1_2*x_1

@@ -110,6 +110,22 @@ class ScalarCodePrinter(_TargetPrinter):
         exp = self._module_format("math.exp")
         return f"(1.0 / (1.0 + {exp}(-{z})) if {z} >= 0 else (e := {exp}({z})) / (1.0 + e))"
 
+    def _print_SigmoidPrime(self, expr):
+        """_scalar_sigmoid_prime inlined for a named argument, as _print_Sigmoid."""
+        z = expr.args[0]
+        if not z.is_Symbol:
+            return self._print_PrimeBase(expr)
+        exp = self._module_format("math.exp")
+        return f"((e := {exp}(-abs({z}))) / ((1.0 + e) * (1.0 + e)))"
+
+    def _print_TanhPrime(self, expr):
+        """_scalar_tanh_prime inlined for a named argument, as _print_Sigmoid."""
+        z = expr.args[0]
+        if not z.is_Symbol:
+            return self._print_PrimeBase(expr)
+        exp = self._module_format("math.exp")
+        return f"(4.0 * (e := {exp}(-2.0 * abs({z}))) / ((1.0 + e) * (1.0 + e)))"
+
     def _print_Heaviside(self, expr):
         z, h0 = (self.parenthesize(a, 100) for a in expr.args)
         below = "0.0" if expr.args[1] == 0 else f"({h0} if {z} == 0 else 0.0)"

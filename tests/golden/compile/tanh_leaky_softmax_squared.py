@@ -88,12 +88,6 @@ def _scalar_softmax(k, *z):
     return e[k - 1] / math.fsum(e)
 
 
-def _scalar_tanh_prime(z):
-    """tanh'(z) = 4 e / (1 + e)^2 with e = exp(-2|z|), from z (1 - tanh^2 is 0 for |z| > 19)."""
-    e = math.exp(-2.0 * abs(z))
-    return 4.0 * e / (1.0 + e) ** 2
-
-
 def _scalar_softmax_jvp(k, *ag):
     """Entry k of softmax's Jacobian times g, a_k (g_k - sum a_i g_i), for a_1..a_n, g_1..g_n,
     written with d = g - g_t (t the largest output) as a_k (d_k - sum a_i d_i): no cancellation
@@ -270,10 +264,14 @@ def gradients(params, X, Y):
         d2_1 = (d3_1*w3_1_1 + d3_2*w3_2_1)*((19/20)*(1.0 if z2_1 > 0 else 0.0) + 1/20)
         d2_2 = (d3_1*w3_1_2 + d3_2*w3_2_2)*((19/20)*(1.0 if z2_2 > 0 else 0.0) + 1/20)
         d2_3 = (d3_1*w3_1_3 + d3_2*w3_2_3)*((19/20)*(1.0 if z2_3 > 0 else 0.0) + 1/20)
-        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1 + d2_3*w2_3_1)*_scalar_tanh_prime(z1_1)
-        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2 + d2_3*w2_3_2)*_scalar_tanh_prime(z1_2)
-        d1_3 = (d2_1*w2_1_3 + d2_2*w2_2_3 + d2_3*w2_3_3)*_scalar_tanh_prime(z1_3)
-        d1_4 = (d2_1*w2_1_4 + d2_2*w2_2_4 + d2_3*w2_3_4)*_scalar_tanh_prime(z1_4)
+        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1 + d2_3*w2_3_1)*(4.0 * (e := math.exp(-2.0 * abs(z1_1))) /
+            ((1.0 + e) * (1.0 + e)))
+        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2 + d2_3*w2_3_2)*(4.0 * (e := math.exp(-2.0 * abs(z1_2))) /
+            ((1.0 + e) * (1.0 + e)))
+        d1_3 = (d2_1*w2_1_3 + d2_2*w2_2_3 + d2_3*w2_3_3)*(4.0 * (e := math.exp(-2.0 * abs(z1_3))) /
+            ((1.0 + e) * (1.0 + e)))
+        d1_4 = (d2_1*w2_1_4 + d2_2*w2_2_4 + d2_3*w2_3_4)*(4.0 * (e := math.exp(-2.0 * abs(z1_4))) /
+            ((1.0 + e) * (1.0 + e)))
         g_w1_1_1 += d1_1*x_1
         g_w1_1_2 += d1_1*x_2
         g_w1_1_3 += d1_1*x_3
@@ -388,10 +386,14 @@ def sgd_step(params, X, Y, learning_rate):
         d2_1 = (d3_1*w3_1_1 + d3_2*w3_2_1)*((19/20)*(1.0 if z2_1 > 0 else 0.0) + 1/20)
         d2_2 = (d3_1*w3_1_2 + d3_2*w3_2_2)*((19/20)*(1.0 if z2_2 > 0 else 0.0) + 1/20)
         d2_3 = (d3_1*w3_1_3 + d3_2*w3_2_3)*((19/20)*(1.0 if z2_3 > 0 else 0.0) + 1/20)
-        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1 + d2_3*w2_3_1)*_scalar_tanh_prime(z1_1)
-        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2 + d2_3*w2_3_2)*_scalar_tanh_prime(z1_2)
-        d1_3 = (d2_1*w2_1_3 + d2_2*w2_2_3 + d2_3*w2_3_3)*_scalar_tanh_prime(z1_3)
-        d1_4 = (d2_1*w2_1_4 + d2_2*w2_2_4 + d2_3*w2_3_4)*_scalar_tanh_prime(z1_4)
+        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1 + d2_3*w2_3_1)*(4.0 * (e := math.exp(-2.0 * abs(z1_1))) /
+            ((1.0 + e) * (1.0 + e)))
+        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2 + d2_3*w2_3_2)*(4.0 * (e := math.exp(-2.0 * abs(z1_2))) /
+            ((1.0 + e) * (1.0 + e)))
+        d1_3 = (d2_1*w2_1_3 + d2_2*w2_2_3 + d2_3*w2_3_3)*(4.0 * (e := math.exp(-2.0 * abs(z1_3))) /
+            ((1.0 + e) * (1.0 + e)))
+        d1_4 = (d2_1*w2_1_4 + d2_2*w2_2_4 + d2_3*w2_3_4)*(4.0 * (e := math.exp(-2.0 * abs(z1_4))) /
+            ((1.0 + e) * (1.0 + e)))
         g_w1_1_1 += d1_1*x_1
         g_w1_1_2 += d1_1*x_2
         g_w1_1_3 += d1_1*x_3
