@@ -179,16 +179,18 @@ class Checker(Truth, Points, Proof):
                 return (a, b)
         return ()
 
+    def _swapped(self, raw: Node, functions, binding, a: str, b: str):
+        """The claim read with index letters a and b exchanged in `binding`, or None."""
+        swapped = {**binding, a: binding[b], b: binding[a]}
+        try:
+            return Reader(self.names, functions, self.truth, swapped, self.d_cost).resolve(raw).expr
+        except ClaimError:
+            return None
+
     def _exchange_right(self, raw: Node, functions, bindings, a: str, b: str) -> bool:
         for binding, q in bindings:
-            swapped = {**binding, a: binding[b], b: binding[a]}
-            try:
-                e = (
-                    Reader(self.names, functions, self.truth, swapped, self.d_cost)
-                    .resolve(raw)
-                    .expr
-                )
-            except ClaimError:
+            e = self._swapped(raw, functions, binding, a, b)
+            if e is None:
                 return False
             tv, vv = self._values(self.truth(*q)), self._values(e)
             if not all(self._close(t, v) for t, v in zip(tv, vv)):
@@ -199,14 +201,8 @@ class Checker(Truth, Points, Proof):
         """The claim with two index letters exchanged (column None), as `_resolved_rewrites`
         yields its variants."""
         for a, b in itertools.combinations(sorted(binding), 2):
-            swapped = {**binding, a: binding[b], b: binding[a]}
-            try:
-                expr = (
-                    Reader(self.names, functions, self.truth, swapped, self.d_cost)
-                    .resolve(raw)
-                    .expr
-                )
-            except ClaimError:
+            expr = self._swapped(raw, functions, binding, a, b)
+            if expr is None:
                 continue
             yield (
                 a,
