@@ -86,39 +86,36 @@ class CodePrinter(NumPyPrinter):
         """The array module's function `name` (numpy.sum, jax.numpy.sum), recorded for import."""
         return self._module_format(f"{self._module}.{name}")
 
+    def _call(self, kernel, args) -> str:
+        """A call of `kernel` (recorded as a helper) on the printed `args`."""
+        return f"{self._helper(kernel)}({', '.join(self._print(a) for a in args)})"
+
     def _print_ActivationBase(self, expr):
         entry = activations.by_class(type(expr))
         if entry.kernel is None:  # defined in a spec: printed through its definition
             return f"({self._print(entry.cls.definition(*expr.args))})"
-        args = ", ".join(self._print(a) for a in expr.args)
-        return f"{self._helper(entry.kernel)}({args})"
+        return self._call(entry.kernel, expr.args)
 
     def _print_PrimeBase(self, expr):
-        entry = activations.by_class(expr.of)
-        args = ", ".join(self._print(a) for a in expr.args)
-        return f"{self._helper(entry.prime[1])}({args})"
+        return self._call(activations.by_class(expr.of).prime[1], expr.args)
 
     def _print_SigmoidMinus(self, expr):
-        args = ", ".join(self._print(a) for a in expr.args)
-        return f"{self._helper(kernels._sigmoid_minus)}({args})"
+        return self._call(kernels._sigmoid_minus, expr.args)
 
     def _print_SoftmaxMinus(self, expr):
-        args = ", ".join(self._print(a) for a in expr.args)
-        return f"{self._helper(kernels._softmax_minus)}({args})"
+        return self._call(kernels._softmax_minus, expr.args)
 
     def _print_SoftmaxJvp(self, expr):
-        args = ", ".join(self._print(a) for a in expr.args)
-        return f"{self._helper(kernels._softmax_jvp)}({args})"
+        return self._call(kernels._softmax_jvp, expr.args)
 
     def _print_LogSoftmax(self, expr):
-        args = ", ".join(self._print(a) for a in expr.args)
-        return f"{self._helper(kernels._log_softmax)}({args})"
+        return self._call(kernels._log_softmax, expr.args)
 
     def _print_NormalPdf(self, expr):
-        return f"{self._helper(kernels._normal_pdf)}({self._print(expr.args[0])})"
+        return self._call(kernels._normal_pdf, expr.args)
 
     def _print_NormalCdf(self, expr):
-        return f"{self._helper(kernels._normal_cdf)}({self._print(expr.args[0])})"
+        return self._call(kernels._normal_cdf, expr.args)
 
     def _print_Heaviside(self, expr):
         z, h0 = expr.args

@@ -167,8 +167,7 @@ class _SoftmaxMinusUnit(sp.Function):
     """_SoftmaxMinusUnit(k, z_1, .., z_n, y) = softmax_k(z) - y, printed as its scalar kernel."""
 
     def _mathcode(self, printer: ScalarCodePrinter) -> str:  # the printer's printmethod
-        args = ", ".join(printer._print(a) for a in self.args)
-        return f"{printer._helper(scalar_kernels._scalar_softmax_minus)}({args})"
+        return printer._call(scalar_kernels._scalar_softmax_minus, self.args)
 
 
 class _SoftmaxJvpUnit(sp.Function):
@@ -176,8 +175,7 @@ class _SoftmaxJvpUnit(sp.Function):
     Jacobian times g, printed as its scalar kernel."""
 
     def _mathcode(self, printer: ScalarCodePrinter) -> str:  # the printer's printmethod
-        args = ", ".join(printer._print(a) for a in self.args)
-        return f"{printer._helper(scalar_kernels._scalar_softmax_jvp)}({args})"
+        return printer._call(scalar_kernels._scalar_softmax_jvp, self.args)
 
 
 def _softmax_jvp(lf, lb, j: int) -> sp.Expr:
