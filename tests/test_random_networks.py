@@ -4,6 +4,8 @@ batches, lopsided non-square layers."""
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import pytest
 from oracles import mp_central_differences, mp_cost, torch_gradients
@@ -48,6 +50,13 @@ def random_case(seed: int) -> tuple[Network, Example]:
 SEEDS = list(range(120))
 
 
+@cache
+def worked_case(seed: int):
+    """The random case and symbp's worked numbers for it, derived once for both oracles."""
+    net, ex = random_case(seed)
+    return net, ex, symbp.derive(net).evaluate(ex)
+
+
 def _close(got: dict, want: dict, rel: float) -> None:
     scale = max(float(np.max(np.abs(v))) if np.size(v) else 0.0 for v in want.values())
     for key in want:
@@ -58,8 +67,7 @@ def _close(got: dict, want: dict, rel: float) -> None:
 
 @pytest.mark.parametrize("seed", SEEDS, ids=[f"net{s}" for s in SEEDS])
 def test_evaluate_matches_high_precision_finite_differences(seed):
-    net, ex = random_case(seed)
-    worked = symbp.derive(net).evaluate(ex)
+    net, ex, worked = worked_case(seed)
     assert worked.loss == pytest.approx(float(mp_cost(net, ex.params, ex.X, ex.Y)), rel=1e-12)
     _close(worked.gradients, mp_central_differences(net, ex.params, ex.X, ex.Y), 1e-9)
 
@@ -67,8 +75,7 @@ def test_evaluate_matches_high_precision_finite_differences(seed):
 @pytest.mark.parametrize("seed", SEEDS, ids=[f"net{s}" for s in SEEDS])
 def test_evaluate_matches_torch_autograd(seed):
     pytest.importorskip("torch")
-    net, ex = random_case(seed)
-    worked = symbp.derive(net).evaluate(ex)
+    net, ex, worked = worked_case(seed)
     loss, grads = torch_gradients(net, ex.params, ex.X, ex.Y)
     assert worked.loss == pytest.approx(loss, rel=1e-12)
     _close(worked.gradients, grads, 1e-9)
