@@ -264,7 +264,7 @@ def test_diagnosis_in_chinese():
     "quantity,claim,match",
     [
         ("dE/dw9", "out_h1", r"quantity 'dE/dw9': no symbol 'w9'"),
-        ("dE/dw5", "out_h3", r"claim 'out_h3': no symbol 'out_h3'"),
+        ("dE/dw5", "foo_h1", r"claim 'foo_h1': unknown name 'foo_h1'"),
         ("dE/dw5", "os.system('ls')", r"claim .*unexpected"),
         ("w5", "out_h1", "not a quantity"),
         ("dE/di1", "w1", "does not derive"),
@@ -284,6 +284,13 @@ def test_diagnosis_in_chinese():
 def test_malformed_claims_raise_claim_error(quantity, claim, match):
     with pytest.raises(ClaimError, match=match):
         checker("mazur").verify(quantity, claim)
+
+
+def test_claim_naming_a_unit_the_network_lacks_is_not_equal_listing_the_units():
+    """No index letters, out_h3 on a two-unit hidden layer: a wrong claim, not a malformed one."""
+    v = checker("mazur").verify("dE/dw5", "out_h3")
+    assert v.status == "not_equal" and v.diagnosis.kind == "no_symbol"
+    assert describe(v.diagnosis) == "out_h3 does not exist in this network (it has out_h1, out_h2)"
 
 
 def test_sigma_prime_of_a_softmax_layer_is_refused():

@@ -62,6 +62,14 @@ CASES = [
         "wrong_derivative",
         "is the tanh derivative; this layer is sigmoid",
     ),
+    # the layer's own derivative with its square taken over the sum
+    (
+        "tanh322",
+        "delta^1_2",
+        r"(w^2_{12}\delta^2_1 + w^2_{22}\delta^2_2)(1 - a^1_2)^2",
+        "wrong_derivative",
+        "(1 - a^1_2)**2 is written for the tanh derivative 1 - a^1_2**2",
+    ),
     # written as a sum whose terms all carry the habit, on a ReLU layer (zero where z < 0)
     (
         "relu32",

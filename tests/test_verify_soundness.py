@@ -41,11 +41,21 @@ ISSUE_WRONG = [
         (("w^{2}_{j1}", "w^{2}_{1j}"),),
     ),
     ("logistic", "dC/dw^1_{jk}", "(a^1_k - y_k) x_j", "a^1_2", ("j", "k"), ()),
+    (  # no index letters at all: the claim is wrong, not unreadable
+        "xor",
+        "delta^1_3",
+        r"w^2_{31} \delta^2_1 a^1_3 (1 - a^1_3)",
+        "w^2_31",
+        (),
+        (("w^{2}_{31}", "w^{2}_{13}"),),
+    ),
 ]
 
 
 @pytest.mark.parametrize(
-    "net,quantity,claim,absent,letters,written", ISSUE_WRONG, ids=["xor-jk", "xor-w21", "logistic"]
+    "net,quantity,claim,absent,letters,written",
+    ISSUE_WRONG,
+    ids=["xor-jk", "xor-w21", "logistic", "xor-no-letters"],
 )
 def test_claim_naming_a_unit_the_network_lacks_fails_and_names_it(
     net, quantity, claim, absent, letters, written

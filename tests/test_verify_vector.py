@@ -313,8 +313,16 @@ def test_sum_over_units_in_a_vector_claim_is_an_error():
 
 
 @pytest.mark.parametrize("text", [BP1, BP2, BP3, BP4], ids=["BP1", "BP2", "BP3", "BP4"])
-def test_vector_form_on_784_30_10_is_proved_on_a_narrow_copy(text):
+def test_vector_form_on_784_30_10_is_proved_for_every_width(text):
     v = checker("mnist").verify(*text.split(" = "))
+    assert v.status == "proved", v.diagnosis
+    assert v.scope == "every width"
+
+
+def test_claim_through_two_layers_on_784_30_10_is_proved_on_a_narrow_copy():
+    """a^2 in a claim about layer 1 is beyond the layer rule's names: the copy's check stands."""
+    claim = r"(((w^2)^T ((a^2 - y) \odot \sigma'(z^2))) \odot \sigma'(z^1)) x^T"
+    v = checker("mnist").verify("dC/dw^1", claim)
     assert v.status == "proved", v.diagnosis
     assert v.scope == "a copy at widths 3-2-4"
 
@@ -337,6 +345,14 @@ def run(capsys, *argv):
 
 def test_cli_proved_vector_claim_exits_0(capsys):
     code, out, _ = run(capsys, "verify", "xor", "--quantity", "delta^L", "--claim", BP1[11:])
+    assert code == 0
+    assert "read as a vector claim (1×1): proved for every width (read entry by entry" in out
+
+
+def test_cli_claim_right_only_at_width_one_is_checked_at_this_network(capsys):
+    """(a^2 - y) σ'(z^2) is a matrix product of two columns: 1×1 here, no product at width n."""
+    args = ("verify", "xor", "--quantity", "delta^2", "--claim", "(a^2 - y) \\sigma'(z^2)")
+    code, out, _ = run(capsys, *args)
     assert code == 0
     assert "read as a vector claim (1×1): checked entry by entry at this network's widths." in out
 

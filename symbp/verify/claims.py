@@ -28,6 +28,7 @@ from .vector import Vectors, narrow_copy
 from .verdict import Case, Diagnosis, Kind, Point, Unreadable, Verdict
 
 MAX_BINDINGS = 256
+SHOWN = 8  # names of an absent symbol's family listed in its diagnosis
 
 
 def too_large(d: Derivation, what: str) -> None:
@@ -128,7 +129,7 @@ class Checker(Truth, Points, Proof):
             try:
                 node = reader.resolve(claim_raw)
             except OutOfRange as e:
-                if not binding:
+                if not binding and not _names_a_unit(e.spelled):
                     raise located(e, claim) from None
                 if e.layer and len(bindings) > 1:
                     skipped.append(binding)
@@ -166,7 +167,11 @@ class Checker(Truth, Points, Proof):
                 written = ((w, m, column),)
                 break
         letters = () if written else self._exchanged_letters(raw, functions, bindings)
-        diagnosis = Diagnosis(Kind.NO_SYMBOL, absent=e.spelled, written=written, letters=letters)
+        stem = e.spelled.rstrip("0123456789")
+        existing = tuple(n for n in self.names if n.startswith(stem))[:SHOWN]
+        diagnosis = Diagnosis(
+            Kind.NO_SYMBOL, absent=e.spelled, written=written, letters=letters, existing=existing
+        )
         case = Case(binding, q, truth, None, False, "no_symbol", diagnosis)
         case.derived = truth.xreplace(self.mid)
         return case
@@ -335,3 +340,8 @@ def parse_claim(d: Derivation, claim: str) -> sp.Expr:
     """The claim's expression in `d`'s symbols (sigma per layer; derivatives by their value)."""
     checker = Checker(d, points=0)
     return parse(claim, checker.names, checker.functions(), checker.truth)
+
+
+def _names_a_unit(spelled: str) -> bool:
+    """Whether a name the network lacks names one unit (w^2_31, out_h3, w9), not a whole layer."""
+    return "_" in spelled or "^" not in spelled

@@ -195,6 +195,7 @@ def as_json(v: Verdict | Unreadable, lang: str = "en") -> dict:
         if dg.absent:
             out["diagnosis"]["absent"] = dg.absent
             out["diagnosis"]["letters"] = list(dg.letters)
+            out["diagnosis"]["existing"] = list(dg.existing)
     pt = v.counterexample
     if pt is not None:
         out["counterexample"] = {"at": pt.values, "claim": pt.claim, "truth": pt.truth}

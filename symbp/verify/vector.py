@@ -18,6 +18,8 @@ from ..parse import Node, index_letters, located, syntax_tree
 from .matrices import LAYER_KINDS, SHIFTS, Absent, Matrices, Mismatch, Slip, Value, is_batch
 from .samples import Samples
 from .verdict import Case, Diagnosis, Kind, Verdict
+from .widths import SCOPE as EVERY_WIDTH
+from .widths import proved_every_width
 
 NARROW = (3, 2, 4)  # the widths of a wide network's copy, in turn: no two neighbours equal
 SCOPE = "this network"  # entry by entry at the network's own widths
@@ -105,6 +107,8 @@ class Vectors(Matrices):
         verdict.scope = SCOPE
         if self.ck.wide is not None:
             verdict.scope = "a copy at widths " + "-".join(map(str, self.d.net.sizes))
+        if verdict.ok and proved_every_width(self, q_raw, c_raw, cases):
+            verdict.scope = EVERY_WIDTH
         return verdict
 
     def _cases(self, raw: Node, env, truth: Value, quantities) -> list[Case]:

@@ -69,7 +69,8 @@ class Diagnosis:
     (as written, meant, column) texts when an index letter of the claim is wrong;
     `missing`/`extra` the factors; `confirmed` when the explanation was proved symbolically.
     no_symbol: `absent` names the symbol the claim asks for that the network lacks (`w^2_21`),
-    `letters` the index letters whose exchange makes the claim right, if any."""
+    `letters` the index letters whose exchange makes the claim right, if any, `existing` the
+    names of the same family and layer the network has (out_h1, out_h2 for out_h3)."""
 
     kind: str
     constant: sp.Rational | float | None = None
@@ -80,6 +81,7 @@ class Diagnosis:
     written: tuple[tuple[str, str, int | None], ...] = ()  # (as written, meant, column)
     absent: str = ""
     letters: tuple[str, ...] = ()
+    existing: tuple[str, ...] = ()  # no_symbol: the names of that family the network has
     terms: tuple[sp.Expr, ...] = ()  # missing_term / extra_term: the terms of the sum
     activation: str | None = None  # the output layer's activation (a_minus_y, jacobian_diagonal)
     loss: str | None = None

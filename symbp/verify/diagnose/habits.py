@@ -69,8 +69,21 @@ def _written_derivatives(own: str, z: sp.Symbol, a: sp.Symbol):
     for e in HABITS:
         if e.name != own:
             yield e, e.derivative_of_a(a)
+        else:
+            yield from ((e, slip) for slip in _power_slips(e.derivative_of_a(a), a))
     for e in others:
         yield e, e.claim_prime(z)
+
+
+def _power_slips(form: sp.Expr, a: sp.Symbol) -> list[sp.Expr]:
+    """The layer's own derivative with a power of a taken over the whole sum: 1 - a^2 written
+    (1 - a)^2."""
+    out = []
+    for term in sp.Add.make_args(form) if isinstance(form, sp.Add) else ():
+        for p in sp.Mul.make_args(term):
+            if isinstance(p, sp.Pow) and p.base == a and p.exp.is_Integer:
+                out.append(form.xreplace({p: a}) ** p.exp)
+    return out
 
 
 def wrong_derivative(ck, df: Difference) -> Diagnosis | None:

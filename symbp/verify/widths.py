@@ -1,0 +1,365 @@
+"""Vector claims proved for every width: the claim read entry by entry with the widths, the unit
+and the sample as symbols, and compared with the layer rule (derive/layer.py).
+
+For the layer l a binding names, the claim's whole-layer names become indexed symbols of that
+rule: a^{l-1} (or x) is a_prev[s, k] of width n_prev, z^l, a^l and delta^l are z, a, delta[s, j]
+of width n, w^l is W[j, k], b^l is b[j], w^{l+1} and delta^{l+1} are W_next and delta_next of
+width n_next, y the targets. A matrix product is a sum over a symbolic width. Both sides then have
+delta, dC/da and a replaced by the rule's definitions (delta in g, g in the next layer, a = act(z)),
+their sums split and their dummies renamed alike, and the difference must cancel to 0: an identity
+in the widths and in every symbol left free, so it holds at every width. A claim naming anything
+else (one unit, another layer, a batch) is not read here: vector.py's check at the network's own
+widths stands.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ..derive import layer as R
+from ..errors import ClaimError
+from ..parse import Node, function_table, index_letters
+from .matrices import COSTS, LAYER_KINDS, TRANSPOSE, layer_name
+
+SCOPE = "every width"
+BUDGET = 2.0  # seconds for one claim's proof; past it the check at the network's widths stands
+SAMPLE = sp.Integer(1)  # a vector claim is about one sample
+
+
+class Unread(Exception):
+    """The claim uses something this reading does not cover: no proof, the numbers stand."""
+
+
+@dataclass(frozen=True)
+class Tensor:
+    """A claim's subexpression at symbolic widths: entry(row, column) and its shape."""
+
+    entry: Callable[[sp.Expr, sp.Expr], sp.Expr]
+    rows: sp.Expr = sp.Integer(1)
+    cols: sp.Expr = sp.Integer(1)
+    scalar: bool = False
+
+    def transposed(self) -> Tensor:
+        if self.scalar:
+            return self
+        return Tensor(lambda i, k: self.entry(k, i), self.cols, self.rows)
+
+    def map(self, f: Callable[[sp.Expr], sp.Expr]) -> Tensor:
+        return Tensor(lambda i, k: f(self.entry(i, k)), self.rows, self.cols, self.scalar)
+
+
+def _scalar(value: sp.Expr) -> Tensor:
+    return Tensor(lambda i, k: value, scalar=True)
+
+
+def proved_every_width(vectors, q_raw: Node, c_raw: Node, cases) -> bool:
+    """Whether the claim equals the layer rule at every width for each layer its cases bind."""
+    if vectors.samples is not None:
+        return False
+    start = time.monotonic()
+    letters = index_letters(q_raw)
+    bindings = {tuple((k, v) for k, v in sorted(c.indices.items()) if k in letters) for c in cases}
+    try:
+        for binding in bindings:
+            if time.monotonic() - start > BUDGET:
+                return False
+            if not _Proof(vectors, dict(binding)).holds(q_raw, c_raw):
+                return False
+    except (Unread, ClaimError):
+        return False
+    return True
+
+
+class _Proof:
+    """One binding of the layer letter: the claim and the rule of that layer, compared."""
+
+    def __init__(self, vectors, env: dict):
+        self.v, self.env = vectors, env
+        self.L = vectors.L
+        self.d = vectors.d
+
+    # ---- the quantity ------------------------------------------------------------------
+    def holds(self, q_raw: Node, c_raw: Node) -> bool:
+        kind, self.l = self._quantity(q_raw)
+        if not 1 <= self.l <= self.L:
+            raise Unread
+        self.rule = self.d.rules[self.l - 1]
+        truth = self._truth(kind)
+        claim = self.evaluate(c_raw)
+        if claim.scalar != truth.scalar or (claim.rows, claim.cols) != (truth.rows, truth.cols):
+            return False
+        j, k = R.j, R.k
+        return self._same(claim.entry(j, k), truth.entry(j, k))
+
+    def _quantity(self, raw: Node) -> tuple[str, int]:
+        """(kind, layer) of delta^l, dC/dX^l, ∇_X C or Ng's dX^l."""
+        found = layer_name(raw)
+        if found is not None and found[0] == "delta" and raw.args[0].value == "delta":
+            return "delta", self.v._layer(found[1], self.env)
+        if found is not None and self.v.ck.d_cost and raw.args[0].value[:1] == "d":
+            return found[0], self.v._layer(found[1], self.env)
+        if raw.op == "nabla":
+            wrt, _ = raw.args
+            if wrt.op in ("token", "name") and str(wrt.value) in LAYER_KINDS:
+                return LAYER_KINDS[str(wrt.value)], self.L
+            found = layer_name(wrt)
+        else:
+            parts = self.v._fraction(raw)
+            if parts is None or not (parts[0].op == "name" and parts[0].value in self._costs()):
+                raise Unread
+            found = layer_name(parts[1])
+        if found is None:
+            raise Unread
+        return found[0], self.v._layer(found[1], self.env)
+
+    def _costs(self) -> tuple[str, ...]:
+        return (*COSTS, self.v.ck.cost.name)
+
+    def _truth(self, kind: str) -> Tensor:
+        rule, n, n_prev = self.rule, R.n, R.n_prev
+        if kind in ("delta", "z"):
+            return Tensor(lambda i, k: self._delta(SAMPLE, i), n)
+        if kind == "a":
+            return Tensor(lambda i, k: self._at(rule.upstream.rhs, SAMPLE, i), n)
+        one = {R.m: 1}
+        if kind == "w":
+            grad = _one_sample(rule.grad_w.rhs.xreplace(one))
+            return Tensor(lambda i, k: grad.xreplace({R.j: i, R.k: k}), n, n_prev)
+        if kind == "b" and rule.grad_b is not None:
+            grad = _one_sample(rule.grad_b.rhs.xreplace(one))
+            if rule.bias_mode.shared:
+                return _scalar(grad)
+            return Tensor(lambda i, k: grad.xreplace({R.j: i}), n)
+        raise Unread
+
+    # ---- the rule's definitions ----------------------------------------------------------
+    def _at(self, e: sp.Expr, s: sp.Expr, i: sp.Expr) -> sp.Expr:
+        """A rule's right-hand side at sample s, unit i (its own dummies kept apart)."""
+        return _fresh(e).xreplace({R.s: s, R.j: i})
+
+    def _delta(self, s, i) -> sp.Expr:
+        return self._at(self.rule.delta.rhs, s, i)
+
+    def _defined(self, e: sp.Expr) -> sp.Expr:
+        """delta, g and a of the layer written out: delta in g, g in the next layer, a in z."""
+        rule = self.rule
+        for base, rhs in ((R.delta, rule.delta.rhs), (R.g, rule.upstream.rhs), (R.a, rule.a.rhs)):
+            e = e.replace(
+                lambda x, base=base: isinstance(x, sp.Indexed) and x.base == base,
+                lambda x, rhs=rhs: self._at(rhs, *x.indices),
+            )
+        return e
+
+    def _same(self, claim: sp.Expr, truth: sp.Expr) -> bool:
+        left, right = (_split(self._defined(e)) for e in (claim, truth))
+        diff = sp.expand(left - right)
+        if self.rule.identities:
+            diff = diff.xreplace({sp.Sum(R.y[SAMPLE, _dummy(0)], (_dummy(0), 1, R.n)): 1})
+        return diff == 0 or sp.cancel(sp.together(diff)) == 0
+
+    # ---- the claim -----------------------------------------------------------------------
+    def evaluate(self, node: Node) -> Tensor:
+        method = getattr(self, f"_v_{node.op}", None)
+        if method is None:
+            raise Unread
+        return method(node)
+
+    def _v_number(self, node) -> Tensor:
+        return _scalar(sp.sympify(node.value))
+
+    def _v_token(self, node) -> Tensor:
+        if not str(node.value).isdigit():
+            raise Unread
+        return _scalar(sp.Integer(str(node.value)))
+
+    def _v_name(self, node) -> Tensor:
+        if node.value == "x" and self.l == 1:
+            return self._layer_symbol("a", 0)
+        if node.value == "y" and self.l == self.L:
+            return Tensor(lambda i, k: R.y[SAMPLE, i], R.n)
+        raise Unread
+
+    def _layer_symbol(self, kind: str, layer: int) -> Tensor:
+        """A whole-layer name of layer l - 1, l or l + 1 as the rule's indexed symbols."""
+        l, rule = self.l, self.rule
+        if layer == l - 1 and kind == "a":
+            return Tensor(lambda i, k: R.a_prev[SAMPLE, i], R.n_prev)
+        if layer == l and kind in ("a", "z", "delta"):
+            base = {"a": R.a, "z": R.z, "delta": R.delta}[kind]
+            return Tensor(lambda i, k: base[SAMPLE, i], R.n)
+        if layer == l and kind == "w":
+            return Tensor(lambda i, k: R.W[i, k], R.n, R.n_prev)
+        if layer == l and kind == "b" and rule.bias_mode.per_unit:
+            return Tensor(lambda i, k: R.b[i], R.n)
+        if layer == l and kind == "b" and rule.bias_mode.shared:
+            return _scalar(R.beta)
+        if layer == l + 1 <= self.L and kind == "w":
+            return Tensor(lambda i, k: R.W_next[i, k], R.n_next, R.n)
+        if layer == l + 1 <= self.L and kind == "delta":
+            return Tensor(lambda i, k: R.delta_next[SAMPLE, i], R.n_next)
+        raise Unread
+
+    def _v_scripted(self, node) -> Tensor:
+        base, *scripts = node.args
+        found = layer_name(Node("scripted", (base, scripts[0])) if scripts else node)
+        if base.op == "name" and found is not None and base.value in LAYER_KINDS:
+            value = self._layer_symbol(found[0], self.v._layer(found[1], self.env))
+            rest = scripts[1:]
+        elif base.op == "name" and base.value not in ("x", "y"):
+            raise Unread
+        else:
+            value, rest = self.evaluate(base), scripts
+        for s in rest:
+            arg = s.args[0]
+            if s.op != "upper":
+                raise Unread
+            if arg.op in ("token", "name") and arg.value == TRANSPOSE:
+                value = value.transposed()
+                continue
+            power = self.evaluate(arg)
+            if not power.scalar:
+                raise Unread
+            exponent = power.entry(1, 1)
+            value = value.map(lambda e, p=exponent: e**p)
+        return value
+
+    def _v_neg(self, node) -> Tensor:
+        return self.evaluate(node.args[0]).map(lambda e: -e)
+
+    def _v_add(self, node) -> Tensor:
+        return self._sum(node, 1)
+
+    def _v_sub(self, node) -> Tensor:
+        return self._sum(node, -1)
+
+    def _sum(self, node, sign: int) -> Tensor:
+        a, b = (self.evaluate(x) for x in node.args)
+        if not (a.scalar or b.scalar) and (a.rows, a.cols) != (b.rows, b.cols):
+            raise Unread
+        big = b if a.scalar else a
+        return Tensor(
+            lambda i, k: a.entry(i, k) + sign * b.entry(i, k),
+            big.rows,
+            big.cols,
+            a.scalar and b.scalar,
+        )
+
+    def _v_mul(self, node) -> Tensor:
+        a, b = (self.evaluate(x) for x in node.args)
+        if a.scalar or b.scalar:
+            big = b if a.scalar else a
+            return Tensor(
+                lambda i, k: a.entry(i, k) * b.entry(i, k),
+                big.rows,
+                big.cols,
+                a.scalar and b.scalar,
+            )
+        if node.op == "mul" and node.value == "hadamard":
+            if (a.rows, a.cols) != (b.rows, b.cols):
+                raise Unread
+            return Tensor(lambda i, k: a.entry(i, k) * b.entry(i, k), a.rows, a.cols)
+        if a.cols != b.rows:
+            raise Unread
+        if a.cols == 1:
+            return Tensor(lambda i, k: a.entry(i, 1) * b.entry(1, k), a.rows, b.cols)
+        t = sp.Dummy("t", integer=True, positive=True)
+        return Tensor(
+            lambda i, k: sp.Sum(a.entry(i, t) * b.entry(t, k), (t, 1, a.cols)), a.rows, b.cols
+        )
+
+    _v_jux = _v_mul
+
+    def _v_frac(self, node) -> Tensor:
+        if self.v._fraction(node) is not None:
+            raise Unread  # a derivative inside the claim
+        a, b = (self.evaluate(x) for x in node.args)
+        if not b.scalar:
+            raise Unread
+        return Tensor(lambda i, k: a.entry(i, k) / b.entry(1, 1), a.rows, a.cols, a.scalar)
+
+    _v_div = _v_frac
+
+    def _v_call(self, node) -> Tensor:
+        return self._apply(str(node.value), self.evaluate(node.args[0]))
+
+    def _v_textcall(self, node) -> Tensor:
+        fname, arg = node.args
+        return self._apply(
+            str(fname.value).lower() + ("'" if node.value else ""), self.evaluate(arg)
+        )
+
+    def _apply(self, name: str, arg: Tensor) -> Tensor:
+        """A function applied entry by entry; sigma and sigma' follow the layer of z^l."""
+        layer_following = name.rstrip("'") in ("sigma", *self.d.names.functions)
+        if layer_following:
+            activation = self.rule.activation
+            if not activation.elementwise:
+                raise Unread  # softmax: sigma' is a Jacobian
+            alpha = (R.alpha,) * len(activation.params)
+            prime = name.endswith("'")
+            x = sp.Dummy("x")
+            form = activation.apply(x, *alpha)
+            form = sp.diff(form, x) if prime else form
+
+            def f(e: sp.Expr) -> sp.Expr:
+                if not (isinstance(e, sp.Indexed) and e.base == R.z):
+                    raise Unread
+                return form.xreplace({x: e})
+
+            return arg.map(f)
+        fn = function_table().get(name)
+        if fn is None:
+            raise Unread
+        return arg.map(fn)
+
+
+def _one_sample(e: sp.Expr) -> sp.Expr:
+    """A batch rule at m = 1: the sum over the samples taken at the one sample."""
+
+    def at_one(x: sp.Sum) -> sp.Expr:
+        limits = [lim for lim in x.limits if lim[0] != R.s]
+        body = x.function.xreplace({R.s: SAMPLE})
+        return sp.Sum(body, *limits) if limits else body
+
+    return e.replace(
+        lambda x: isinstance(x, sp.Sum) and any(lim[0] == R.s for lim in x.limits), at_one
+    )
+
+
+def _fresh(e: sp.Expr) -> sp.Expr:
+    """`e` with the dummy of each sum renamed apart (so substituting an index cannot capture)."""
+    return e.replace(
+        lambda x: isinstance(x, sp.Sum),
+        lambda x: x.xreplace(
+            {v: sp.Dummy(v.name, integer=True, positive=True) for v, *_ in x.limits}
+        ),
+    )
+
+
+def _dummy(depth: int) -> sp.Symbol:
+    return sp.Symbol(f"i_{depth}", integer=True, positive=True)
+
+
+def _split(e: sp.Expr, depth: int = 0) -> sp.Expr:
+    """Sums of sums split into sums of single terms, factors free of the dummy pulled out, each
+    dummy renamed by its depth, so equal sums compare equal."""
+    if isinstance(e, sp.Sum):
+        (var, lo, hi), *outer = e.limits
+        if outer:
+            return _split(sp.Sum(sp.Sum(e.function, (var, lo, hi)), *outer), depth)
+        I = _dummy(depth)
+        body = _split(e.function.xreplace({var: I}), depth + 1)
+        terms = []
+        for t in sp.Add.make_args(sp.expand(body)):
+            inside = [f for f in sp.Mul.make_args(t) if f.has(I)]
+            outside = [f for f in sp.Mul.make_args(t) if not f.has(I)]
+            count = sp.Sum(sp.Mul(*inside), (I, lo, hi)) if inside else hi - lo + 1
+            terms.append(sp.Mul(*outside) * count)
+        return sp.Add(*terms)
+    if not e.args or isinstance(e, sp.Indexed):
+        return e
+    return e.func(*[_split(a, depth) for a in e.args])

@@ -1,0 +1,155 @@
+"""Vector claims proved for every width (verify/widths.py): right claims on every activation, loss
+and bias, the scope said in text and JSON, and claims right only at this network's widths or
+wrong never proved by the symbolic reading itself."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import symbp
+from symbp.cli import main
+from symbp.errors import ClaimError
+from symbp.parse import syntax_tree
+from symbp.verify.claims import Checker
+from symbp.verify.widths import proved_every_width
+
+_CHECKERS: dict[tuple, Checker] = {}
+
+
+def checker(acts=("sigmoid", "sigmoid"), loss="squared_error", bias="per_unit") -> Checker:
+    """A 3-2-4 net (no two widths equal, so a transpose cannot hide) of these layers."""
+    key = (acts, loss, bias)
+    if key not in _CHECKERS:
+        layers = [symbp.Layer(n, a, bias) for n, a in zip((2, 4), acts)]
+        net = symbp.Network(inputs=3, layers=layers, loss=loss, name="n324")
+        _CHECKERS[key] = Checker(symbp.derive(net))
+    return _CHECKERS[key]
+
+
+S, SE = ("sigmoid", "sigmoid"), "squared_error"
+BP2 = r"((w^{l+1})^T \delta^{l+1}) \odot \sigma'(z^l)"
+RIGHT = [
+    (S, SE, "delta^L", r"(a^L - y) \odot \sigma'(z^L)"),
+    (S, SE, "delta^l", BP2),
+    (S, SE, "dC/dw^l", r"\delta^l (a^{l-1})^T"),
+    (S, SE, "dC/db^l", r"\delta^l"),
+    (S, SE, r"\nabla_a C", "a^L - y"),
+    (S, SE, r"\nabla_{a^1} C", "(w^2)^T delta^2"),
+    (S, SE, "dC/dw^1", r"(x (\delta^1)^T)^T"),
+    (("tanh", "sigmoid"), SE, "delta^1", "((w^2)^T delta^2) * (1 - (a^1)^2)"),
+    (("tanh", "sigmoid"), SE, "delta^1", r"((w^2)^T delta^2) \odot \tanh'(z^1)"),
+    (("relu", "sigmoid"), SE, "delta^1", r"((w^2)^T delta^2) \odot \sigma'(z^1)"),
+    (("leaky_relu", "identity"), SE, "delta^1", r"((w^2)^T \delta^2) \odot \sigma'(z^1)"),
+    (("softplus", "sigmoid"), SE, "delta^1", r"((w^2)^T delta^2) \odot \sigma'(z^1)"),
+    (S, "binary_cross_entropy", "delta^L", "a^L - y"),
+    (("sigmoid", "softmax"), "cross_entropy", "delta^L", "a^L - y"),
+]
+
+
+@pytest.mark.parametrize(
+    "acts,loss,quantity,claim",
+    RIGHT,
+    ids=[f"{a[0]}-{q}-{i}" for i, (a, _, q, _) in enumerate(RIGHT)],
+)
+def test_right_vector_claim_is_proved_for_every_width(acts, loss, quantity, claim):
+    v = checker(acts, loss).verify(quantity, claim)
+    assert v.status == "proved", v.diagnosis
+    assert v.scope == "every width"
+
+
+@pytest.mark.parametrize("bias", ["shared", "none"])
+def test_weight_gradient_is_proved_for_every_width_whatever_the_bias(bias):
+    v = checker(bias=bias).verify("dC/dw^l", r"\delta^l (a^{l-1})^T")
+    assert (v.status, v.scope) == ("proved", "every width")
+
+
+def test_json_scope_of_a_vector_claim_proved_for_every_width(capsys):
+    args = ["verify", "xor", "--quantity", "dC/dw^l", "--claim", r"\delta^l (a^{l-1})^T", "--json"]
+    assert main(args) == 0
+    assert json.loads(capsys.readouterr().out)["scope"] == "every width"
+
+
+def test_column_times_column_is_checked_only_at_this_network():
+    """(a^2 - y) σ'(z^2) as a matrix product is 1×1 on xor, and no product at width n."""
+    v = Checker(symbp.derive(symbp.load("xor"))).verify("delta^2", r"(a^2 - y) \sigma'(z^2)")
+    assert (v.status, v.scope) == ("proved", "this network")
+
+
+def test_wrong_claim_keeps_this_networks_scope():
+    v = checker().verify("dC/dw^2", r"\delta^2 (a^2)^T")
+    assert v.status == "not_equal" and v.scope == "this network"
+
+
+def _cases(ck: Checker, quantity: str, claim: str):
+    return ck.verify(quantity, claim).cases
+
+
+@pytest.mark.parametrize(
+    "quantity,right,wrong",
+    [
+        (
+            "delta^1",
+            r"((w^2)^T \delta^2) \odot \sigma'(z^1)",
+            r"((w^2)^T \delta^2) \odot \sigma(z^1)",
+        ),
+        ("delta^L", r"(a^L - y) \odot \sigma'(z^L)", r"(y - a^L) \odot \sigma'(z^L)"),
+        ("dC/dw^l", r"\delta^l (a^{l-1})^T", r"2 \delta^l (a^{l-1})^T"),
+        ("delta^L", r"(a^L - y) \odot \sigma'(z^L)", r"(a^L - y) \odot a^L \odot (1 + a^L)"),
+    ],
+    ids=["sigma-for-prime", "sign", "factor-2", "one-plus"],
+)
+def test_symbolic_reading_alone_refuses_a_wrong_claim(quantity, right, wrong):
+    """Called without the numeric check in front of it, the proof still says no."""
+    ck = checker()
+    cases = _cases(ck, quantity, right)
+    q_raw, c_raw = syntax_tree(quantity, ck.written), syntax_tree(wrong, ck.written)
+    assert not proved_every_width(ck.vectors, q_raw, c_raw, cases)
+
+
+VECTOR_RIGHT = [
+    ("delta^l", BP2),
+    ("delta^L", r"(a^L - y) \odot a^L \odot (1 - a^L)"),
+    ("dC/dw^l", r"\delta^l (a^{l-1})^T"),
+    ("dC/dw^1", r"(((w^2)^T \delta^2) \odot \sigma'(z^1)) x^T"),
+    (r"\nabla_{a^1} C", r"(w^2)^T \delta^2"),
+]
+
+
+def _vector_mutations(text: str) -> list[str]:
+    """Texts differing from `text` by one layer number or letter, transpose, product, sign,
+    factor or function."""
+    out = []
+    for m in re.finditer(r"(?<=\^)[0-9lL]|(?<=\^\{)[0-9l]|(?<=[+-])1", text):
+        for c in "12lL":
+            if c != m.group(0):
+                out.append(text[: m.start()] + c + text[m.end() :])
+    out += [
+        text.replace("^T", "", 1),
+        text.replace(r"\odot", " ", 1),
+        text.replace(" (", r" \odot (", 1),
+    ]
+    out += [text.replace("-", "+", 1), f"2 ({text})", f"-({text})", text.replace("'", "", 1)]
+    out += [text.replace("a^", "z^", 1), text.replace("(1 - ", "(2 - ", 1)]
+    return [t for t in out if t != text]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(VECTOR_RIGHT), st.data())
+def test_random_mutations_of_vector_claims_are_never_proved_for_every_width(case, data):
+    """The symbolic reading on its own proves a mutation only if the numbers agree too."""
+    quantity, right = case
+    mutated = data.draw(st.sampled_from(_vector_mutations(right)))
+    ck = checker()
+    cases = _cases(ck, quantity, right)
+    try:
+        c_raw = syntax_tree(mutated, ck.written)
+    except ClaimError:
+        return
+    q_raw = syntax_tree(quantity, ck.written)
+    if proved_every_width(ck.vectors, q_raw, c_raw, cases):
+        assert ck.verify(quantity, mutated).ok, mutated
