@@ -7,6 +7,7 @@
 A claim's pipeline: truth.py (what the quantity equals per the derivation), points.py (check
 points), proof.py (symbolic proof), diagnose.py (an ordered list of diagnosers), verdict.py (the
 result types); claims.py connects them. A whole-layer (vector, matrix or batch) claim is read
-into matrices by matrices.py (a batch's samples from samples.py) and checked entry by entry by
-vector.py, which names shapes that do not fit.
+into matrices by matrices.py (its quantities from wholes.py, its Values from values.py, a batch's
+samples from samples.py) and checked entry by entry by vector.py, which names shapes that do not
+fit.
 """

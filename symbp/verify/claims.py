@@ -19,11 +19,11 @@ from ..derive import EAGER_PARAMETERS, Derivation, derive
 from ..errors import ClaimError, SymbpError
 from ..parse import Node, OutOfRange, Reader, index_letters, located, parse, syntax_tree
 from .diagnose import Difference, diagnose
-from .matrices import is_vector
 from .points import POINTS, Points
 from .proof import Proof
 from .rewrites import rewrites
 from .truth import Truth
+from .values import is_vector
 from .vector import Vectors, narrow_copy
 from .verdict import Case, Diagnosis, Kind, Point, Unreadable, Verdict
 

@@ -11,212 +11,27 @@ with one correction applied, so the checker can try them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import sympy as sp
 
 from ..errors import ClaimError
 from ..parse import Node, Reader
-from .samples import Samples
-
-LAYER_KINDS = {"a": "a", "z": "z", "delta": "delta", "w": "w", "W": "w", "b": "b"}
-BATCH_KINDS = {"Delta": "delta", "A": "a", "Z": "z"}  # one column per sample: Δ^l = [δ^(1) ...]
-COSTS = ("C", "E", "J", "E_total", "loss")
-TRANSPOSE = "T"
-SHIFTS = {"layer_up": 1, "layer_down": -1}  # a whole-layer name's layer written one off
-
-
-class Absent(ClaimError):
-    """A whole-layer quantity of a layer the network lacks (`w^3` in a two-layer network)."""
-
-
-@dataclass(frozen=True)
-class Value:
-    """A claim's subexpression: its matrix, its text (layers as numbers) and whether it scales."""
-
-    mat: sp.ImmutableMatrix
-    text: str
-    scalar: bool = False
-    compound: bool = False  # a sum or product: bracketed inside a product
-    before: str = ""  # the text before a transpose, so transposing twice reads as written
-
-    @property
-    def shape(self) -> str:
-        return "scalar" if self.scalar else "×".join(map(str, self.mat.shape))
-
-    @property
-    def bracketed(self) -> str:
-        return f"({self.text})" if self.compound else self.text
-
-    def transposed(self) -> Value:
-        if self.scalar:
-            return self
-        if self.before:
-            return Value(self.mat.T, self.before, compound=True)
-        return Value(self.mat.T, f"({self.text})^T", before=self.text)
+from .values import (
+    BATCH_KINDS,
+    LAYER_KINDS,
+    SHIFTS,
+    TRANSPOSE,
+    Mismatch,
+    Slip,
+    Value,
+    layer_name,
+    spell,
+    transposes,
+)
+from .wholes import Wholes
 
 
-@dataclass(frozen=True)
-class Slip:
-    """Where the shapes do not fit: the operation's text and its operands' shapes."""
-
-    node: Node | None  # None: the claim's own shape differs from the quantity's
-    text: str
-    shapes: tuple[str, ...]
-    meant: str = ""  # a name written one layer off: the name meant
-
-
-class Mismatch(Exception):
-    """Raised inside the evaluation when shapes do not fit; carries the Slip."""
-
-    def __init__(self, slip: Slip):
-        super().__init__(slip.text)
-        self.slip = slip
-
-
-def is_vector(raw: Node) -> bool:
-    """True when a quantity names a whole layer: `delta^L`, `dC/dw^l`, `\\nabla_a C`."""
-    for n in raw.walk():
-        if n.op == "nabla" or layer_name(n) is not None:
-            return True
-    return False
-
-
-def layer_name(n: Node) -> tuple[str, Node] | None:
-    """(kind, layer node) of a whole-layer name such as `w^{l+1}` or `dW^2`, else None."""
-    if n.op != "scripted" or n.args[0].op != "name":
-        return None
-    base = n.args[0].value
-    scripts = n.args[1:]
-    if any(s.op == "lower" for s in scripts) or scripts[0].op != "upper":
-        return None
-    kind = LAYER_KINDS.get(base) or (LAYER_KINDS.get(base[1:]) if base[:1] == "d" else None)
-    if kind is None:
-        return None
-    return kind, scripts[0].args[0]
-
-
-class Matrices:
+class Matrices(Wholes):
     """Reads vector claims into Values for one Checker (`ck`); vector.Vectors checks them."""
-
-    def __init__(self, ck):
-        self.ck = ck
-        self.d = ck.d
-        self.L = len(self.d.layers)
-        self.functions = ck.functions()
-        self.samples: Samples | None = None  # built for the first batch claim
-        self.bound: set[str] = set()  # the sample letters of the sums being read
-
-    # ---- whole-layer quantities --------------------------------------------------------
-    def symbols(self, kind: str, layer: int, column) -> Value:
-        """The layer's vector or matrix of symbols; raises Absent."""
-        d, text = self.d, f"{'delta' if kind == 'delta' else kind}^{layer}"
-        if kind == "a" and layer == 0:
-            return Value(sp.ImmutableMatrix(d.inputs), text)
-        if not 1 <= layer <= self.L:
-            raise Absent(f"no layer {layer} in this network (layers 1..{self.L})", column=column)
-        lf = d.layers[layer - 1]
-        if kind == "a":
-            return Value(sp.ImmutableMatrix(lf.a), text)
-        if kind == "z":
-            return Value(sp.ImmutableMatrix(lf.z), text)
-        if kind == "delta":
-            return Value(sp.ImmutableMatrix(d.delta_symbols[layer - 1]), text)
-        if kind == "w":
-            return Value(sp.ImmutableMatrix(lf.weights), text)
-        if not lf.biases:
-            raise ClaimError(f"layer {layer} has no bias", column=column)
-        if lf.bias_mode.shared:
-            return Value(sp.ImmutableMatrix([lf.biases]), text, scalar=True)
-        return Value(sp.ImmutableMatrix(lf.biases), text)
-
-    def gradient(self, kind: str, layer: int, column) -> tuple[Value, list]:
-        """dC/dX^l as the derivation gives it, and each entry's (num, den) quantity."""
-        of = self.symbols(kind, layer, column)
-        if kind == "delta":
-            raise ClaimError("dC/ddelta is not a quantity: write delta^l or dC/dz^l", column=column)
-        cost = self.ck.cost
-        quantities = [(cost, s) for s in of.mat]
-        values = [self.ck.truth(*q) for q in quantities]
-        mat = sp.ImmutableMatrix(*of.mat.shape, values)
-        return Value(mat, f"dC/d{of.text}", of.scalar), quantities
-
-    def quantity(self, raw: Node, env) -> tuple[Value, list]:
-        """The truth of a vector quantity and each entry's quantity; raises ClaimError."""
-        found = layer_name(raw)
-        if found is not None and found[0] == "delta" and raw.args[0].value == "delta":
-            v = self.symbols("delta", self._layer(found[1], env), raw.column)
-            quantities = [(s, None) for s in v.mat]
-            truth = sp.ImmutableMatrix(*v.mat.shape, [self.ck.truth(*q) for q in quantities])
-            return Value(truth, v.text), quantities
-        if found is not None and self.ck.d_cost and raw.args[0].value[:1] == "d":
-            return self.gradient(found[0], self._layer(found[1], env), raw.column)  # Ng's dz^l
-        derivative = self._derivative(raw, env)
-        if derivative is None:
-            raise ClaimError(
-                "not a vector quantity: write delta^l, dC/dw^l, dC/db^l or \\nabla_a C",
-                column=raw.column,
-            )
-        return derivative
-
-    def _derivative(self, raw: Node, env) -> tuple[Value, list] | None:
-        """dC/dX^l, \\frac{\\partial C}{\\partial X^l} or \\nabla_X C, else None."""
-        if raw.op == "nabla":
-            wrt, body = raw.args
-            if not (body.op == "name" and body.value in (*COSTS, self.ck.cost.name)):
-                raise ClaimError("∇ is understood of the cost: \\nabla_a C", column=raw.column)
-            if wrt.op in ("token", "name") and str(wrt.value) in LAYER_KINDS:
-                return self.gradient(LAYER_KINDS[str(wrt.value)], self.L, raw.column)
-            found = layer_name(wrt)
-            if found is None:
-                raise ClaimError("∇ needs a layer quantity: \\nabla_a C", column=raw.column)
-            return self.gradient(found[0], self._layer(found[1], env), raw.column)
-        parts = self._fraction(raw)
-        if parts is None:
-            return None
-        num, den = parts
-        if not self._is_cost(num):
-            return None
-        found = layer_name(den)
-        if found is None:
-            return None
-        return self.gradient(found[0], self._layer(found[1], env), raw.column)
-
-    @staticmethod
-    def _fraction(raw: Node) -> tuple[Node, Node] | None:
-        """(numerator, denominator) with the d or ∂ marks removed, of dC/dX or ∂C/∂X."""
-
-        def unmark(n: Node) -> Node | None:
-            if n.op == "jux" and (n.args[0].op == "partial" or n.args[0].value == "d"):
-                return n.args[1]
-            base = n.args[0] if n.op == "scripted" else n
-            if base.op == "name" and str(base.value).startswith("d") and len(base.value) > 1:
-                stripped = Node("name", (), base.value[1:], base.column)
-                if n.op == "scripted":
-                    return Node("scripted", (stripped, *n.args[1:]), None, n.column)
-                return stripped
-            return None
-
-        if raw.op in ("frac", "div"):
-            num, den = (unmark(x) for x in raw.args)
-            return (num, den) if num is not None and den is not None else None
-        if raw.op == "jux" and raw.args[0].op == "div":  # ∂C / ∂ w^l
-            (left, mark), right = raw.args[0].args, raw.args[1]
-            if mark.op == "partial" or (mark.op == "name" and mark.value == "d"):
-                num = unmark(left)
-                return (num, right) if num is not None else None
-        return None
-
-    def _is_cost(self, n: Node) -> bool:
-        return n.op == "name" and n.value in (*COSTS, self.ck.cost.name)
-
-    def _layer(self, node: Node, env) -> int:
-        reader = Reader(self.ck.names, indices=env)
-        reader.last = self.L
-        layer = reader._index(node, env)
-        if not isinstance(layer, int):
-            raise ClaimError("a layer must be a whole number, L or l", column=node.column)
-        return layer
 
     # ---- the claim ---------------------------------------------------------------------
     def evaluate(self, node: Node, env, fixes: dict) -> Value:
@@ -230,7 +45,7 @@ class Matrices:
         reader = Reader(self.ck.names, self.functions, self.ck.truth, env)
         reader.last = self.L
         expr = reader.resolve(node).expr
-        return Value(sp.ImmutableMatrix([expr]), _spell(node), scalar=True)
+        return Value(sp.ImmutableMatrix([expr]), spell(node), scalar=True)
 
     def _v_number(self, node, env, fixes) -> Value:
         return Value(sp.ImmutableMatrix([node.value]), str(node.value), scalar=True)
@@ -304,7 +119,7 @@ class Matrices:
             rest = scripts[1:]
         elif base.op == "name" and base.value == "m" and self.samples is not None:
             value, rest = self._v_name(base, env, fixes), scripts
-        elif base.op in ("name", "hat") and not _transposes(scripts):
+        elif base.op in ("name", "hat") and not transposes(scripts):
             return self._scalar(node, env)
         else:
             value, rest = self.evaluate(base, env, fixes), scripts
@@ -435,45 +250,3 @@ class Matrices:
         if key in self.functions:
             return self._v_call(Node("call", (arg,), key, node.column), env, fixes)
         return self._scalar(node, env)
-
-
-def is_batch(raw: Node) -> bool:
-    """A claim about a batch: a sum whose letter is a sample superscript, or Δ^l, A^l, X."""
-    for n in raw.walk():
-        if n.op == "bigsum":
-            letter = n.value[0]
-            for inner in n.args[-1].walk():
-                if inner.op in ("tuple", "jux") and any(
-                    p.op in ("name", "token") and p.value == letter for p in inner.args
-                ):
-                    return True
-        if n.op == "scripted" and n.args[0].op == "name" and n.args[0].value in BATCH_KINDS:
-            return True
-        if n.op == "name" and n.value in ("X", "Y"):
-            return True
-    return False
-
-
-def _transposes(scripts) -> bool:
-    return any(
-        s.op == "upper" and s.args[0].op in ("token", "name") and s.args[0].value == TRANSPOSE
-        for s in scripts
-    )
-
-
-def _spell(node: Node) -> str:
-    """A raw node written back as plain text (for a diagnosis)."""
-    if node.op in ("name", "token", "number"):
-        return str(node.value)
-    if node.op == "scripted":
-        base, *scripts = node.args
-        marks = {"upper": "^", "lower": "_"}
-        return _spell(base) + "".join(f"{marks[s.op]}{{{_spell(s.args[0])}}}" for s in scripts)
-    if node.op == "call":
-        return f"{node.value}({_spell(node.args[0])})"
-    if node.op == "tuple":
-        return ",".join(_spell(a) for a in node.args)
-    ops = {"add": " + ", "sub": " - ", "mul": " ", "jux": " ", "div": "/"}
-    if node.op in ops and len(node.args) == 2:
-        return f"({_spell(node.args[0])}{ops[node.op]}{_spell(node.args[1])})"
-    return node.op

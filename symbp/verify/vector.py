@@ -15,8 +15,9 @@ import sympy as sp
 from ..errors import ClaimError
 from ..network import Layer, Network
 from ..parse import Node, index_letters, located, syntax_tree
-from .matrices import LAYER_KINDS, SHIFTS, Absent, Matrices, Mismatch, Slip, Value, is_batch
+from .matrices import Matrices
 from .samples import Samples
+from .values import LAYER_KINDS, SHIFTS, Absent, Mismatch, Slip, Value, is_batch
 from .verdict import Case, Diagnosis, Kind, Verdict
 from .widths import SCOPE as EVERY_WIDTH
 from .widths import proved_every_width
