@@ -8,14 +8,13 @@ the given numbers, which shows an expression instantiated with the worked exampl
 
 from __future__ import annotations
 
-import enum
-
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 from .. import activations
 from ..derive import general as G
+from .roles import ordered_terms, rank
 
 _UNIT_FAMILIES = ("x", "z", "a", "delta", "y")
 
@@ -38,78 +37,12 @@ class BatchMean(sp.Function):
     nargs = 3
 
 
-class Role(enum.IntEnum):
-    """What a quantity is to a derivation, which fixes its place in a printed product, in the
-    textbooks' order: w delta sigma'(z), (a - y) sigma'(z), a delta; and in a sum: the bias last."""
-
-    WEIGHT = 0
-    TARGET = 1  # a target, and whatever holds one: the cost's derivative (a - y)
-    ACTIVATION = 2  # an input, an activation, a pre-activation
-    DELTA = 3
-    DERIVATIVE = 4  # sigma'(z), sigma(z), and a (1 - a) written from the outputs
-    LOG = 5
-    BIAS = 6
-
-
 _TALL = (r"\frac", r"\sum", r"\prod", r"\int", r"\begin", r"\left")
 
 
 def bracket(text: str) -> str:
     """(text), with \\left( \\right) only around something tall (a fraction, a sum, a matrix)."""
     return rf"\left({text}\right)" if any(t in text for t in _TALL) else f"({text})"
-
-
-def ordered_terms(terms: list, roles: dict) -> list:
-    """Positive terms first (target - out), the bias last (w x + b)."""
-    positive = [t for t in terms if not t.could_extract_minus_sign()]
-    if positive:
-        terms = positive + [t for t in terms if t.could_extract_minus_sign()]
-    return sorted(terms, key=lambda t: Role.BIAS in _roles_in(t, roles))
-
-
-def _role(s, roles: dict):
-    return roles.get(s.base) if isinstance(s, sp.Indexed) else roles.get(s)
-
-
-def _roles_in(expr, roles: dict) -> set:
-    return {_role(s, roles) for s in expr.atoms(sp.Symbol, sp.Indexed)} - {None}
-
-
-def _derivative_like(add: sp.Add, roles: dict) -> bool:
-    """1 - a, 1 - a^2, 1 - sigma(z): an activation's derivative written from its output."""
-    if add.atoms(sp.Function):
-        return True
-    return any(t.is_Number for t in add.args) and _roles_in(add, roles) <= {Role.ACTIVATION}
-
-
-def _rank(f, factors, roles: dict) -> tuple[int, bool]:
-    """A factor's place in a product: its role, then plain factors before sums."""
-    base = f.base if f.is_Pow and f.exp.is_Integer and f.exp > 0 else f
-    if base.is_Symbol or base.is_Indexed:
-        role = _role(base, roles)
-        if role is None:
-            return -1, False  # a constant of the step (eta, m): first, as a coefficient
-        if role is Role.BIAS:
-            role = Role.ACTIVATION
-        if role is Role.ACTIVATION and any(
-            g.is_Add and g.has(base) and _derivative_like(g, roles) for g in factors
-        ):
-            role = Role.DERIVATIVE
-        return role, False
-    if base.is_Add:
-        inside = _roles_in(base, roles)
-        if Role.TARGET in inside:
-            return Role.TARGET, True
-        if Role.DELTA in inside:
-            return Role.DELTA, True
-        return (Role.DERIVATIVE if _derivative_like(base, roles) else Role.ACTIVATION), True
-    if isinstance(base, sp.log):
-        return Role.LOG, False
-    if isinstance(base, sp.Derivative) and (base.expr.is_Symbol or base.expr.is_Indexed):
-        return Role.TARGET, False  # dC/da: the cost's derivative
-    if isinstance(base, sp.Sum):
-        return Role.DELTA, False
-    return Role.DERIVATIVE, False
 
 
 class SymbpLatexPrinter(LatexPrinter):
@@ -175,7 +108,7 @@ class SymbpLatexPrinter(LatexPrinter):
             return super()._print_Mul(expr)
         roles = self._settings["roles"]
         if roles:
-            factors = sorted(factors, key=lambda f: _rank(f, factors, roles))
+            factors = sorted(factors, key=lambda f: rank(f, factors, roles))
         elif self.order != "none":
             factors = sorted(factors, key=lambda f: f.sort_key())
         sign = "- " if coeff.is_negative else ""
@@ -332,8 +265,6 @@ class SymbpLatexPrinter(LatexPrinter):
         return head if exp is None else rf"{bracket(head)}^{{{exp}}}"
 
     def _print_BatchMean(self, expr, exp=None):
-        from sympy.printing.precedence import PRECEDENCE
-
         body, i, m = expr.args
         m = self._print(m)
         inner = self.parenthesize(body, PRECEDENCE["Mul"], strict=True)
@@ -383,13 +314,11 @@ def tex(
 
 __all__ = [
     "BatchMean",
-    "Role",
     "Sample",
     "SymbpLatexPrinter",
     "Updated",
     "bracket",
     "label",
     "number",
-    "ordered_terms",
     "tex",
 ]

@@ -3,9 +3,78 @@ printer orders products and sums by: from the derivation's own layers, never fro
 
 from __future__ import annotations
 
+import enum
+
+import sympy as sp
+
 from ..derive import EAGER_PARAMETERS, Derivation
 from ..derive import general as G
-from .printer import Role
+
+
+class Role(enum.IntEnum):
+    """What a quantity is to a derivation, which fixes its place in a printed product, in the
+    textbooks' order: w delta sigma'(z), (a - y) sigma'(z), a delta; and in a sum: the bias last."""
+
+    WEIGHT = 0
+    TARGET = 1  # a target, and whatever holds one: the cost's derivative (a - y)
+    ACTIVATION = 2  # an input, an activation, a pre-activation
+    DELTA = 3
+    DERIVATIVE = 4  # sigma'(z), sigma(z), and a (1 - a) written from the outputs
+    LOG = 5
+    BIAS = 6
+
+
+def ordered_terms(terms: list, roles: dict) -> list:
+    """Positive terms first (target - out), the bias last (w x + b)."""
+    positive = [t for t in terms if not t.could_extract_minus_sign()]
+    if positive:
+        terms = positive + [t for t in terms if t.could_extract_minus_sign()]
+    return sorted(terms, key=lambda t: Role.BIAS in _roles_in(t, roles))
+
+
+def _role(s, roles: dict):
+    return roles.get(s.base) if isinstance(s, sp.Indexed) else roles.get(s)
+
+
+def _roles_in(expr, roles: dict) -> set:
+    return {_role(s, roles) for s in expr.atoms(sp.Symbol, sp.Indexed)} - {None}
+
+
+def _derivative_like(add: sp.Add, roles: dict) -> bool:
+    """1 - a, 1 - a^2, 1 - sigma(z): an activation's derivative written from its output."""
+    if add.atoms(sp.Function):
+        return True
+    return any(t.is_Number for t in add.args) and _roles_in(add, roles) <= {Role.ACTIVATION}
+
+
+def rank(f, factors, roles: dict) -> tuple[int, bool]:
+    """A factor's place in a product: its role, then plain factors before sums."""
+    base = f.base if f.is_Pow and f.exp.is_Integer and f.exp > 0 else f
+    if base.is_Symbol or base.is_Indexed:
+        role = _role(base, roles)
+        if role is None:
+            return -1, False  # a constant of the step (eta, m): first, as a coefficient
+        if role is Role.BIAS:
+            role = Role.ACTIVATION
+        if role is Role.ACTIVATION and any(
+            g.is_Add and g.has(base) and _derivative_like(g, roles) for g in factors
+        ):
+            role = Role.DERIVATIVE
+        return role, False
+    if base.is_Add:
+        inside = _roles_in(base, roles)
+        if Role.TARGET in inside:
+            return Role.TARGET, True
+        if Role.DELTA in inside:
+            return Role.DELTA, True
+        return (Role.DERIVATIVE if _derivative_like(base, roles) else Role.ACTIVATION), True
+    if isinstance(base, sp.log):
+        return Role.LOG, False
+    if isinstance(base, sp.Derivative) and (base.expr.is_Symbol or base.expr.is_Indexed):
+        return Role.TARGET, False  # dC/da: the cost's derivative
+    if isinstance(base, sp.Sum):
+        return Role.DELTA, False
+    return Role.DERIVATIVE, False
 
 
 def roles(d: Derivation) -> dict:

@@ -13,8 +13,8 @@ from ..derive import Derivation, batch
 from ..derive.example import evaluate_exprs
 from .env import At, number
 from .model import Chain, DeadUnit, Line, Update, Worked, WorkedLayer
-from .printer import BatchMean, Sample, Updated, ordered_terms
-from .roles import roles
+from .printer import BatchMean, Sample, Updated
+from .roles import ordered_terms, roles
 
 
 def _d(num, den) -> sp.Derivative:
