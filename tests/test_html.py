@@ -3,6 +3,7 @@ values on hover from the worked example, chain-rule factors linked to their deri
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -10,6 +11,7 @@ import subprocess
 import sys
 from html.parser import HTMLParser
 
+import numpy as np
 import pytest
 
 import symbp
@@ -138,6 +140,45 @@ def test_html_every_formula_renders_in_chromium(name, lang, tmp_path):
     assert dom.count('tabindex="0"') == page.count('class="q q') > 50
 
 
+# Hovers every marked quantity in turn and writes what the tooltip then shows into the DOM.
+_HOVER_ALL = """<script>
+const seen = [...document.querySelectorAll(".q")].map((el) => {
+  el.dispatchEvent(new Event("mouseenter"));
+  const shown = [tip.style.display, tip.textContent, el.classList.contains("hl")];
+  el.dispatchEvent(new Event("mouseleave"));
+  return shown;
+});
+document.body.insertAdjacentHTML("beforeend", "<pre id='hovered'></pre>");
+document.getElementById("hovered").textContent = JSON.stringify(seen);
+</script></body>"""
+
+
+def _hovered(page: str, tmp_path) -> list:
+    """(display, text, highlighted) of the tooltip while each marked quantity is hovered."""
+    path = tmp_path / "hover.html"
+    path.write_text(page.replace("</body>", _HOVER_ALL), encoding="utf-8")
+    dom = subprocess.run(
+        [_CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", path.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    ).stdout
+    found = re.search(r"<pre id=\"hovered\">(.*?)</pre>", dom, re.S)
+    return json.loads(html.unescape(found.group(1)))
+
+
+@pytest.mark.skipif(_CHROMIUM is None, reason="needs headless Chromium")
+@pytest.mark.parametrize("name", ["xor", "digits"])
+def test_html_hovering_any_marked_quantity_shows_a_number(name, tmp_path):
+    page = _page(name)
+    seen = _hovered(page, tmp_path)
+    assert len(seen) == page.count('class="q q') > 10
+    for display, text, highlighted in seen:
+        assert display == "block" and highlighted
+        assert all(re.fullmatch(r"-?\d[\d.]*( × 10⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)?", v) for v in text.split(", "))
+
+
 LARGE = """
 name = "wide"
 inputs = 40
@@ -154,15 +195,49 @@ y = [[0, 0, 1, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 1, 0, 0]]
 """
 
 
-@pytest.mark.skipif(_CHROMIUM is None, reason="needs headless Chromium")
-def test_html_of_a_network_too_large_to_list_unit_by_unit_renders_in_chromium(tmp_path):
-    spec = tmp_path / "wide.toml"
+@pytest.fixture(scope="module")
+def wide(tmp_path_factory):
+    spec = tmp_path_factory.mktemp("wide") / "wide.toml"
     x = [[0.1 * (k % 10 + 1) for k in range(40)], [0.05 * (k % 7) - 0.2 for k in range(40)]]
     text = LARGE.replace(LARGE.splitlines()[11], f"x = {x}")
     spec.write_text(text, encoding="utf-8")
     d = derive(symbp.load(spec))
     assert d.parameter_count == 50 * 40 + 50 + 10 * 50 + 10 > 2000
-    page = render.document(d, "html")
+    return d, render.document(d, "html")
+
+
+def test_html_hover_values_of_a_large_network_are_numpys_forward_pass(wide):
+    d, page = wide
+    ex = d.net.example
+    p = {k: np.asarray(v, dtype=float) for k, v in ex.params.items()}
+    Z1 = ex.X @ p["W1"].T + p["b1"]
+    A1 = np.maximum(Z1, 0)
+    Z2 = A1 @ p["W2"].T + p["b2"]
+    A2 = np.exp(Z2) / np.exp(Z2).sum(axis=1, keepdims=True)
+    arrays = {1: (Z1, A1), 2: (Z2, A2)}
+    values = json.loads(re.search(r"const VALUES = (\{.*?\});", page).group(1))
+    q = {s: f"q{i}" for i, s in enumerate(d.names.tex)}
+
+    def shown(s) -> list[float]:
+        return [float(v) for v in values[q[s]].split(", ")]
+
+    units = model(d, "en").compact.units
+    assert len(units) == 2
+    for u in units:
+        Z, A = arrays[u.index]
+        assert shown(d.names.z(u.index, u.j)) == pytest.approx(Z[:, u.j - 1], rel=1e-8)
+        assert shown(d.names.a(u.index, u.j)) == pytest.approx(A[:, u.j - 1], rel=1e-8)
+        assert shown(d.names.w(u.index, u.j, u.k)) == pytest.approx(
+            [p[f"W{u.index}"][u.j - 1, u.k - 1]]
+        )
+    costs = -(ex.Y * np.log(A2)).sum(axis=1)
+    assert shown(d.cost_symbol) == pytest.approx(costs, rel=1e-8)
+    assert set(values) == set(re.findall(r'class="q (q\d+)"', page)) and len(values) >= 12
+
+
+@pytest.mark.skipif(_CHROMIUM is None, reason="needs headless Chromium")
+def test_html_of_a_network_too_large_to_list_unit_by_unit_renders_in_chromium(wide, tmp_path):
+    d, page = wide
     path = tmp_path / "page.html"
     path.write_text(page, encoding="utf-8")
     dom = subprocess.run(

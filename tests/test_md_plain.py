@@ -51,15 +51,15 @@ def _math(html_text: str) -> _MathText:
     return p
 
 
-# the plain flavour is for the full documents; a compact one (digits) is refused (tested below)
-_FULL = [name for name in spec.bundled() if name != "digits"]
-_CASES = [(name, lang) for name in _FULL for lang in render.LANGS]
+# every bundled example, digits' compact document (too many parameters to list) among them
+_ALL = list(spec.bundled())
+_CASES = [(name, lang) for name in _ALL for lang in render.LANGS]
 
 
 @pytest.fixture(scope="module")
 def plain_docs() -> dict:
     out = {}
-    for name in _FULL:
+    for name in _ALL:
         d = derive(symbp.load(name))
         for lang in render.LANGS:
             out[name, lang] = render.document(d, "md", lang, md_flavor="plain")
@@ -127,7 +127,9 @@ _CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
     _CHROMIUM is None or _marked() is None or not (_marked() / "node_modules/mathjax").is_dir(),
     reason="needs Chromium and `npm i mathjax@3` in SYMBP_MARKED_DIR",
 )
-@pytest.mark.parametrize("name,lang", [("mazur", "en"), ("softmax", "zh")], ids=str)
+@pytest.mark.parametrize(
+    "name,lang", [("mazur", "en"), ("softmax", "zh"), ("digits", "en")], ids=str
+)
 def test_plain_markdown_through_python_markdown_typesets_in_mathjax(
     plain_docs, name, lang, tmp_path
 ):
@@ -157,7 +159,12 @@ def test_plain_markdown_through_python_markdown_typesets_in_mathjax(
     assert "<mjx-merror" not in dom and "data-mjx-error" not in dom
 
 
-def test_plain_markdown_of_a_compact_document_is_refused_naming_the_fix():
-    d = derive(symbp.load("digits"))
-    with pytest.raises(symbp.SymbpError, match="md-flavor github"):
-        render.document(d, "md", md_flavor="plain")
+def test_plain_markdown_of_a_compact_document_shows_each_layers_representative_unit(plain_docs):
+    source = plain_docs["digits", "en"]
+    assert "digits" in spec.bundled() and "2410 parameters" in source
+    units = [line for line in source.splitlines() if line.startswith("### Layer ")]
+    assert units == [
+        "### Layer 2 (output): unit 1, input 2",
+        "### Layer 1 (hidden): unit 24, input 12",
+    ]
+    assert "<table" in source and "|---" not in source and "$$" not in source

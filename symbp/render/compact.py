@@ -8,7 +8,7 @@ evaluation (derive/batch.py). No per-unit expression of the whole network is bui
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import sympy as sp
@@ -67,6 +67,7 @@ class Compact:
     loss: float | None
     loss_after: float | None
     learning_rate: float | None
+    values: dict = field(default_factory=dict)  # each symbol shown -> its value in every sample
 
 
 def _per_sample(e: sp.Expr) -> sp.Expr:
@@ -219,27 +220,28 @@ def compact(d: Derivation) -> Compact:
         updated[key] = v if frozen else v - ex.learning_rate * np.asarray(one.gradients[key])
     after = batch.run(d.rules, net, updated, X, Y)
     units, arrays = [], []
+    shown = {d.cost_symbol: [float(c) for c in np.atleast_1d(one.costs)]}
     arrays.append(_summary(sp.Symbol("x"), X))
     for pos, rule in enumerate(d.rules):
         l = pos + 1
         j, k = _representative(np.asarray(one.gradients[f"W{l}"]))
         unit = _Unit(d, l, j, k)
         env = _evaluator(d, pos, ex.params, one, X, Y)
-        values = {}
-        for sym, arr, ix in (
-            (d.names.z(l, j), one.Z[pos], (0, j - 1)),
-            (d.names.a(l, j), one.A[pos], (0, j - 1)),
-            (d.names.delta(l, j), one.D[pos], (0, j - 1)),
-            (d.names.a(l - 1, k), one.A[pos - 1] if pos else X, (0, k - 1)),
-            (d.names.w(l, j, k), ex.params[f"W{l}"], (j - 1, k - 1)),
-        ):
-            values[sym] = number(np.asarray(arr)[ix])
+        samples = {
+            d.names.z(l, j): one.Z[pos][:, j - 1],
+            d.names.a(l, j): one.A[pos][:, j - 1],
+            d.names.delta(l, j): one.D[pos][:, j - 1],
+            d.names.a(l - 1, k): (one.A[pos - 1] if pos else X)[:, k - 1],
+            d.names.w(l, j, k): [ex.params[f"W{l}"][j - 1, k - 1]],
+        }
         if rule.output:
-            values[d.names.y(j)] = number(Y[0, j - 1])
+            samples[d.names.y(j)] = Y[:, j - 1]
         if rule.bias_mode == "per_unit":
-            values[d.names.b(l, j)] = number(ex.params[f"b{l}"][j - 1])
+            samples[d.names.b(l, j)] = [ex.params[f"b{l}"][j - 1]]
         elif rule.bias_mode == "shared":
-            values[d.names.b(l, None)] = number(float(np.asarray(ex.params[f"b{l}"])))
+            samples[d.names.b(l, None)] = [float(np.asarray(ex.params[f"b{l}"]))]
+        shown.update((s, [float(v) for v in vs]) for s, vs in samples.items())
+        values = {s: number(vs[0]) for s, vs in samples.items()}
         if pos + 1 < len(d.rules):
             env[R.g] = Evaluator(env)(rule.upstream.rhs, (R.s, R.j))
         ev = Evaluator(env, at={R.s: 0, R.j: j - 1, R.k: k - 1})
@@ -286,4 +288,4 @@ def compact(d: Derivation) -> Compact:
         arrays.append(_summary(sp.Derivative(d.cost_symbol, W), one.gradients[f"W{l}"]))
     arrays.append(_summary(sp.Symbol("y"), Y))
     loss, loss_after = float(np.mean(one.costs)), float(np.mean(after.costs))
-    return Compact(shapes, units, arrays, loss, loss_after, ex.learning_rate)
+    return Compact(shapes, units, arrays, loss, loss_after, ex.learning_rate, shown)

@@ -276,11 +276,6 @@ def document(
     if fmt == "html":
         return html.page(d, doc, templates)
     if fmt == "md" and md_flavor == "plain":
-        if doc.compact is not None:
-            raise SymbpError(
-                "--md-flavor plain is for networks of up to 2000 parameters; this network's "
-                "compact document comes in --md-flavor github or --format html"
-            )
         return html.plain_markdown(d, doc, templates)
     names = {**d.names.tex, **doc.vector.names}
     env = environment(names, fmt, templates, d.names, roles(d), doc.lang)

@@ -14,15 +14,15 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import sympy as sp
 
 from .. import templating
 from ..derive import Derivation
 from ..errors import FormatError
 from .env import environment
-from .model import Document
+from .model import Document, Line
 from .roles import roles
-from .worked import values_of, worked_samples
 
 _INLINE = re.compile(r"(?<!\\)\$([^$]+?)(?<!\\)\$")
 # What Markdown acts on inside a paragraph, written as character references in inline math.
@@ -57,24 +57,41 @@ def _targets(doc: Document) -> dict:
     return out
 
 
-def _values(d: Derivation, classes: dict) -> dict:
-    """Quantity class -> its value(s) at the worked example, as text."""
-    if d.net.example is None:
+def _values(d: Derivation, doc: Document) -> dict:
+    """Each quantity with a value at the worked example -> its value in every sample (one
+    value for a parameter)."""
+    if doc.compact is not None:
+        return doc.compact.values
+    if doc.worked is None:
         return {}
-    raw = d.evaluate()
-    per_sample = [values_of(d, raw, s) for s in range(worked_samples(raw))]
     out = {}
-    for s, cls in classes.items():
-        if s in per_sample[0]:
-            out[cls] = ", ".join(v[s] for v in per_sample)
+    for s, v in d.evaluate().values.items():
+        out[s] = [float(x) for x in np.atleast_1d(np.asarray(v, dtype=float))]
+    for item in [*doc.worked.cost_terms, doc.worked.cost]:
+        s, vals = (item.lhs, [item.parts[-1]]) if isinstance(item, Line) else item
+        out[s] = [float(x) for x in vals]
     return out
+
+
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def _text(value: float) -> str:
+    """A number as plain text to 9 significant digits (1.5 × 10⁻⁵), for a tooltip."""
+    text = f"{value:.9g}"
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    return f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
 
 
 def page(d: Derivation, doc: Document, templates: Path | None = None) -> str:
     """The derivation page of `d` (model `doc`) as HTML text."""
     convert = _convert()
     base = {**d.names.tex, **doc.vector.names}
-    classes = {s: f"q{i}" for i, s in enumerate(d.names.tex)}
+    values = _values(d, doc)
+    # only a quantity with a value is marked: hovering it always shows a number
+    classes = {s: f"q{i}" for i, s in enumerate(d.names.tex) if s in values}
     names = {s: rf"\class{{q {classes[s]}}}{{{t}}}" if s in classes else t for s, t in base.items()}
     env = environment(names, "html", templates, d.names, roles(d), doc.lang)
     latex = env.filters["tex"]
@@ -106,7 +123,9 @@ def page(d: Derivation, doc: Document, templates: Path | None = None) -> str:
     context = {
         **vars(doc),
         "classes": classes,
-        "values": json.dumps(_values(d, classes) if kind == "derivation" else {}, sort_keys=True),
+        "values": json.dumps(
+            {c: ", ".join(map(_text, values[s])) for s, c in classes.items()}, sort_keys=True
+        ),
     }
     return templating.render(env, f"html/{kind}.html.jinja2", context)
 
@@ -131,7 +150,8 @@ def plain_markdown(d: Derivation, doc: Document, templates: Path | None = None) 
         rows=rows,
         prose=lambda text: _INLINE.sub(lambda m: _span(m.group(1)), str(text)),
     )
-    return templating.render(env, "md/derivation.plain.md.jinja2", vars(doc))
+    kind = "derivation" if doc.compact is None else "compact"
+    return templating.render(env, f"md/{kind}.plain.md.jinja2", vars(doc))
 
 
 def _span(latex: str) -> str:
