@@ -23,7 +23,7 @@ import sympy as sp
 from ..derive import layer as R
 from ..errors import ClaimError
 from ..parse import Node, function_table, index_letters
-from .matrices import COSTS, LAYER_KINDS, TRANSPOSE, layer_name
+from .values import COSTS, LAYER_KINDS, TRANSPOSE, layer_name
 
 SCOPE = "every width"
 BUDGET = 2.0  # seconds for one claim's proof; past it the check at the network's widths stands
