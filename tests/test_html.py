@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+from functools import cache
 from html.parser import HTMLParser
 
 import numpy as np
@@ -54,7 +55,9 @@ class _Math(HTMLParser):
             self.math_text.append(data)
 
 
+@cache
 def _page(name: str, lang: str = "en") -> str:
+    """A bundled example's page, built once for the tests that read it."""
     return render.document(derive(symbp.load(name)), "html", lang)
 
 
@@ -99,7 +102,7 @@ def test_html_every_chain_factor_links_to_an_equation_on_the_page(name):
     d = derive(symbp.load(name))
     factors = sum(len(c.factors) for c in model(d, "en").chains)
     p = _Math()
-    p.feed(render.document(d, "html"))
+    p.feed(_page(name))
     assert len(p.links) == factors
     assert set(p.links) <= p.ids
 

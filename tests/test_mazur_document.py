@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 import sympy as sp
+from bundled import documents as bundled
 
 import symbp
-from symbp import render
 from symbp.render.documents import model
 from symbp.render.env import At
 
@@ -61,12 +61,12 @@ def mazur():
 
 
 @pytest.mark.parametrize("fmt", ["md", "tex"])
-def test_mazur_document_has_the_posts_numbers_in_the_posts_order(mazur, fmt):
-    _positions(render.document(mazur, fmt), POST_ORDER)
+def test_mazur_document_has_the_posts_numbers_in_the_posts_order(fmt):
+    _positions(bundled()[f"mazur.{fmt}"], POST_ORDER)
 
 
-def test_mazur_chain_rule_comes_after_the_worked_forward_pass(mazur):
-    text = render.document(mazur, "md")
+def test_mazur_chain_rule_comes_after_the_worked_forward_pass():
+    text = bundled()["mazur.md"]
     assert text.index("## Worked example") < text.index(r"\partial w_{5}} = \frac")
 
 

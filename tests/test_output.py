@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import bundled
+
 import symbp
-from symbp import render
 
 OUTPUT = Path(__file__).resolve().parent.parent / "output"
 
@@ -14,13 +15,9 @@ OUTPUT = Path(__file__).resolve().parent.parent / "output"
 def generated() -> dict[str, str]:
     """Every file output/ holds, by name: what `symbp derive --bundled` and `symbp compile
     --bundled` write."""
-    files: dict[str, str] = {}
+    files = dict(bundled.documents())
     for name in symbp.list_examples():
-        net = symbp.load(name)
-        d = symbp.derive(net)
-        for lang in render.LANGS:
-            files.update(render.documents(d, ["tex", "md"], lang))
-        files[f"{name}.py"] = symbp.compile(net).module_source()
+        files[f"{name}.py"] = symbp.compile(symbp.load(name)).module_source()
     return files
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sympy as sp
+from bundled import documents as bundled
 
 import symbp
 from symbp import render
@@ -23,9 +24,7 @@ def test_updated_parameter_with_a_layer_superscript_is_bracketed():
 @pytest.fixture(scope="module")
 def docs():
     """The printed text of three bundled documents, by name."""
-    return {
-        n: render.document(symbp.derive(symbp.load(n)), "md") for n in ("mazur", "xor", "softmax")
-    }
+    return {n: bundled()[f"{n}.md"] for n in ("mazur", "xor", "softmax")}
 
 
 @pytest.mark.parametrize(

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pytest
 import sympy as sp
+from bundled import documents as bundled
 
 import symbp
 from symbp import cli, render
@@ -181,11 +181,6 @@ def test_vector_bp4_is_the_outer_product_of_delta_and_previous_outputs(non_squar
 
 
 # --- documents --------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=None)
-def bundled() -> dict[str, str]:
-    return cli.bundled_documents()
 
 
 def test_rendering_is_deterministic():

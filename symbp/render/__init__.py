@@ -8,7 +8,8 @@ from pathlib import Path
 from ..derive import Derivation
 from ..errors import FormatError
 from . import pdf
-from .documents import FORMATS, LANGS, MD_FLAVORS, document
+from .documents import FORMATS, LANGS, MD_FLAVORS, check_format, document, rendered
+from .documents import model as _model
 from .printer import tex
 
 __all__ = [
@@ -50,15 +51,18 @@ def documents(
     md_flavor: str = "github",
 ) -> dict[str, str | bytes]:
     """Every requested document of `d`, by file name, rendered in memory (nothing written)."""
-    out: dict[str, str | bytes] = {}
-    tex_text = None
-    for fmt in formats:
-        if fmt == "pdf":
-            continue
-        out[filename(d.net.name, fmt, lang)] = text = document(d, fmt, lang, templates, md_flavor)
-        tex_text = text if fmt == "tex" else tex_text
+    texts = [fmt for fmt in formats if fmt != "pdf"]
+    for fmt in texts:
+        check_format(fmt, md_flavor)
+    if not formats:
+        return {}
+    doc = _model(d, lang)  # one data model, rendered in every format
+    out: dict[str, str | bytes] = {
+        filename(d.net.name, fmt, lang): rendered(d, doc, fmt, templates, md_flavor)
+        for fmt in texts
+    }
     if "pdf" in formats:
-        if tex_text is None:
-            tex_text = document(d, "tex", lang, templates)
+        tex_name = filename(d.net.name, "tex", lang)
+        tex_text = out.get(tex_name) or rendered(d, doc, "tex", templates, md_flavor)
         out[filename(d.net.name, "pdf", lang)] = pdf.compile_pdf(tex_text, d.net.name, lang)
     return out

@@ -268,11 +268,21 @@ def document(
 ) -> str:
     """The derivation document of `d` as text, in format "tex", "md" (flavour "github" or
     "plain") or "html"."""
+    check_format(fmt, md_flavor)
+    return rendered(d, model(d, lang), fmt, templates, md_flavor)
+
+
+def check_format(fmt: str, md_flavor: str = "github") -> None:
+    """FormatError for an unknown text format, SymbpError for an unknown Markdown flavour."""
     if fmt not in FORMATS:
         raise FormatError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)}, pdf)")
     if md_flavor not in MD_FLAVORS:
         raise SymbpError(f"unknown Markdown flavour {md_flavor!r} (known: github, plain)")
-    doc = model(d, lang)
+
+
+def rendered(d: Derivation, doc: Document, fmt: str, templates: Path | None, md_flavor: str) -> str:
+    """`doc`, the data model of `d` in one language, as text in a format `check_format` passed:
+    one model rendered in each format a caller asks for."""
     if fmt == "html":
         return html.page(d, doc, templates)
     if fmt == "md" and md_flavor == "plain":
