@@ -105,3 +105,35 @@ def test_symbolic_reading_alone_refuses_a_wrong_claim(quantity, right, wrong):
     cases = _cases(ck, quantity, right)
     q_raw, c_raw = syntax_tree(quantity, ck.written), syntax_tree(wrong, ck.written)
     assert not proved_every_width(ck.vectors, q_raw, c_raw, cases)
+
+
+BATCH = [
+    ("dC/dw^l", r"\frac{1}{m}\sum_i \delta^{l,(i)} (a^{l-1,(i)})^T"),
+    ("dC/dw^2", r"\frac{1}{m} \Delta^2 (A^1)^T"),
+    ("dC/dw^1", r"\frac{1}{m} \Delta^1 X^T"),
+    ("dC/db^2", r"\frac{1}{m}\sum_i \delta^{2,(i)}"),
+    ("dC/dw^1", r"\frac{1}{m}\sum_x (((w^2)^T \delta^{x,2}) \odot \sigma'(z^{x,1})) (x^{(x)})^T"),
+]
+
+
+@pytest.mark.parametrize(
+    "quantity,claim", BATCH, ids=[f"{q}-{i}" for i, (q, _) in enumerate(BATCH)]
+)
+def test_batch_claim_is_proved_for_every_width_and_batch_size(quantity, claim):
+    v = checker().verify(quantity, claim)
+    assert (v.form, v.status, v.scope) == ("batch", "proved", "every width")
+
+
+def test_batch_mean_written_for_this_batch_size_is_checked_only_at_this_network():
+    """1/3 for 1/m is right for the 3 samples checked, and for no other batch size."""
+    v = checker().verify("dC/dw^2", r"\frac{1}{3}\sum_i \delta^{2,(i)} (a^{1,(i)})^T")
+    assert (v.status, v.scope) == ("proved", "this network")
+
+
+def test_symbolic_reading_alone_refuses_a_batch_claim_without_its_mean():
+    ck = checker()
+    quantity = "dC/dw^2"
+    cases = ck.verify(quantity, r"\frac{1}{m}\sum_i \delta^{2,(i)} (a^{1,(i)})^T").cases
+    wrong = r"\sum_i \delta^{2,(i)} (a^{1,(i)})^T"
+    q_raw, c_raw = syntax_tree(quantity, ck.written), syntax_tree(wrong, ck.written)
+    assert not proved_every_width(ck.vectors, q_raw, c_raw, cases, batch=True)
