@@ -108,8 +108,8 @@ CASES = [
     ),
     (
         "verify-unknown-name",
-        ["verify", "mazur", "--quantity", "dE/dw5", "--claim", "out_o9"],
-        "out_o9",
+        ["verify", "mazur", "--quantity", "dE/dw5", "--claim", "foo_o1"],
+        "foo_o1",
     ),
     ("verify-missing-claims-file", ["verify", "mazur", "--claims", "{tmp}/none.toml"], "none.toml"),
     (

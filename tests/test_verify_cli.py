@@ -187,3 +187,9 @@ def test_claims_file_reports_every_readable_claim_and_marks_the_others(capsys, t
     assert "must be a string" in data["claims"][2]["error"]
     code, out, _ = run(capsys, "verify", "mazur", "--claims", str(claims))
     assert out.count("UNREADABLE: ") == 2 and out.count("proved: ") == 2
+
+
+def test_claim_naming_an_absent_unit_exits_1_listing_the_units(capsys):
+    code, out, err = run(capsys, "verify", "mazur", "--quantity", "dE/dw5", "--claim", "out_o9")
+    assert code == 1 and err == ""
+    assert "NOT EQUAL: out_o9 does not exist in this network (it has out_o1, out_o2)" in out

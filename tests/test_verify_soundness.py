@@ -12,8 +12,10 @@ from hypothesis import strategies as st
 import symbp
 from symbp.cli import main
 from symbp.errors import ClaimError
+from symbp.parse import syntax_tree
 from symbp.verify.claims import Checker
 from symbp.verify.report import describe
+from symbp.verify.widths import proved_every_width
 
 RELU = symbp.Network(
     inputs=3,
@@ -24,9 +26,15 @@ RELU = symbp.Network(
 _CHECKERS: dict[str, Checker] = {}
 
 
+N324 = symbp.Network(  # no two widths equal: a transpose cannot hide
+    inputs=3, layers=[symbp.Layer(2), symbp.Layer(4)], loss="squared_error", name="n324"
+)
+
+
 def checker(net: str) -> Checker:
     if net not in _CHECKERS:
-        _CHECKERS[net] = Checker(symbp.derive(RELU if net == "relu32" else symbp.load(net)))
+        spec = {"relu32": RELU, "n324": N324}.get(net) or symbp.load(net)
+        _CHECKERS[net] = Checker(symbp.derive(spec))
     return _CHECKERS[net]
 
 
@@ -176,6 +184,58 @@ def test_random_mutations_of_correct_claims_are_never_proved(case, data):
         for case in v.cases:
             got, want = fresh._values(case.claim), fresh._values(case.truth)
             assert all(fresh._close(g, w) for g, w in zip(got, want)), (quantity, mutated)
+
+
+VECTOR_RIGHT = [
+    ("delta^l", r"((w^{l+1})^T \delta^{l+1}) \odot \sigma'(z^l)"),
+    ("delta^L", r"(a^L - y) \odot a^L \odot (1 - a^L)"),
+    ("dC/dw^l", r"\delta^l (a^{l-1})^T"),
+    ("dC/dw^1", r"(((w^2)^T \delta^2) \odot \sigma'(z^1)) x^T"),
+    (r"\nabla_{a^1} C", r"(w^2)^T \delta^2"),
+]
+
+
+def _vector_mutations(text: str) -> list[str]:
+    """Texts differing from `text` by one layer number or letter, transpose, product, sign,
+    factor or function."""
+    out = []
+    for m in re.finditer(r"(?<=\^)[0-9lL]|(?<=\^\{)[0-9l]|(?<=[+-])1", text):
+        for c in "12lL":
+            if c != m.group(0):
+                out.append(text[: m.start()] + c + text[m.end() :])
+    out += [
+        text.replace("^T", "", 1),
+        text.replace(r"\odot", " ", 1),
+        text.replace(" (", r" \odot (", 1),
+    ]
+    out += [text.replace("-", "+", 1), f"2 ({text})", f"-({text})", text.replace("'", "", 1)]
+    out += [text.replace("a^", "z^", 1), text.replace("(1 - ", "(2 - ", 1)]
+    return [t for t in out if t != text]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(VECTOR_RIGHT), st.data())
+def test_random_mutations_of_vector_claims_are_never_proved(case, data):
+    """Neither verify nor, on its own, the proof for every width (widths.py) proves a mutation
+    of a right vector claim unless it means the same."""
+    quantity, right = case
+    mutated = data.draw(st.sampled_from(_vector_mutations(right)))
+    ck = checker("n324")
+    try:
+        v = ck.verify(quantity, mutated)
+    except ClaimError:
+        return
+    if v.ok:  # only a mutation that means the same may be proved: numbers at 12 fresh points
+        if "n324-fresh" not in _CHECKERS:
+            _CHECKERS["n324-fresh"] = Checker(ck.d, seed=12345, points=12)
+        fresh = _CHECKERS["n324-fresh"]
+        for case in v.cases:
+            got, want = fresh._values(case.claim), fresh._values(case.truth)
+            assert all(fresh._close(g, w) for g, w in zip(got, want)), (quantity, mutated)
+    q_raw, c_raw = syntax_tree(quantity, ck.written), syntax_tree(mutated, ck.written)
+    right_cases = ck.verify(quantity, right).cases
+    if proved_every_width(ck.vectors, q_raw, c_raw, right_cases):  # on its own, without numbers
+        assert v.ok, mutated
 
 
 @pytest.mark.parametrize(

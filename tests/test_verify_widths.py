@@ -5,15 +5,11 @@ wrong never proved by the symbolic reading itself."""
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 import symbp
 from symbp.cli import main
-from symbp.errors import ClaimError
 from symbp.parse import syntax_tree
 from symbp.verify.claims import Checker
 from symbp.verify.widths import proved_every_width
@@ -111,45 +107,33 @@ def test_symbolic_reading_alone_refuses_a_wrong_claim(quantity, right, wrong):
     assert not proved_every_width(ck.vectors, q_raw, c_raw, cases)
 
 
-VECTOR_RIGHT = [
-    ("delta^l", BP2),
-    ("delta^L", r"(a^L - y) \odot a^L \odot (1 - a^L)"),
-    ("dC/dw^l", r"\delta^l (a^{l-1})^T"),
-    ("dC/dw^1", r"(((w^2)^T \delta^2) \odot \sigma'(z^1)) x^T"),
-    (r"\nabla_{a^1} C", r"(w^2)^T \delta^2"),
+BATCH = [
+    ("dC/dw^l", r"\frac{1}{m}\sum_i \delta^{l,(i)} (a^{l-1,(i)})^T"),
+    ("dC/dw^2", r"\frac{1}{m} \Delta^2 (A^1)^T"),
+    ("dC/dw^1", r"\frac{1}{m} \Delta^1 X^T"),
+    ("dC/db^2", r"\frac{1}{m}\sum_i \delta^{2,(i)}"),
+    ("dC/dw^1", r"\frac{1}{m}\sum_x (((w^2)^T \delta^{x,2}) \odot \sigma'(z^{x,1})) (x^{(x)})^T"),
 ]
 
 
-def _vector_mutations(text: str) -> list[str]:
-    """Texts differing from `text` by one layer number or letter, transpose, product, sign,
-    factor or function."""
-    out = []
-    for m in re.finditer(r"(?<=\^)[0-9lL]|(?<=\^\{)[0-9l]|(?<=[+-])1", text):
-        for c in "12lL":
-            if c != m.group(0):
-                out.append(text[: m.start()] + c + text[m.end() :])
-    out += [
-        text.replace("^T", "", 1),
-        text.replace(r"\odot", " ", 1),
-        text.replace(" (", r" \odot (", 1),
-    ]
-    out += [text.replace("-", "+", 1), f"2 ({text})", f"-({text})", text.replace("'", "", 1)]
-    out += [text.replace("a^", "z^", 1), text.replace("(1 - ", "(2 - ", 1)]
-    return [t for t in out if t != text]
+@pytest.mark.parametrize(
+    "quantity,claim", BATCH, ids=[f"{q}-{i}" for i, (q, _) in enumerate(BATCH)]
+)
+def test_batch_claim_is_proved_for_every_width_and_batch_size(quantity, claim):
+    v = checker().verify(quantity, claim)
+    assert (v.form, v.status, v.scope) == ("batch", "proved", "every width")
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(VECTOR_RIGHT), st.data())
-def test_random_mutations_of_vector_claims_are_never_proved_for_every_width(case, data):
-    """The symbolic reading on its own proves a mutation only if the numbers agree too."""
-    quantity, right = case
-    mutated = data.draw(st.sampled_from(_vector_mutations(right)))
+def test_batch_mean_written_for_this_batch_size_is_checked_only_at_this_network():
+    """1/3 for 1/m is right for the 3 samples checked, and for no other batch size."""
+    v = checker().verify("dC/dw^2", r"\frac{1}{3}\sum_i \delta^{2,(i)} (a^{1,(i)})^T")
+    assert (v.status, v.scope) == ("proved", "this network")
+
+
+def test_symbolic_reading_alone_refuses_a_batch_claim_without_its_mean():
     ck = checker()
-    cases = _cases(ck, quantity, right)
-    try:
-        c_raw = syntax_tree(mutated, ck.written)
-    except ClaimError:
-        return
-    q_raw = syntax_tree(quantity, ck.written)
-    if proved_every_width(ck.vectors, q_raw, c_raw, cases):
-        assert ck.verify(quantity, mutated).ok, mutated
+    quantity = "dC/dw^2"
+    cases = ck.verify(quantity, r"\frac{1}{m}\sum_i \delta^{2,(i)} (a^{1,(i)})^T").cases
+    wrong = r"\sum_i \delta^{2,(i)} (a^{1,(i)})^T"
+    q_raw, c_raw = syntax_tree(quantity, ck.written), syntax_tree(wrong, ck.written)
+    assert not proved_every_width(ck.vectors, q_raw, c_raw, cases, batch=True)

@@ -108,7 +108,7 @@ class Vectors(Matrices):
         verdict.scope = SCOPE
         if self.ck.wide is not None:
             verdict.scope = "a copy at widths " + "-".join(map(str, self.d.net.sizes))
-        if verdict.ok and proved_every_width(self, q_raw, c_raw, cases):
+        if verdict.ok and proved_every_width(self, q_raw, c_raw, cases, self.samples is not None):
             verdict.scope = EVERY_WIDTH
         return verdict
 

@@ -129,7 +129,7 @@ class Verdict:
     points: int = 0  # the number of check points each case was compared at
     form: str = "component"  # "vector": a whole-layer claim, one case per entry (vector.py)
     shape: str = ""  # a vector claim's quantity shape ("2×3", "scalar")
-    scope: str = ""  # a vector claim's: "this network", or "a copy at widths 3-2-4"
+    scope: str = ""  # a vector claim's: "this network", "a copy at widths 3-2-4", "every width"
 
     @property
     def ok(self) -> bool:

@@ -1,65 +1,39 @@
-"""Vector claims proved for every width: the claim read entry by entry with the widths, the unit
-and the sample as symbols, and compared with the layer rule (derive/layer.py).
+"""Vector and batch claims proved for every width: the claim read entry by entry with the widths,
+unit, sample and batch size m as symbols, and compared with the layer rule (derive/layer.py).
 
-For the layer l a binding names, the claim's whole-layer names become indexed symbols of that
-rule: a^{l-1} (or x) is a_prev[s, k] of width n_prev, z^l, a^l and delta^l are z, a, delta[s, j]
-of width n, w^l is W[j, k], b^l is b[j], w^{l+1} and delta^{l+1} are W_next and delta_next of
-width n_next, y the targets. A matrix product is a sum over a symbolic width. Both sides then have
-delta, dC/da and a replaced by the rule's definitions (delta in g, g in the next layer, a = act(z)),
-their sums split and their dummies renamed alike, and the difference must cancel to 0: an identity
-in the widths and in every symbol left free, so it holds at every width. A claim naming anything
-else (one unit, another layer, a batch) is not read here: vector.py's check at the network's own
-widths stands.
+For the layer l a binding names, a^{l-1} (or x), z^l, a^l, delta^l, w^l, b^l, w^{l+1}, delta^{l+1}
+and y become the rule's a_prev, z, a, delta, W, b, W_next, delta_next and y; a batch's sums run to
+m and Δ^l, A^l, X have one column per sample; a matrix product sums over a symbolic width. delta,
+dC/da and a are written out (delta in g, g in the next layer, a = act(z)), sums split and renamed
+alike, and the difference must cancel to 0: an identity in the widths and every free symbol. A
+claim naming anything else (one unit, a layer further away) is left to vector.py's check.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import sympy as sp
 
 from ..derive import layer as R
 from ..errors import ClaimError
 from ..parse import Node, function_table, index_letters
-from .values import COSTS, LAYER_KINDS, TRANSPOSE, layer_name
+from .values import BATCH_KINDS, COSTS, LAYER_KINDS, TRANSPOSE, layer_name
+from .sums import Tensor, fresh, one_sample, scalar, split_sums, sum_of_targets
 
 SCOPE = "every width"
 BUDGET = 2.0  # seconds for one claim's proof; past it the check at the network's widths stands
-SAMPLE = sp.Integer(1)  # a vector claim is about one sample
+SAMPLE = sp.Integer(1)  # a vector claim is about one sample; a batch claim's m is a symbol
 
 
 class Unread(Exception):
     """The claim uses something this reading does not cover: no proof, the numbers stand."""
 
 
-@dataclass(frozen=True)
-class Tensor:
-    """A claim's subexpression at symbolic widths: entry(row, column) and its shape."""
-
-    entry: Callable[[sp.Expr, sp.Expr], sp.Expr]
-    rows: sp.Expr = sp.Integer(1)
-    cols: sp.Expr = sp.Integer(1)
-    scalar: bool = False
-
-    def transposed(self) -> Tensor:
-        if self.scalar:
-            return self
-        return Tensor(lambda i, k: self.entry(k, i), self.cols, self.rows)
-
-    def map(self, f: Callable[[sp.Expr], sp.Expr]) -> Tensor:
-        return Tensor(lambda i, k: f(self.entry(i, k)), self.rows, self.cols, self.scalar)
-
-
-def _scalar(value: sp.Expr) -> Tensor:
-    return Tensor(lambda i, k: value, scalar=True)
-
-
-def proved_every_width(vectors, q_raw: Node, c_raw: Node, cases) -> bool:
-    """Whether the claim equals the layer rule at every width for each layer its cases bind."""
-    if vectors.samples is not None:
-        return False
+def proved_every_width(vectors, q_raw: Node, c_raw: Node, cases, batch: bool = False) -> bool:
+    """Whether the claim equals the layer rule at every width (and batch size, for a `batch`
+    claim) for each layer its cases bind."""
     start = time.monotonic()
     letters = index_letters(q_raw)
     bindings = {tuple((k, v) for k, v in sorted(c.indices.items()) if k in letters) for c in cases}
@@ -67,7 +41,7 @@ def proved_every_width(vectors, q_raw: Node, c_raw: Node, cases) -> bool:
         for binding in bindings:
             if time.monotonic() - start > BUDGET:
                 return False
-            if not _Proof(vectors, dict(binding)).holds(q_raw, c_raw):
+            if not _Proof(vectors, dict(binding), batch).holds(q_raw, c_raw):
                 return False
     except (Unread, ClaimError):
         return False
@@ -77,10 +51,12 @@ def proved_every_width(vectors, q_raw: Node, c_raw: Node, cases) -> bool:
 class _Proof:
     """One binding of the layer letter: the claim and the rule of that layer, compared."""
 
-    def __init__(self, vectors, env: dict):
+    def __init__(self, vectors, env: dict, batch: bool):
         self.v, self.env = vectors, env
         self.L = vectors.L
         self.d = vectors.d
+        self.batch = batch
+        self.bound: dict[str, sp.Dummy] = {}  # a batch claim's sample letters, in their sums
 
     # ---- the quantity ------------------------------------------------------------------
     def holds(self, q_raw: Node, c_raw: Node) -> bool:
@@ -109,40 +85,35 @@ class _Proof:
             found = layer_name(wrt)
         else:
             parts = self.v._fraction(raw)
-            if parts is None or not (parts[0].op == "name" and parts[0].value in self._costs()):
+            costs = (*COSTS, self.v.ck.cost.name)
+            if parts is None or not (parts[0].op == "name" and parts[0].value in costs):
                 raise Unread
             found = layer_name(parts[1])
         if found is None:
             raise Unread
         return found[0], self.v._layer(found[1], self.env)
 
-    def _costs(self) -> tuple[str, ...]:
-        return (*COSTS, self.v.ck.cost.name)
-
     def _truth(self, kind: str) -> Tensor:
         rule, n, n_prev = self.rule, R.n, R.n_prev
-        if kind in ("delta", "z"):
-            return Tensor(lambda i, k: self._delta(SAMPLE, i), n)
-        if kind == "a":
+        if kind in ("delta", "z") and not self.batch:
+            return Tensor(lambda i, k: self._at(rule.delta.rhs, SAMPLE, i), n)
+        if kind == "a" and not self.batch:
             return Tensor(lambda i, k: self._at(rule.upstream.rhs, SAMPLE, i), n)
-        one = {R.m: 1}
+        batch = (lambda e: e) if self.batch else (lambda e: one_sample(e.xreplace({R.m: 1})))
         if kind == "w":
-            grad = _one_sample(rule.grad_w.rhs.xreplace(one))
+            grad = batch(rule.grad_w.rhs)
             return Tensor(lambda i, k: grad.xreplace({R.j: i, R.k: k}), n, n_prev)
         if kind == "b" and rule.grad_b is not None:
-            grad = _one_sample(rule.grad_b.rhs.xreplace(one))
+            grad = batch(rule.grad_b.rhs)
             if rule.bias_mode.shared:
-                return _scalar(grad)
+                return scalar(grad)
             return Tensor(lambda i, k: grad.xreplace({R.j: i}), n)
         raise Unread
 
     # ---- the rule's definitions ----------------------------------------------------------
     def _at(self, e: sp.Expr, s: sp.Expr, i: sp.Expr) -> sp.Expr:
         """A rule's right-hand side at sample s, unit i (its own dummies kept apart)."""
-        return _fresh(e).xreplace({R.s: s, R.j: i})
-
-    def _delta(self, s, i) -> sp.Expr:
-        return self._at(self.rule.delta.rhs, s, i)
+        return fresh(e).xreplace({R.s: s, R.j: i})
 
     def _defined(self, e: sp.Expr) -> sp.Expr:
         """delta, g and a of the layer written out: delta in g, g in the next layer, a in z."""
@@ -155,10 +126,10 @@ class _Proof:
         return e
 
     def _same(self, claim: sp.Expr, truth: sp.Expr) -> bool:
-        left, right = (_split(self._defined(e)) for e in (claim, truth))
+        left, right = (split_sums(self._defined(e)) for e in (claim, truth))
         diff = sp.expand(left - right)
-        if self.rule.identities:
-            diff = diff.xreplace({sp.Sum(R.y[SAMPLE, _dummy(0)], (_dummy(0), 1, R.n)): 1})
+        if self.rule.identities:  # sum_j y_j = 1, in every sample
+            diff = sp.expand(diff.replace(sum_of_targets, lambda x: sp.Integer(1)))
         return diff == 0 or sp.cancel(sp.together(diff)) == 0
 
     # ---- the claim -----------------------------------------------------------------------
@@ -169,50 +140,110 @@ class _Proof:
         return method(node)
 
     def _v_number(self, node) -> Tensor:
-        return _scalar(sp.sympify(node.value))
+        return scalar(sp.sympify(node.value))
 
     def _v_token(self, node) -> Tensor:
         if not str(node.value).isdigit():
             raise Unread
-        return _scalar(sp.Integer(str(node.value)))
+        return scalar(sp.Integer(str(node.value)))
 
-    def _v_name(self, node) -> Tensor:
+    def _v_name(self, node, s: sp.Expr | None = None) -> Tensor:
         if node.value == "x" and self.l == 1:
-            return self._layer_symbol("a", 0)
+            return self._layer_symbol("a", 0, s)
         if node.value == "y" and self.l == self.L:
-            return Tensor(lambda i, k: R.y[SAMPLE, i], R.n)
+            s = self._sample(s)
+            return Tensor(lambda i, k: R.y[s, i], R.n)
+        if self.batch and node.value in ("X", "Y"):
+            return self._columns(lambda t: self._v_name(Node("name", (), node.value.lower()), t))
+        if self.batch and node.value == "m":
+            return scalar(R.m)
         raise Unread
 
-    def _layer_symbol(self, kind: str, layer: int) -> Tensor:
-        """A whole-layer name of layer l - 1, l or l + 1 as the rule's indexed symbols."""
+    def _sample(self, s: sp.Expr | None) -> sp.Expr:
+        """The sample of a per-sample name: its own, else the one sample of a vector claim."""
+        if s is not None:
+            return s
+        if self.batch:
+            raise Unread  # a per-sample name in a batch claim without its sample
+        return SAMPLE
+
+    def _columns(self, column: Callable[[sp.Expr], Tensor]) -> Tensor:
+        """A batch matrix, one column per sample (Δ^l, A^l, X): entry (i, t) of sample t."""
+        rows = column(SAMPLE).rows
+        return Tensor(lambda i, t: column(t).entry(i, 1), rows, R.m)
+
+    def _layer_symbol(self, kind: str, layer: int, s: sp.Expr | None = None) -> Tensor:
+        """A whole-layer name of layer l - 1, l or l + 1 as the rule's indexed symbols (at
+        sample s for a, z and delta)."""
         l, rule = self.l, self.rule
         if layer == l - 1 and kind == "a":
-            return Tensor(lambda i, k: R.a_prev[SAMPLE, i], R.n_prev)
+            s = self._sample(s)
+            return Tensor(lambda i, k: R.a_prev[s, i], R.n_prev)
         if layer == l and kind in ("a", "z", "delta"):
-            base = {"a": R.a, "z": R.z, "delta": R.delta}[kind]
-            return Tensor(lambda i, k: base[SAMPLE, i], R.n)
+            base, s = {"a": R.a, "z": R.z, "delta": R.delta}[kind], self._sample(s)
+            return Tensor(lambda i, k: base[s, i], R.n)
         if layer == l and kind == "w":
             return Tensor(lambda i, k: R.W[i, k], R.n, R.n_prev)
         if layer == l and kind == "b" and rule.bias_mode.per_unit:
             return Tensor(lambda i, k: R.b[i], R.n)
         if layer == l and kind == "b" and rule.bias_mode.shared:
-            return _scalar(R.beta)
+            return scalar(R.beta)
         if layer == l + 1 <= self.L and kind == "w":
             return Tensor(lambda i, k: R.W_next[i, k], R.n_next, R.n)
         if layer == l + 1 <= self.L and kind == "delta":
-            return Tensor(lambda i, k: R.delta_next[SAMPLE, i], R.n_next)
+            s = self._sample(s)
+            return Tensor(lambda i, k: R.delta_next[s, i], R.n_next)
         raise Unread
+
+    def _v_bigsum(self, node) -> Tensor:
+        """A sum over the samples of a batch: the body read at a sample t, summed to m."""
+        var, bounded = node.value
+        if not self.batch or bounded or var in self.bound:
+            raise Unread
+        t = sp.Dummy("t", integer=True, positive=True)
+        self.bound[var] = t
+        try:
+            body = self.evaluate(node.args[-1])
+        finally:
+            del self.bound[var]
+        return Tensor(lambda i, k: sp.Sum(body.entry(i, k), (t, 1, R.m)), body.rows, body.cols)
+
+    def _sample_script(self, arg: Node) -> tuple[Node, sp.Dummy] | None:
+        """(layer, sample) of a superscript such as {2,(i)} whose letter a sum binds."""
+        if arg.op in ("tuple", "jux") and len(arg.args) == 2:
+            for pos, part in enumerate(arg.args):
+                if part.op in ("name", "token") and part.value in self.bound:
+                    return arg.args[1 - pos], self.bound[str(part.value)]
+        return None
 
     def _v_scripted(self, node) -> Tensor:
         base, *scripts = node.args
         found = layer_name(Node("scripted", (base, scripts[0])) if scripts else node)
+        arg = scripts[0].args[0] if scripts and scripts[0].op == "upper" else None
+        sampled = self._sample_script(arg) if arg is not None else None
+        if base.op == "name" and base.value in ("x", "y") and arg is not None:
+            if arg.op in ("name", "token") and arg.value in self.bound:
+                value, rest = self._v_name(base, self.bound[str(arg.value)]), scripts[1:]
+                return self._scripts(value, rest)
+        if base.op == "name" and sampled is not None and base.value in LAYER_KINDS:
+            layer = self.v._layer(sampled[0], self.env)
+            value = self._layer_symbol(LAYER_KINDS[base.value], layer, sampled[1])
+            return self._scripts(value, scripts[1:])
+        if base.op == "name" and self.batch and base.value in BATCH_KINDS and arg is not None:
+            kind, layer = BATCH_KINDS[base.value], self.v._layer(arg, self.env)
+            value = self._columns(lambda t: self._layer_symbol(kind, layer, t))
+            return self._scripts(value, scripts[1:])
         if base.op == "name" and found is not None and base.value in LAYER_KINDS:
             value = self._layer_symbol(found[0], self.v._layer(found[1], self.env))
             rest = scripts[1:]
-        elif base.op == "name" and base.value not in ("x", "y"):
+        elif base.op == "name" and base.value not in ("x", "y", "X", "Y", "m"):
             raise Unread
         else:
             value, rest = self.evaluate(base), scripts
+        return self._scripts(value, rest)
+
+    def _scripts(self, value: Tensor, rest) -> Tensor:
+        """Transposes and powers written after a value."""
         for s in rest:
             arg = s.args[0]
             if s.op != "upper":
@@ -315,51 +346,3 @@ class _Proof:
         if fn is None:
             raise Unread
         return arg.map(fn)
-
-
-def _one_sample(e: sp.Expr) -> sp.Expr:
-    """A batch rule at m = 1: the sum over the samples taken at the one sample."""
-
-    def at_one(x: sp.Sum) -> sp.Expr:
-        limits = [lim for lim in x.limits if lim[0] != R.s]
-        body = x.function.xreplace({R.s: SAMPLE})
-        return sp.Sum(body, *limits) if limits else body
-
-    return e.replace(
-        lambda x: isinstance(x, sp.Sum) and any(lim[0] == R.s for lim in x.limits), at_one
-    )
-
-
-def _fresh(e: sp.Expr) -> sp.Expr:
-    """`e` with the dummy of each sum renamed apart (so substituting an index cannot capture)."""
-    return e.replace(
-        lambda x: isinstance(x, sp.Sum),
-        lambda x: x.xreplace(
-            {v: sp.Dummy(v.name, integer=True, positive=True) for v, *_ in x.limits}
-        ),
-    )
-
-
-def _dummy(depth: int) -> sp.Symbol:
-    return sp.Symbol(f"i_{depth}", integer=True, positive=True)
-
-
-def _split(e: sp.Expr, depth: int = 0) -> sp.Expr:
-    """Sums of sums split into sums of single terms, factors free of the dummy pulled out, each
-    dummy renamed by its depth, so equal sums compare equal."""
-    if isinstance(e, sp.Sum):
-        (var, lo, hi), *outer = e.limits
-        if outer:
-            return _split(sp.Sum(sp.Sum(e.function, (var, lo, hi)), *outer), depth)
-        I = _dummy(depth)
-        body = _split(e.function.xreplace({var: I}), depth + 1)
-        terms = []
-        for t in sp.Add.make_args(sp.expand(body)):
-            inside = [f for f in sp.Mul.make_args(t) if f.has(I)]
-            outside = [f for f in sp.Mul.make_args(t) if not f.has(I)]
-            count = sp.Sum(sp.Mul(*inside), (I, lo, hi)) if inside else hi - lo + 1
-            terms.append(sp.Mul(*outside) * count)
-        return sp.Add(*terms)
-    if not e.args or isinstance(e, sp.Indexed):
-        return e
-    return e.func(*[_split(a, depth) for a in e.args])
