@@ -38,7 +38,7 @@ class Preset:
     layer: str = "{l}"  # a layer's number as written: [2], (3)
     whole: dict[str, str] = field(default_factory=dict)  # a family's whole-layer LaTeX, by l
     rows: bool = False  # whole layers as rows (a batch of samples), W of shape in x out (DLfS)
-    vectors: bool = True  # whole-layer claims share Nielsen's layer numbers and shapes
+    letters: dict[str, str] = field(default_factory=dict)  # whole-layer letters: DLfS's a is z
 
 
 _LAYERED = {
@@ -119,7 +119,6 @@ PRESETS = {
         },
         shift=1,
         aliases={"x": ("a^{l}_{k}",), **_LAYERED},
-        vectors=False,
         functions=("f",),
         whole={
             "a": "a^{{({l})}}",
@@ -154,8 +153,8 @@ PRESETS = {
             "b_shared": ("b^{l}",),
         },
         rows=True,
-        vectors=False,
         functions=("h",),
+        letters={"a": "z", "z": "a", "A": "z", "Z": "a"},
         whole={
             "output": "y",
             "y": "t",
@@ -305,11 +304,6 @@ class Notation:
         if self.mazur:
             return "iho"[l]
         return self.preset.layer.format(l=l + self.preset.shift)
-
-    @property
-    def vectors(self) -> bool:
-        """Whether whole-layer claims read in Nielsen's layer numbers and shapes mean the same."""
-        return self.mazur or self.preset.vectors
 
     @property
     def d_cost(self) -> bool:

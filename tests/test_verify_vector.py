@@ -307,8 +307,8 @@ def test_batch_claim_about_a_delta_is_an_error():
         checker("xor").verify("delta^2", r"\frac{1}{m}\sum_i \delta^{2,(i)}")
 
 
-def test_sum_over_units_in_a_vector_claim_is_an_error():
-    with pytest.raises(ClaimError, match="runs over the samples"):
+def test_sum_whose_letter_is_not_in_its_body_is_an_error():
+    with pytest.raises(ClaimError, match="letter j appears nowhere in its body"):
         checker("xor").verify("delta^1", r"\sum_j \delta^1")
 
 

@@ -134,6 +134,12 @@ class _ToNodes(Transformer_NonRecursive):
         name = SYMBOLS.get(str(func), str(func).lstrip("\\"))
         return raw("call", (arg,), value=name + ("'" if prime else ""), column=_col(func))
 
+    def layercall(self, func, *rest):
+        """`g^{[1]\\prime}(z)`, `g^{[1]}'(z)`: the layer's function; which layer it is follows
+        from the argument, as sigma's does."""
+        prime = len(rest) == 3 or any(m in str(rest[0]) for m in ("prime", "'", "′"))
+        return self.call(func, *(rest[-2:] if prime else rest[-1:]))
+
     def powcall(self, func, pow_tok, exponent, arg):
         """`\\tanh^2(z)`: the call raised to a whole power (never an inverse function)."""
         if exponent.op != "token" or not str(exponent.value).isdigit():

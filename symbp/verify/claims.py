@@ -23,7 +23,6 @@ from .points import POINTS, Points
 from .proof import Proof
 from .rewrites import rewrites
 from .truth import Truth
-from .values import is_vector
 from .vector import Vectors, narrow_copy
 from .verdict import Case, Diagnosis, Kind, Point, Unreadable, Verdict
 
@@ -94,14 +93,7 @@ class Checker(Truth, Points, Proof):
             syntax_tree(claim, self.written)
         except ClaimError as e:
             raise _labelled(e, "claim", claim) from None
-        if is_vector(quantity_raw):
-            if not self.d.names.vectors:
-                raise ClaimError(
-                    f"quantity {quantity!r}: whole-layer claims are read with Nielsen's layer "
-                    f"numbers and shapes, which {self.d.names.kind} does not share; write one "
-                    "entry at a time (or use --notation nielsen)",
-                    quantity,
-                )
+        if self.vectors.is_vector(quantity_raw):
             try:
                 return self.vectors.verify(quantity, claim)
             except ClaimError as e:

@@ -14,16 +14,16 @@ from __future__ import annotations
 import sympy as sp
 
 from ..errors import ClaimError
-from ..parse import Node, Reader
+from ..parse import Node, OutOfRange, Reader
+from ..parse.limits import MAX_INDEX
 from .values import (
-    BATCH_KINDS,
-    LAYER_KINDS,
+    BATCH_SIZES,
     SHIFTS,
     TRANSPOSE,
     Mismatch,
     Slip,
     Value,
-    layer_name,
+    is_batch,
     spell,
     transposes,
 )
@@ -51,21 +51,17 @@ class Matrices(Wholes):
         return Value(sp.ImmutableMatrix([node.value]), str(node.value), scalar=True)
 
     def _v_name(self, node, env, fixes) -> Value:
-        d = self.d
-        if node.value in ("x", "y"):
-            symbols = d.inputs if node.value == "x" else d.targets
-            return Value(sp.ImmutableMatrix(symbols), node.value)
-        if self.samples is not None and node.value in ("X", "Y", "m"):
-            if node.value == "m":
-                return Value(sp.ImmutableMatrix([self.samples.m]), "m", scalar=True)
-            symbols = d.inputs if node.value == "X" else d.targets
-            return self._columns(Value(sp.ImmutableMatrix(symbols), ""), node.value)
+        if node.value in self.vectors_named:
+            return self.named(node.value)
+        if self.samples is not None and node.value in BATCH_SIZES:
+            return Value(sp.ImmutableMatrix([self.samples.m]), node.value, scalar=True)
+        if self.samples is not None and node.value.lower() in self.vectors_named:
+            return self._columns(self.named(node.value.lower()), node.value)
         return self._scalar(node, env)
 
     def _columns(self, value: Value, text: str) -> Value:
-        """The batch matrix of a layer's column vector: one column per sample."""
-        columns = [value.mat.xreplace(sample) for sample in self.samples.maps]
-        return Value(sp.ImmutableMatrix.hstack(*columns), text)
+        """The batch matrix of a layer's vector: one column (DLfS: one row) per sample."""
+        return Value(self.samples.layout(value.mat, self.rows), text)
 
     def _sample_script(self, arg: Node) -> tuple[Node, str | None]:
         """(layer, sample letter) of a superscript such as {2,(i)}, {x,l} or {2(i)}."""
@@ -76,12 +72,15 @@ class Matrices(Wholes):
         return arg, None
 
     def _v_bigsum(self, node, env, fixes) -> Value:
-        """A sum over the samples of a batch: the body read for one sample, then added up."""
+        """A sum over the samples of a batch (the body read for one sample, then added up), or
+        over a unit index (`\\sum_j \\delta^2_j`: the body read for each unit, then added)."""
         var, bounded = node.value
-        if self.samples is None or bounded:
+        if not is_batch(node, self.batch_names):
+            return self._unit_sum(node, env, fixes)
+        if self.samples is None or (bounded and not self._whole_batch(node, env)):
             raise ClaimError(
-                "in a vector claim a sum runs over the samples of a batch: \\sum_i with "
-                "superscripts such as delta^{2,(i)}",
+                "in a vector claim a sum runs over a unit index or the samples of a batch: "
+                "\\sum_i with superscripts such as delta^{2,(i)}",
                 column=node.column,
             )
         self.bound.add(var)
@@ -92,32 +91,67 @@ class Matrices(Wholes):
         total = self.samples.total(body.mat)
         return Value(total, f"sum_{var} {body.bracketed}", body.scalar, True)
 
+    def _whole_batch(self, node: Node, env) -> bool:
+        """Whether a sum's limits run over the whole batch: 1 to m (or N)."""
+        lo, hi = node.args[0], node.args[1]
+        return lo.op in ("number", "token") and str(lo.value) == "1" and _letter(hi) in BATCH_SIZES
+
+    def _unit_sum(self, node: Node, env, fixes) -> Value:
+        """`\\sum_j body` over the units: j from 1 until a name of the body has no such unit."""
+        var, bounded = node.value
+        body = node.args[-1]
+        if not any(n.op in ("name", "token") and var in str(n.value) for n in body.walk()):
+            raise ClaimError(
+                f"the sum's letter {var} appears nowhere in its body", column=node.column
+            )
+        lo, hi = (self._layer(n, env) for n in node.args[:2]) if bounded else (1, None)
+        total, k = None, lo
+        while hi is None or k <= hi:
+            if k - lo >= MAX_INDEX:
+                raise ClaimError(f"sum over more than {MAX_INDEX} terms", column=node.column)
+            try:
+                term = self.evaluate(body, {**env, var: k}, fixes)
+            except OutOfRange:
+                if hi is not None or total is None:
+                    raise
+                break
+            if total is not None and total.mat.shape != term.mat.shape:
+                raise Mismatch(Slip(node, f"sum_{var} {term.bracketed}", (total.shape, term.shape)))
+            mat = term.mat if total is None else total.mat + term.mat
+            total = Value(sp.ImmutableMatrix(mat), f"sum_{var} {term.bracketed}", term.scalar, True)
+            k += 1
+        if total is None:
+            raise ClaimError(f"the sum over {var} has no terms", column=node.column)
+        return total
+
     def _v_scripted(self, node, env, fixes) -> Value:
         base, *scripts = node.args
+        if any(s.op == "lower" for s in scripts):  # one unit's symbol: delta^2_j, w^2_{jk}
+            return self._scalar(node, env)
         if scripts and scripts[0].op == "upper" and base.op == "name":
-            arg = scripts[0].args[0]
-            if base.value in ("x", "y") and arg.op in ("name", "token") and arg.value in self.bound:
-                value = self._v_name(base, env, fixes)
+            arg, rest = _layer_transposed(scripts[0].args[0], scripts[1:])
+            if base.value in self.vectors_named and _letter(arg) in self.bound:
                 text = f"{base.value}^({arg.value})"
-                return self._scripts(Value(value.mat, text), scripts[1:], env, fixes)
+                return self._scripts(Value(self.named(base.value).mat, text), rest, env, fixes)
             layer, sample = self._sample_script(arg)
-            if sample is not None and base.value in LAYER_KINDS:
+            kind = self.kinds.get(base.value) or self.batch_kind(base.value)
+            if sample is not None and kind is not None:
+                kind, derivative = kind if isinstance(kind, tuple) else (kind, False)
                 number = self._layer(layer, env) + SHIFTS.get(fixes.get(id(node)), 0)
-                value = self.symbols(LAYER_KINDS[base.value], number, node.column)
-                text = f"{value.text.partition('^')[0]}^{{{number},({sample})}}"
-                return self._scripts(Value(value.mat, text, value.scalar), scripts[1:], env, fixes)
-            if base.value in BATCH_KINDS and self.samples is not None:
-                kind = BATCH_KINDS[base.value]
-                number = self._layer(scripts[0].args[0], env)
-                value = self.symbols(kind, number, node.column)
-                batch = self._columns(value, f"{base.value}^{number}")
-                return self._scripts(batch, scripts[1:], env, fixes)
-        found = layer_name(Node("scripted", (base, scripts[0])) if scripts else node)
-        if base.op == "name" and found is not None and base.value in LAYER_KINDS:
-            number = self._layer(found[1], env) + SHIFTS.get(fixes.get(id(node)), 0)
-            value = self.symbols(found[0], number, node.column)
-            rest = scripts[1:]
-        elif base.op == "name" and base.value == "m" and self.samples is not None:
+                value = self.sample_value(kind, derivative, number, node.column)
+                text = f"{base.value}^{{{number},({sample})}}"
+                return self._scripts(Value(value.mat, text, value.scalar), rest, env, fixes)
+            batch = self.batch_kind(base.value)
+            if batch is not None and self.samples is not None:
+                number = self._layer(arg, env) + SHIFTS.get(fixes.get(id(node)), 0)
+                value = self.sample_value(*batch, number, node.column)
+                columns = self._columns(value, f"{base.value}^{number}")
+                return self._scripts(columns, rest, env, fixes)
+            if base.value in self.kinds:
+                number = self._layer(arg, env) + SHIFTS.get(fixes.get(id(node)), 0)
+                value = self.symbols(self.kinds[base.value], number, node.column)
+                return self._scripts(value, rest, env, fixes)
+        if base.op == "name" and base.value in BATCH_SIZES and self.samples is not None:
             value, rest = self._v_name(base, env, fixes), scripts
         elif base.op in ("name", "hat") and not transposes(scripts):
             return self._scalar(node, env)
@@ -250,3 +284,15 @@ class Matrices(Wholes):
         if key in self.functions:
             return self._v_call(Node("call", (arg,), key, node.column), env, fixes)
         return self._scalar(node, env)
+
+
+def _letter(n: Node) -> str | None:
+    return str(n.value) if n.op in ("name", "token") else None
+
+
+def _layer_transposed(arg: Node, rest: list) -> tuple[Node, list]:
+    """A superscript such as [2]T (Ng's A^{[2]T}, DLfS's z^{1T}): the layer, then a transpose."""
+    if arg.op == "jux" and _letter(arg.args[1]) == TRANSPOSE:
+        upper = Node("upper", (Node("token", (), TRANSPOSE, arg.column),), None, arg.column)
+        return arg.args[0], [upper, *rest]
+    return arg, rest

@@ -34,6 +34,12 @@ class Samples:
                 values = dict(zip(d.inputs, x)) | dict(zip(d.targets, y))
                 ck.values[i].update({sample[v]: float(values[v]) for v in own})
 
+    def layout(self, mat: sp.ImmutableMatrix, rows: bool = False) -> sp.ImmutableMatrix:
+        """The batch matrix of one sample's column vector `mat`: a column per sample, or (rows,
+        as DLfS lays out a batch) a row per sample."""
+        copies = [mat.xreplace(sample) for sample in self.maps]
+        return sp.ImmutableMatrix.vstack(*copies) if rows else sp.ImmutableMatrix.hstack(*copies)
+
     def mean(self, mat: sp.ImmutableMatrix) -> sp.ImmutableMatrix:
         """(1/m) sum over the samples of `mat` (in one sample's symbols)."""
         return self.total(mat) / self.m

@@ -8,6 +8,7 @@ notation's spelling, so vector claims read on every network.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import sympy as sp
@@ -17,6 +18,9 @@ from ..parse import Node
 
 LAYER_KINDS = {"a": "a", "z": "z", "delta": "delta", "w": "w", "W": "w", "b": "b"}
 BATCH_KINDS = {"Delta": "delta", "A": "a", "Z": "z"}  # one column per sample: Δ^l = [δ^(1) ...]
+BATCH_NAMES = ("X", "Y")  # a batch's inputs and targets (DLfS adds T: targets, Y outputs)
+BATCH_SIZES = ("m", "N")  # the batch size as Ng and DLfS write it
+UNIT_KINDS = ("a", "z", "delta")  # families numbered by their own layer (UFLDL's shift)
 COSTS = ("C", "E", "J", "E_total", "loss")
 TRANSPOSE = "T"
 SHIFTS = {"layer_up": 1, "layer_down": -1}  # a whole-layer name's layer written one off
@@ -71,42 +75,67 @@ class Mismatch(Exception):
 
 
 def is_vector(raw: Node) -> bool:
-    """True when a quantity names a whole layer: `delta^L`, `dC/dw^l`, `\\nabla_a C`."""
+    """True when a quantity names a whole layer: `delta^L`, `dC/dw^l`, `\\nabla_a C`, `dZ^{[2]}`."""
+    kinds = {**LAYER_KINDS, **BATCH_KINDS}
     for n in raw.walk():
-        if n.op == "nabla" or layer_name(n) is not None:
+        if n.op == "nabla" or layer_name(n, kinds) is not None:
             return True
     return False
 
 
-def layer_name(n: Node) -> tuple[str, Node] | None:
-    """(kind, layer node) of a whole-layer name such as `w^{l+1}` or `dW^2`, else None."""
+def layer_name(n: Node, kinds=LAYER_KINDS) -> tuple[str, Node] | None:
+    """(kind, layer node) of a whole-layer name such as `w^{l+1}` or `dW^2` (`kinds`: the
+    letters read as whole layers), else None."""
     if n.op != "scripted" or n.args[0].op != "name":
         return None
     base = n.args[0].value
     scripts = n.args[1:]
     if any(s.op == "lower" for s in scripts) or scripts[0].op != "upper":
         return None
-    kind = LAYER_KINDS.get(base) or (LAYER_KINDS.get(base[1:]) if base[:1] == "d" else None)
+    kind = kinds.get(base) or (kinds.get(base[1:]) if base[:1] == "d" else None)
     if kind is None:
         return None
     return kind, scripts[0].args[0]
 
 
-def is_batch(raw: Node) -> bool:
-    """A claim about a batch: a sum whose letter is a sample superscript, or Δ^l, A^l, X."""
+def is_batch(raw: Node, names=BATCH_NAMES) -> bool:
+    """A claim about a batch: a sum whose letter is a sample superscript, or Δ^l, A^l, or one
+    of `names` (X, Y; DLfS: X, T, Y)."""
     for n in raw.walk():
         if n.op == "bigsum":
             letter = n.value[0]
             for inner in n.args[-1].walk():
-                if inner.op in ("tuple", "jux") and any(
+                if inner.op in ("tuple", "jux", "upper") and any(
                     p.op in ("name", "token") and p.value == letter for p in inner.args
                 ):
                     return True
-        if n.op == "scripted" and n.args[0].op == "name" and n.args[0].value in BATCH_KINDS:
+        base = n.args[0] if n.op == "scripted" else None
+        if base is not None and base.op == "name" and base.value.lstrip("d") in BATCH_KINDS:
             return True
-        if n.op == "name" and n.value in ("X", "Y"):
-            return True
-    return False
+    return any(n.op == "name" and n.value in names for n in _unscripted(raw))
+
+
+def _unscripted(n: Node):
+    """The nodes of `n` outside its sub- and superscripts (where T is a transpose)."""
+    yield n
+    for a in n.args:
+        if a.op not in ("upper", "lower"):
+            yield from _unscripted(a)
+
+
+def unjoined(n: Node, kinds) -> Node:
+    """`n` with DLfS's whole-layer names written as in its code (W1, a2, dW1) as W^1, a^2, dW^1."""
+    if n.op == "name":
+        m = re.fullmatch(r"(d?)([A-Za-z]+)([0-9]+)", str(n.value))
+        if m and m.group(2) in kinds:
+            layer = Node("token", (), m.group(3), n.column)
+            base = Node("name", (), m.group(1) + m.group(2), n.column)
+            return Node("scripted", (base, Node("upper", (layer,), None, n.column)), None, n.column)
+        return n
+    if n.op == "scripted" and n.args[0].op == "name" and any(s.op == "lower" for s in n.args):
+        return n  # one entry: W1_{32}
+    args = tuple(unjoined(a, kinds) for a in n.args)
+    return Node(n.op, args, n.value, n.column)
 
 
 def transposes(scripts) -> bool:

@@ -17,7 +17,7 @@ from ..network import Layer, Network
 from ..parse import Node, index_letters, located, syntax_tree
 from .matrices import Matrices
 from .samples import Samples
-from .values import LAYER_KINDS, SHIFTS, Absent, Mismatch, Slip, Value, is_batch
+from .values import SHIFTS, Absent, Mismatch, Slip, Value, is_batch, is_vector, unjoined
 from .verdict import Case, Diagnosis, Kind, Verdict
 from .widths import SCOPE as EVERY_WIDTH
 from .widths import proved_every_width
@@ -56,11 +56,17 @@ def narrow_copy(net: Network) -> Network:
 class Vectors(Matrices):
     """Checks vector claims for one Checker (`ck`)."""
 
+    def is_vector(self, raw: Node) -> bool:
+        """Whether a quantity names a whole layer, in this notation's spelling."""
+        return is_vector(unjoined(raw, self.kinds) if self.rows else raw)
+
     def verify(self, quantity: str, claim: str) -> Verdict:
         """Check a vector claim for every value of the quantity's layer letter."""
         q_raw = syntax_tree(quantity, self.ck.written)
         c_raw = syntax_tree(claim, self.ck.written)
-        batch = is_batch(c_raw)
+        if self.rows:  # DLfS writes a layer's number after its letter: W1, a2
+            q_raw, c_raw = unjoined(q_raw, self.kinds), unjoined(c_raw, self.kinds)
+        batch = is_batch(c_raw, self.batch_names)
         if batch and self.samples is None:
             self.samples = Samples(self.ck)
         saved, self.samples = self.samples, self.samples if batch else None
@@ -71,7 +77,8 @@ class Vectors(Matrices):
 
     def _verify(self, quantity: str, claim: str, q_raw: Node, c_raw: Node) -> Verdict:
         letters = sorted(index_letters(q_raw))
-        bindings = [{}] if not letters else [{letters[0]: l} for l in range(0, self.L + 2)]
+        top = self.L + 2 + self.shift
+        bindings = [{}] if not letters else [{letters[0]: l} for l in range(0, top)]
         if len(letters) > 1:
             raise ClaimError(f"a vector quantity has one layer letter, not {', '.join(letters)}")
         cases, skipped, shape = [], [], ""
@@ -82,7 +89,7 @@ class Vectors(Matrices):
                 if letters and isinstance(e, Absent):
                     continue
                 raise located(e, quantity) from None
-            if self.samples is not None:
+            if self.samples is not None and not self._per_sample(q_raw):
                 if quantities[0][1] is None:
                     raise ClaimError(
                         f"{truth.text} is one sample's; a batch claim is about the gradient of "
@@ -112,14 +119,18 @@ class Vectors(Matrices):
             verdict.scope = EVERY_WIDTH
         return verdict
 
+    def _per_sample(self, raw: Node) -> bool:
+        """Ng's dZ^l and dA^l: one column per sample, each sample's own derivative."""
+        batch = self.batch_kind(raw.args[0].value) if raw.op == "scripted" else None
+        return batch is not None and batch[1]
+
     def _cases(self, raw: Node, env, truth: Value, quantities) -> list[Case]:
         try:
             value = self.evaluate(raw, env, {})
             if _fits(value, truth):
-                cases = self._entries(env, truth, quantities, value)
-                if all(c.ok for c in cases):
-                    return cases
-                return self._misread(raw, env, truth, quantities, value, cases)
+                if self._equal_in_numbers(value, truth):
+                    return self._entries(env, truth, quantities, value)
+                return self._misread(raw, env, truth, quantities, value)
             if truth.scalar and value.mat.shape[1] == 1:
                 return self._shared_bias(env, truth, quantities, value)
             slip = Slip(None, value.text, (value.shape, truth.shape))
@@ -157,9 +168,10 @@ class Vectors(Matrices):
         slip = Slip(None, value.text, (value.shape, truth.shape))
         return [self._slip_case(env, truth, quantities, slip, None, None, None)]
 
-    def _misread(self, raw, env, truth, quantities, value, cases) -> list[Case]:
+    def _misread(self, raw, env, truth, quantities, value) -> list[Case]:
         """The cases of a claim whose shapes fit yet which is not equal: a transpose or order
-        that makes it right (a square matrix hides it), or σ' missing from every entry."""
+        that makes it right (a square matrix hides it), σ' missing from every entry, or else
+        each entry's own diagnosis."""
         for fixes, fix, n in self._candidates(raw):
             try:
                 fixed = self.evaluate(raw, env, fixes)
@@ -173,9 +185,9 @@ class Vectors(Matrices):
                 slip = self._layer_slip(n, env, fixes) if fix in SHIFTS else slip
                 return [self._slip_case(env, truth, quantities, slip, fix, fixed, right)]
         missing = self._missing_derivative(env, truth, quantities, value)
+        cases = self._entries(env, truth, quantities, value, diagnosed=missing is None)
         if missing is not None:
-            failing = next(c for c in cases if not c.ok)
-            failing.diagnosis = missing
+            next(c for c in cases if not c.ok).diagnosis = missing
         return cases
 
     def _missing_derivative(self, env, truth, quantities, value) -> Diagnosis | None:
@@ -183,35 +195,42 @@ class Vectors(Matrices):
         if value.scalar:
             return None
         for lf in self.d.layers:
-            if len(lf.z) != value.mat.shape[0] or value.mat.shape[1] != 1:
-                continue
             try:
                 prime = sp.ImmutableMatrix(lf.z).applyfunc(self.functions["sigma'"])
             except ClaimError:  # softmax: a Jacobian, not a vector
+                continue
+            prime = prime.T if self.rows else prime
+            if self.samples is not None and prime.shape != value.mat.shape:
+                prime = self.samples.layout(prime, self.rows)
+            if prime.shape != value.mat.shape:
                 continue
             fixed = Value(sp.ImmutableMatrix(value.mat.multiply_elementwise(prime)), "")
             if self._equal_in_numbers(fixed, truth):
                 right = self._entries(env, truth, quantities, fixed)
                 return Diagnosis(
                     Kind.MISSING_DERIVATIVE,
-                    written=((f"z^{lf.index}", "", None),),
+                    written=((f"z^{lf.index + self.shift}", "", None),),
                     activation=lf.activation.name,
                     confirmed=all(c.ok for c in right),
                 )
         return None
 
-    @staticmethod
-    def _candidates(raw: Node):
+    def _candidates(self, raw: Node):
         yield {None: "transpose_result"}, "transpose_result", None
         for n in raw.walk():
             for fix in FIXES.get(_operation(n), ()):
                 yield {id(n): fix}, fix, n
         for n in raw.walk():
-            if n.op == "scripted" and n.args[0].op == "name" and n.args[0].value in LAYER_KINDS:
+            base = n.args[0] if n.op == "scripted" else None
+            if base is not None and base.op == "name" and self._layered(base.value):
                 for fix in SHIFTS:
                     yield {id(n): fix}, fix, n
 
-    def _entries(self, env, truth: Value, quantities, value: Value) -> list[Case]:
+    def _layered(self, base: str) -> bool:
+        return base in self.kinds or self.batch_kind(base) is not None
+
+    def _entries(self, env, truth: Value, quantities, value: Value, diagnosed=True) -> list[Case]:
+        """One case per entry; only the first entry that differs is diagnosed (`diagnosed`)."""
         cols = truth.mat.shape[1]
         out = []
         for i, (q, t) in enumerate(zip(quantities, truth.mat)):
@@ -219,7 +238,11 @@ class Vectors(Matrices):
             if truth.scalar:
                 entry = {}
             claim = value.mat[0] if value.scalar else value.mat[i]
-            case = self.ck.check_case(q, t, claim, {**env, **entry})
+            differs = not self._close(t, claim)
+            if differs and (not diagnosed or any(not c.ok for c in out)):
+                case = Case({**env, **entry}, q, t, claim, False, "numbers")
+            else:
+                case = self.ck.check_case(q, t, claim, {**env, **entry})
             case.derived = t.xreplace(self.ck.mid)
             case.read = claim.xreplace(self.ck.outputs)
             out.append(case)
@@ -254,13 +277,13 @@ class Vectors(Matrices):
         return Slip(node, self.evaluate(node, env, {}).text, (), meant)
 
     def _equal_in_numbers(self, value: Value, truth: Value) -> bool:
-        ck = self.ck
         entries = [value.mat[0]] * len(truth.mat) if value.scalar else list(value.mat)
-        return all(
-            ck._close(t, c)
-            for te, ce in zip(truth.mat, entries)
-            for t, c in zip(ck._values(te), ck._values(ce))
-        )
+        return all(self._close(t, c) for t, c in zip(truth.mat, entries))
+
+    def _close(self, truth: sp.Expr, claim: sp.Expr) -> bool:
+        """One entry equal to the truth at every check point."""
+        ck = self.ck
+        return all(ck._close(t, c) for t, c in zip(ck._values(truth), ck._values(claim)))
 
     def _slip_case(self, env, truth, quantities, slip: Slip, fix, value, cases) -> Case:
         kind = KIND_OF_FIX.get(fix, Kind.SHAPE)
