@@ -25,11 +25,19 @@ class Role(enum.IntEnum):
 
 
 def ordered_terms(terms: list, roles: dict) -> list:
-    """Positive terms first (target - out), the bias last (w x + b)."""
+    """Positive terms first (target - out), a term with a complement (1 - a) after one without
+    (y ln a + (1 - y) ln(1 - a)), the bias last (w x + b)."""
     positive = [t for t in terms if not t.could_extract_minus_sign()]
     if positive:
         terms = positive + [t for t in terms if t.could_extract_minus_sign()]
-    return sorted(terms, key=lambda t: Role.BIAS in _roles_in(t, roles))
+    return sorted(terms, key=lambda t: (Role.BIAS in _roles_in(t, roles), _has_complement(t)))
+
+
+def _has_complement(term) -> bool:
+    """A sum of a number and a quantity among the term's factors or a logarithm's argument."""
+    factors = term.args if term.is_Mul else (term,)
+    inner = [f.args[0] if isinstance(f, sp.log) else f for f in factors]
+    return any(f.is_Add and any(t.is_Number for t in f.args) for f in inner)
 
 
 def _role(s, roles: dict):
