@@ -16,27 +16,10 @@ from sympy.printing.precedence import PRECEDENCE
 
 from .. import activations
 from ..derive import general as G
-from .roles import ordered_terms, rank
+from .forms import BatchMean, Sample, Updated
+from .roles import complement, ordered_terms, rank
 
 _UNIT_FAMILIES = ("x", "z", "a", "delta", "y")
-
-
-class Updated(sp.Function):
-    """A parameter after one gradient step, printed with a superscript plus (Mazur's w5+)."""
-
-    nargs = 1
-
-
-class Sample(sp.Function):
-    """A per-sample quantity at sample i of a batch, printed with a superscript (i)."""
-
-    nargs = 2
-
-
-class BatchMean(sp.Function):
-    """BatchMean(body, i, m): (1/m) sum_{i=1}^m body, the mean of a per-sample quantity."""
-
-    nargs = 3
 
 
 _TALL = (r"\frac", r"\sum", r"\prod", r"\int", r"\begin", r"\left")
@@ -109,13 +92,13 @@ class SymbpLatexPrinter(LatexPrinter):
         return self.order == "none" and expr.func(*expr.args).args != expr.args
 
     def _print_Mul(self, expr):
-        """The factors in the textbooks' order (by role), each bracketed only where needed; a
-        product with a fraction as one fraction of two such products."""
+        """The factors in the textbooks' order (by role), each bracketed only where needed, a
+        rational coefficient in front (1/2 (y - a)^2); a product with a fraction as one fraction
+        of two such products."""
         if self._kept(expr):
             return self._join(list(expr.args))
         coeff, factors = expr.as_coeff_mul()
-        fraction = any(f.is_Pow and f.exp.is_negative for f in factors)
-        if fraction or not coeff.is_Integer and coeff.is_Rational:
+        if any(f.is_Pow and f.exp.is_negative for f in factors):
             return self._fraction(expr)
         roles = self._settings["roles"]
         if roles:
@@ -243,17 +226,15 @@ class SymbpLatexPrinter(LatexPrinter):
             return self._preset_indexed(preset, label, idx)
         if len(idx) == 1:
             return rf"{label}_{self._subscript(idx[0])}"
-        lower = idx[1:]
-        sep = "" if all(isinstance(i, sp.Symbol) for i in lower) else ","
-        return rf"{label}^{{{self._print(idx[0])}}}_{{{sep.join(self._print(i) for i in lower)}}}"
+        lower = [self._print(i) for i in idx[1:]]
+        return rf"{label}^{{{self._print(idx[0])}}}_{{{_joined(lower)}}}"
 
     def _preset_indexed(self, preset, label: str, idx) -> str:
         """a[l, j], w[l, j, k], ... through the notation's LaTeX table (W^{[l]}_{jk}, W1_{kj})."""
         layer = self._print(self._layer(idx[0], label in _UNIT_FAMILIES))
         lower = [self._print(i) for i in idx[1:]]
-        sep = "" if all(isinstance(i, sp.Symbol) for i in idx[1:]) else ","
         fields = {"l": layer, "j": lower[0], "k": lower[-1]}
-        fields.update(jk=sep.join(lower), kj=sep.join(lower[::-1]))
+        fields.update(jk=_joined(lower), kj=_joined(lower[::-1]))
         if label == "a" and idx[0] == G.L and "output" in preset.spell:
             label = "output"  # DLfS's y: the output layer's activations have their own name
         return preset.spell[label][1].format(**fields)
@@ -312,15 +293,9 @@ class SymbpLatexPrinter(LatexPrinter):
         return rf"({base})^{{+}}" if "^" in base else rf"{base}^{{+}}"
 
 
-def complement(term):
-    """-(y - 1) s as (1 - y) s, the complement the textbooks write: a negative product whose one
-    sum holds a negative number changes both signs; any other term is returned as it is."""
-    if not term.is_Mul or not term.could_extract_minus_sign():
-        return term
-    sums = [f for f in term.args if f.is_Add and any(t.is_Number and t < 0 for t in f.args)]
-    if len(sums) != 1:
-        return term
-    return sp.Mul(*[-f if f is sums[0] else f for f in (-term).args])
+def _joined(indices: list[str]) -> str:
+    """Lower indices side by side (jk, 11), with commas where one is longer (k,24; l+1,j)."""
+    return "".join(indices) if all(len(i) == 1 for i in indices) else ",".join(indices)
 
 
 def label(symbol: sp.Symbol) -> str:

@@ -99,3 +99,14 @@ def roles(d: Derivation) -> dict:
         out.update({s: Role.ACTIVATION for s in (*lf.a, *lf.z)})
         out.update({s: Role.DELTA for s in deltas})
     return out
+
+
+def complement(term):
+    """-(y - 1) s as (1 - y) s, the complement the textbooks write: a negative product whose one
+    sum holds a negative number changes both signs; any other term is returned as it is."""
+    if not term.is_Mul or not term.could_extract_minus_sign():
+        return term
+    sums = [f for f in term.args if f.is_Add and any(t.is_Number and t < 0 for t in f.args)]
+    if len(sums) != 1:
+        return term
+    return sp.Mul(*[-f if f is sums[0] else f for f in (-term).args])
