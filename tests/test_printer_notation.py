@@ -71,6 +71,10 @@ def docs():
             r"+ \frac{(1 - y_{j}) \sigma'(z^{L}_{j})}{1 - a^{L}_{j}}",
         ),
         ("xor", r"\delta^{l} &= ((w^{l + 1})^{T} \delta^{l + 1}) \odot \sigma'(z^{l})"),
+        # a bias's step: the bias first, b - eta g (the bias goes last only after weights)
+        ("logistic", r"&= 0.6 - 0.1 \cdot 0.942675824"),
+        # a batch mean's factors in role order: w delta, a quantity at sample i like itself
+        ("xor", r"\sum_{i=1}^{4} w^{2}_{11} {\delta^{2}_{1}}^{(i)} {a^{1}_{1}}^{(i)}"),
     ],
     ids=[
         "bp2",
@@ -89,6 +93,8 @@ def docs():
         "binary_cross_entropy_general",
         "binary_cross_entropy_delta",
         "bp2_vector_transpose",
+        "bias_step",
+        "batch_mean",
     ],
 )
 def test_equations_print_in_the_textbooks_order(docs, name, equation):

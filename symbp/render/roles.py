@@ -9,6 +9,7 @@ import sympy as sp
 
 from ..derive import EAGER_PARAMETERS, Derivation
 from ..derive import general as G
+from .forms import Sample
 
 
 class Role(enum.IntEnum):
@@ -26,11 +27,14 @@ class Role(enum.IntEnum):
 
 def ordered_terms(terms: list, roles: dict) -> list:
     """Positive terms first (target - out), a term with a complement (1 - a) after one without
-    (y ln a + (1 - y) ln(1 - a)), the bias last (w x + b)."""
+    (y ln a + (1 - y) ln(1 - a)), the bias after weighted terms (w x + b)."""
     positive = [t for t in terms if not t.could_extract_minus_sign()]
     if positive:
         terms = positive + [t for t in terms if t.could_extract_minus_sign()]
-    return sorted(terms, key=lambda t: (Role.BIAS in _roles_in(t, roles), _has_complement(t)))
+    weighted = any(Role.WEIGHT in _roles_in(t, roles) for t in terms)  # w x + b, not b - eta g
+    return sorted(
+        terms, key=lambda t: (weighted and Role.BIAS in _roles_in(t, roles), _has_complement(t))
+    )
 
 
 def _has_complement(term) -> bool:
@@ -56,8 +60,11 @@ def _derivative_like(add: sp.Add, roles: dict) -> bool:
 
 
 def rank(f, factors, roles: dict) -> tuple[int, bool]:
-    """A factor's place in a product: its role, then plain factors before sums."""
+    """A factor's place in a product: its role, then plain factors before sums; a quantity at
+    sample i has the quantity's place."""
     base = f.base if f.is_Pow and f.exp.is_Integer and f.exp > 0 else f
+    if isinstance(base, Sample):
+        base = base.args[0]
     if base.is_Symbol or base.is_Indexed:
         role = _role(base, roles)
         if role is None:

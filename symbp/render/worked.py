@@ -117,7 +117,9 @@ def _batch_mean(d: Derivation, factors: list[sp.Expr], worked) -> At:
     def at_i(e: sp.Expr) -> sp.Expr:
         if e in indexed:
             return indexed[e]
-        if isinstance(e, (sp.Add, sp.Mul, sp.Pow)):
+        if isinstance(e, sp.Mul):  # evaluated: the printer orders its factors by role
+            return sp.Mul(*[at_i(a) for a in e.args])
+        if isinstance(e, (sp.Add, sp.Pow)):
             return e.func(*[at_i(a) for a in e.args], evaluate=False)
         return e.func(*[at_i(a) for a in e.args]) if e.args else e
 
