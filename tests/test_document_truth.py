@@ -55,3 +55,28 @@ def test_softmax_document_shows_no_elementwise_bp1():
     assert tex(d.general.bp1.rhs) not in text
     assert tex(model(d, "en").vector.bp1[1], names) not in text
     assert "a^{L}_{j} - y_{j}" in text
+
+
+def test_softmax_jacobian_entry_shown_is_the_networks_jacobian_at_every_unit():
+    d = symbp.derive(symbp.load("softmax"))
+    (back,) = [b for b in model(d, "en").backward if b.jacobian_matrix is not None]
+    (entry,) = back.jacobian
+    out, L = d.layers[-1], sp.Integer(len(d.layers))
+    units = {G.a[L, i]: a for i, a in enumerate(out.a, start=1)}
+    for i in range(len(out.a)):
+        for j in range(len(out.a)):
+            shown = entry.parts[0].xreplace({G.i: i + 1, G.j: j + 1}).doit().xreplace(units)
+            assert sp.expand(shown - d.backward[-1].jacobian[i, j]) == 0
+
+
+def test_softmax_worked_jacobian_is_torch_autograds_at_each_sample():
+    torch = pytest.importorskip("torch")
+    d = symbp.derive(symbp.load("softmax"))
+    worked = model(d, "en").worked
+    (layer,) = [b for b in worked.backward if b.jacobians]
+    z = d.evaluate().forward[f"z{len(d.layers)}"]  # (samples, units)
+    for sample, line in zip(torch.tensor(z, dtype=torch.float64), layer.jacobians):
+        want = torch.autograd.functional.jacobian(lambda v: torch.softmax(v, 0), sample)
+        rows = [[float(x) for x in row] for row in line.parts[0].tolist()]
+        got = torch.tensor(rows, dtype=torch.float64)
+        assert torch.allclose(got, want, rtol=1e-8, atol=1e-12)  # 9 significant digits

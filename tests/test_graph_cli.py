@@ -103,3 +103,14 @@ def test_graph_tex_is_right_after_one_pdflatex_run_and_pdf_is_a_format(capsys, t
     )
     log = (tmp_path / "graph.log").read_text(errors="replace")
     assert done.returncode == 0 and "Rerun" not in log and "Overfull" not in log
+
+
+@pytest.mark.parametrize("fmt", ["tex", "md"])
+def test_a_small_number_prints_as_a_power_of_ten_in_the_documents(capsys, tmp_path, fmt):
+    # sigma'(10) = e^-10 / (1 + e^-10)^2 = 4.53958e-5 (mpmath: 4.5395807735951673e-05)
+    code, _, _ = run(
+        capsys, "graph", "1/(1 + exp(-x))", "--at", "x=10", "-o", str(tmp_path), "--format", fmt
+    )
+    text = (tmp_path / f"graph.{fmt}").read_text(encoding="utf-8")
+    assert code == 0 and r"\frac{\partial f}{\partial x}" in text.replace("dfrac", "frac")
+    assert r"4.53958 \times 10^{-5}" in text and "e-5" not in text

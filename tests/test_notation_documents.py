@@ -27,9 +27,8 @@ def derived(example: str, notation: str):
 EXPECTED = {
     "ng": (
         [
-            r"dZ^{[l]} &= \left(\left(W^{[l + 1]}\right)^{T} dZ^{[l + 1]}\right) \odot "
-            r"g'(Z^{[l]})",
-            r"\frac{\partial J}{\partial W^{[l]}} &= dZ^{[l]} \left(A^{[l - 1]}\right)^{T}",
+            r"dZ^{[l]} &= ((W^{[l + 1]})^{T} dZ^{[l + 1]}) \odot g'(Z^{[l]})",
+            r"\frac{\partial J}{\partial W^{[l]}} &= dZ^{[l]} (A^{[l - 1]})^{T}",
             r"z^{[1]}_{1} &= W^{[1]}_{11} x_{1} + W^{[1]}_{12} x_{2} + b^{[1]}_{1}",
             r"dz^{[3]}_{1}",
             "Layer [3] (output, Sigmoid)",
@@ -39,8 +38,7 @@ EXPECTED = {
     "ufldl": (
         [
             # UFLDL's BP2: delta^(l) = ((W^(l))^T delta^(l+1)) .* f'(z^(l)).
-            r"\delta^{(l)} &= \left(\left(W^{(l)}\right)^{T} \delta^{(l + 1)}\right) \odot "
-            r"f'(z^{(l)})",
+            r"\delta^{(l)} &= ((W^{(l)})^{T} \delta^{(l + 1)}) \odot f'(z^{(l)})",
             r"\frac{\partial J}{\partial W^{(l - 1)}_{jk}} &= a^{(l - 1)}_{k} \delta^{(l)}_{j}",
             # the input is layer 1: z^(2) = W^(1) x + b^(1)
             r"z^{(2)}_{1} &= W^{(1)}_{11} x_{1} + W^{(1)}_{12} x_{2} + b^{(1)}_{1}",
@@ -53,9 +51,8 @@ EXPECTED = {
     "dlfs": (
         [
             # rows: delta^(l) = (delta^(l+1) W^(l+1)T) .* h'(a^(l)), dL/dW = z^T delta
-            r"\delta^{(l)} &= \left(\delta^{(l + 1)} \left(W^{(l + 1)}\right)^{T}\right) \odot "
-            r"h'(a^{(l)})",
-            r"\frac{\partial L}{\partial W^{(l)}} &= \left(z^{(l - 1)}\right)^{T} \delta^{(l)}",
+            r"\delta^{(l)} &= (\delta^{(l + 1)} (W^{(l + 1)})^{T}) \odot h'(a^{(l)})",
+            r"\frac{\partial L}{\partial W^{(l)}} &= (z^{(l - 1)})^{T} \delta^{(l)}",
             # a1 = x.W1 + b1, W1 in x out: W1_{21} joins x_2 to unit 1
             r"a^{(1)}_{1} &= W^{(1)}_{11} x_{1} + W^{(1)}_{21} x_{2} + b^{(1)}_{1}",
             r"y_{1} &= \sigma(a^{(3)}_{1})",

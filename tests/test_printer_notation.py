@@ -24,7 +24,7 @@ def test_updated_parameter_with_a_layer_superscript_is_bracketed():
 @pytest.fixture(scope="module")
 def docs():
     """The printed text of three bundled documents, by name."""
-    return {n: bundled()[f"{n}.md"] for n in ("mazur", "xor", "softmax")}
+    return {n: bundled()[f"{n}.md"] for n in ("mazur", "xor", "softmax", "logistic")}
 
 
 @pytest.mark.parametrize(
@@ -54,7 +54,25 @@ def docs():
         ),
         ("mazur", r"&= \sigma(z) (1 - \sigma(z))"),
         # -y ln a, ln as the contract writes it
-        ("softmax", r"C &= - y_{1} \ln a^{2}_{1} - y_{2} \ln a^{2}_{2} - y_{3} \ln a^{2}_{3}"),
+        ("softmax", r"C &= - (y_{1} \ln a^{2}_{1} + y_{2} \ln a^{2}_{2} + y_{3} \ln a^{2}_{3})"),
+        ("softmax", r"C &= - \sum_{k=1}^{n_{L}} y_{k} \ln a^{L}_{k}"),
+        # the binary cross-entropy as the textbooks write it: -(y ln a + (1 - y) ln(1 - a))
+        ("logistic", r"C &= - (y_{1} \ln a^{1}_{1} + (1 - y_{1}) \ln(1 - a^{1}_{1}))"),
+        (
+            "logistic",
+            r"C &= - \sum_{k=1}^{n_{L}} (y_{k} \ln a^{L}_{k} + (1 - y_{k}) \ln(1 - a^{L}_{k}))",
+        ),
+        # a fraction's factors in role order, the complement 1 - y, plain brackets
+        (
+            "logistic",
+            r"- \frac{y_{j} \sigma'(z^{L}_{j})}{a^{L}_{j}} "
+            r"+ \frac{(1 - y_{j}) \sigma'(z^{L}_{j})}{1 - a^{L}_{j}}",
+        ),
+        ("xor", r"\delta^{l} &= ((w^{l + 1})^{T} \delta^{l + 1}) \odot \sigma'(z^{l})"),
+        # a bias's step: the bias first, b - eta g (the bias goes last only after weights)
+        ("logistic", r"&= 0.6 - 0.1 \cdot 0.942675824"),
+        # a batch mean's factors in role order: w delta, a quantity at sample i like itself
+        ("xor", r"\sum_{i=1}^{4} w^{2}_{11} {\delta^{2}_{1}}^{(i)} {a^{1}_{1}}^{(i)}"),
     ],
     ids=[
         "bp2",
@@ -68,6 +86,13 @@ def docs():
         "delta_h1",
         "sigma_prime",
         "cross_entropy",
+        "cross_entropy_general",
+        "binary_cross_entropy",
+        "binary_cross_entropy_general",
+        "binary_cross_entropy_delta",
+        "bp2_vector_transpose",
+        "bias_step",
+        "batch_mean",
     ],
 )
 def test_equations_print_in_the_textbooks_order(docs, name, equation):
@@ -78,6 +103,30 @@ def test_brackets_grow_only_around_tall_content():
     a, b = sp.symbols("a b")
     assert tex((a - b) * a) == "a (a - b)"
     assert r"\left(" in tex((1 + 1 / (1 + sp.exp(-a))) ** 2)
+
+
+def test_a_fraction_prints_its_factors_with_plain_brackets_and_the_complement():
+    y, a, s = sp.symbols("y a s")
+    negative = sp.Mul(-1, y - 1, s, 1 / (1 - a))  # as sympy's derivative leaves it
+    assert tex(negative - s * y / a) == r"- \frac{s y}{a} + \frac{s (1 - y)}{1 - a}"
+
+
+def _left_brackets(text: str):
+    """The content of every \\left( ... \\right) in text, nested ones included."""
+    opened = []
+    for i in range(len(text)):
+        if text.startswith(r"\left(", i):
+            opened.append(i + len(r"\left("))
+        elif text.startswith(r"\right)", i) and opened:
+            start = opened.pop()
+            yield text[start:i]
+
+
+def test_every_left_bracket_of_a_document_holds_something_tall(docs):
+    tall = (r"\frac", r"\sum", r"\begin", r"\left")
+    for name, doc in docs.items():
+        short = [c for c in _left_brackets(doc) if not any(t in c for t in tall)]
+        assert not short, (name, short[:3])
 
 
 @pytest.mark.parametrize("fmt", ["md", "tex"])

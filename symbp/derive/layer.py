@@ -111,6 +111,19 @@ def _(entry, e: sp.Expr) -> sp.Expr:
     return sp.factor_terms(e.xreplace({S: 1})) if not e.has(S) else e
 
 
+@singledispatch
+def jacobian_entry(entry: activations.Activation) -> Equation | None:
+    """da_q/dz_j at symbolic width n; None for an elementwise activation (a diagonal Jacobian)."""
+    return None
+
+
+@jacobian_entry.register(activations.VectorActivation)
+def _(entry) -> Equation:
+    """softmax: sympy's derivative of exp(z_q) / sum exp(z), written in the outputs."""
+    raw = _collapse(sp.diff(_outputs(entry, lambda i: z[s, i])(q), z[s, j]))
+    return Equation(_d(a[s, q], z[s, j]), _in_outputs(entry, raw), (raw,))
+
+
 def _pull_constants(e: sp.Expr) -> sp.Expr:
     """sum_p (c * f_p) written c * sum_p f_p for factors c free of the summation index."""
 

@@ -19,8 +19,8 @@ import sympy as sp
 from .. import templating
 from ..errors import FormatError, SymbpError
 from .circuit import Graph
-from .layout import layout
-from .nodes import decimal
+from .layout import DIGITS, layout
+from .nodes import decimal, shown
 
 LANGS = ("en", "zh")
 FORMATS = ("md", "tex")
@@ -34,8 +34,8 @@ class Local:
 
     derivative: sp.Derivative
     formula: sp.Expr
-    value: str
-    sent: str
+    value: sp.Number
+    sent: sp.Number
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,8 @@ class Row:
     label: str
     gate: bool
     formula: sp.Expr | None
-    value: str
-    grad: str
+    value: sp.Number
+    grad: sp.Number
     locals: list[Local]
 
 
@@ -57,7 +57,7 @@ def _rows(g: Graph) -> list[Row]:
     rows = []
     for n in g.nodes:
         locals_ = [
-            Local(sp.Derivative(n.symbol, i.symbol, evaluate=False), f, decimal(v), decimal(s))
+            Local(sp.Derivative(n.symbol, i.symbol, evaluate=False), f, shown(v), shown(s))
             for i, f, v, s in zip(n.inputs, n.local_formulas(), n.local, n.sends())
         ]
         formula = n.formula() if n.inputs else None
@@ -68,8 +68,8 @@ def _rows(g: Graph) -> list[Row]:
                 n.label,
                 bool(n.inputs),
                 formula,
-                decimal(n.value),
-                decimal(n.grad),
+                shown(n.value),
+                shown(n.grad),
                 locals_,
             )
         )
@@ -93,6 +93,8 @@ def _environment(
     filters = {
         "math": lambda expr: tex(expr, names, mul_symbol="dot", order="none"),
         "xml": xml_escape,
+        "edge": lambda v: shown(v, DIGITS),  # an edge's number, printed by `math`
+        "decimal": lambda v: decimal(v, DIGITS),  # an edge's number as SVG text
         "tokens": lambda label: re.findall(r"[A-Za-z]+|[^A-Za-z]", label),
         "px": lambda v: f"{v:.1f}",
         "cmx": lambda v: f"{v * across:.2f}",
@@ -131,8 +133,8 @@ def documents(
     context = {
         "g": g,
         "text": g.text,
-        "value": decimal(g.value),
-        "gradients": [(n.symbol, decimal(n.grad)) for n in g.inputs.values()],
+        "value": shown(g.value),
+        "gradients": [(n.symbol, shown(n.grad)) for n in g.inputs.values()],
         "rows": _rows(g),
         "drawing": drawing,
         "lang": lang,

@@ -10,8 +10,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import sympy as sp
+
 from .circuit import Graph
-from .nodes import Node, decimal
+from .nodes import Node
 
 COLUMN = 130.0  # pixels between columns
 ROW = 80.0  # pixels between leaf rows
@@ -38,7 +40,8 @@ class Place:
 @dataclass(frozen=True)
 class Edge:
     """An arrow from (x1, y1) to (x2, y2), bent towards (cx, cy) when it is one of several
-    between the same two nodes, carrying `forward` above and `backward` below."""
+    between the same two nodes, carrying the values `forward` above and `backward` below (shown
+    to DIGITS significant digits)."""
 
     source: int
     target: int
@@ -46,8 +49,8 @@ class Edge:
     y1: float
     x2: float
     y2: float
-    forward: str
-    backward: str
+    forward: sp.Expr
+    backward: sp.Expr
     cx: float
     cy: float
 
@@ -168,13 +171,12 @@ def layout(g: Graph) -> Drawing:
             start = RADIUS if child.inputs else LEAF_GAP
             x1, y1, x2, y2 = _shorten(x1, y1, x2, y2, start, RADIUS)
             cx, cy = _control(x1, y1, x2, y2, bend)
-            forward, back = decimal(child.value, DIGITS), decimal(sent, DIGITS)
-            edges.append(Edge(ids[id(child)], ids[id(n)], x1, y1, x2, y2, forward, back, cx, cy))
+            source, target = ids[id(child)], ids[id(n)]
+            edges.append(Edge(source, target, x1, y1, x2, y2, child.value, sent, cx, cy))
     x, y = centres[id(g.root)]
     start = RADIUS if g.root.inputs else LEAF_GAP
     x1, x2 = x + start, x + COLUMN
-    value = decimal(g.value, DIGITS)
-    out = Edge(ids[id(g.root)], 0, x1, y, x2, y, value, "1", (x1 + x2) / 2, y)
+    out = Edge(ids[id(g.root)], 0, x1, y, x2, y, g.value, sp.Integer(1), (x1 + x2) / 2, y)
     edges.append(out)
     width = max(p.x for p in places) + COLUMN + MARGIN
     height = max(p.y for p in places) + MARGIN

@@ -130,6 +130,16 @@ def decimal(value: sp.Expr, digits: int = 6) -> str:
     return text
 
 
+def shown(value: sp.Expr, digits: int = 6) -> sp.Number:
+    """The number `decimal` writes, as a sympy number for a printer: an Integer when whole, else
+    a Float of exactly the decimal's significant digits."""
+    text = decimal(value, digits)
+    mantissa = text.split("e")[0]
+    if "e" not in text and "." not in text:
+        return sp.Integer(text)
+    return sp.Float(text, sum(c.isdigit() for c in mantissa.lstrip("-0.")))
+
+
 def _exact(value: sp.Rational) -> str:
     """The exact decimal of a rational whose denominator has only the factors 2 and 5."""
     p, q = int(value.p), int(value.q)

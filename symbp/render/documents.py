@@ -20,6 +20,7 @@ from ..compile.train import train
 from ..derive import EAGER_PARAMETERS, Derivation
 from ..derive import general as G
 from ..derive.general import Equation
+from ..derive.layer import jacobian_entry
 from ..errors import FormatError, SymbpError
 from . import html
 from .compact import compact, general_notation
@@ -82,9 +83,15 @@ def _jacobian(activation: activations.Activation, lf, lb) -> tuple[list[Line], L
 
 @_jacobian.register
 def _(activation: activations.VectorActivation, lf, lb) -> tuple[list[Line], Line | None]:
-    """([], da^l/dz^l = the matrix): one derivative of vectors on the left, not n^2 fractions."""
+    """([da^l_i/dz^l_j = its entry at every width], da^l/dz^l = the matrix): one derivative of
+    vectors on the left, not n^2 fractions."""
     a, z = sp.Symbol(f"a^{lf.index}"), sp.Symbol(f"z^{lf.index}")
-    return [], Line(_d(a, z), [lb.jacobian])
+    rule = jacobian_entry(activation)
+    layer = {G.L: sp.Integer(lf.index)}
+    entry = Line(
+        general_notation(rule.lhs).xreplace(layer), [general_notation(rule.rhs).xreplace(layer)]
+    )
+    return [entry], Line(_d(a, z), [lb.jacobian])
 
 
 def _layer_back(d: Derivation, pos: int) -> LayerBackward:

@@ -156,6 +156,7 @@ class WorkedLayer:
     products: bool  # each error is shown as the product of its two factors' numbers
     dead: list[DeadUnit] = field(default_factory=list)
     later: list = field(default_factory=list)
+    jacobians: list[Line] = field(default_factory=list)  # da/dz at each sample (softmax)
 
 
 @dataclass(frozen=True)

@@ -8,33 +8,18 @@ the given numbers, which shows an expression instantiated with the worked exampl
 
 from __future__ import annotations
 
+import mpmath
 import sympy as sp
+from mpmath.libmp import prec_to_dps
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 from .. import activations
 from ..derive import general as G
-from .roles import ordered_terms, rank
+from .forms import BatchMean, Sample, Updated
+from .roles import complement, ordered_terms, rank
 
 _UNIT_FAMILIES = ("x", "z", "a", "delta", "y")
-
-
-class Updated(sp.Function):
-    """A parameter after one gradient step, printed with a superscript plus (Mazur's w5+)."""
-
-    nargs = 1
-
-
-class Sample(sp.Function):
-    """A per-sample quantity at sample i of a batch, printed with a superscript (i)."""
-
-    nargs = 2
-
-
-class BatchMean(sp.Function):
-    """BatchMean(body, i, m): (1/m) sum_{i=1}^m body, the mean of a per-sample quantity."""
-
-    nargs = 3
 
 
 _TALL = (r"\frac", r"\sum", r"\prod", r"\int", r"\begin", r"\left")
@@ -77,6 +62,14 @@ class SymbpLatexPrinter(LatexPrinter):
             return f"({value})" if value.startswith("-") and not bare else value
         return super()._print_Symbol(expr, style)
 
+    def _print_Float(self, expr):
+        """Its own significant digits; a power of ten where %g writes one, 4.5 \\times 10^{-5}."""
+        digits = prec_to_dps(expr._prec)
+        text = mpmath.nstr(expr._to_mpmath(expr._prec), digits, min_fixed=-5, max_fixed=digits)
+        mantissa, _, exponent = text.partition("e")
+        mantissa = mantissa.removesuffix(".0")
+        return rf"{mantissa} \times 10^{{{int(exponent)}}}" if exponent else mantissa
+
     def _add_parens(self, s) -> str:
         return bracket(s)
 
@@ -90,7 +83,8 @@ class SymbpLatexPrinter(LatexPrinter):
             return list(expr.args)
         if (order or self.order) == "none":
             order = None
-        return ordered_terms(super()._as_ordered_terms(expr, order=order), self._settings["roles"])
+        terms = [complement(t) for t in super()._as_ordered_terms(expr, order=order)]
+        return ordered_terms(terms, self._settings["roles"])
 
     def _kept(self, expr) -> bool:
         """Under order "none", a sum or product built unevaluated (a chain rule's factors) keeps
@@ -98,14 +92,14 @@ class SymbpLatexPrinter(LatexPrinter):
         return self.order == "none" and expr.func(*expr.args).args != expr.args
 
     def _print_Mul(self, expr):
-        """The factors in the textbooks' order (by role), each bracketed only where needed; a
-        product with a fraction is sympy's."""
+        """The factors in the textbooks' order (by role), each bracketed only where needed, a
+        rational coefficient in front (1/2 (y - a)^2); a product with a fraction as one fraction
+        of two such products."""
         if self._kept(expr):
             return self._join(list(expr.args))
         coeff, factors = expr.as_coeff_mul()
-        fraction = any(f.is_Pow and f.exp.is_negative for f in factors)
-        if fraction or not coeff.is_Integer and coeff.is_Rational:
-            return super()._print_Mul(expr)
+        if any(f.is_Pow and f.exp.is_negative for f in factors):
+            return self._fraction(expr)
         roles = self._settings["roles"]
         if roles:
             factors = sorted(factors, key=lambda f: rank(f, factors, roles))
@@ -114,6 +108,14 @@ class SymbpLatexPrinter(LatexPrinter):
         sign = "- " if coeff.is_negative else ""
         magnitude = abs(coeff)
         return sign + self._join(([magnitude] if magnitude != 1 else []) + list(factors))
+
+    def _fraction(self, expr) -> str:
+        """sympy's \\frac{numerator}{denominator}, each printed as a product of its own."""
+        sign = ""
+        if expr.could_extract_minus_sign():
+            expr, sign = -expr, "- "
+        numer, denom = sp.fraction(expr, exact=True)
+        return rf"{sign}\frac{{{self._print(numer)}}}{{{self._print(denom)}}}"
 
     def _join(self, factors: list) -> str:
         """Factors in the given order, bracketed where sympy would, a dot between two numbers."""
@@ -138,9 +140,15 @@ class SymbpLatexPrinter(LatexPrinter):
         return rf"{head} {inner}" if arg.is_Symbol or arg.is_Indexed else head + bracket(inner)
 
     def _print_Add(self, expr, order=None):
-        first = self._as_ordered_terms(expr, order=order)[0]
+        """sympy's sum of the ordered terms; a sum of negative terms as the negative of one sum,
+        - (y ln a + (1 - y) ln(1 - a))."""
+        terms = self._as_ordered_terms(expr, order=order)
+        if len(terms) > 1 and all(t.could_extract_minus_sign() for t in terms):
+            if self._bare is expr:
+                self._bare = -expr
+            return "- " + bracket(self._print(-expr))
         if self._bare is expr:
-            self._bare = first
+            self._bare = terms[0]
         return super()._print_Add(expr, order)
 
     def _print_ActivationBase(self, expr, exp=None):
@@ -184,10 +192,19 @@ class SymbpLatexPrinter(LatexPrinter):
         return r"\begin{cases} %s \end{cases}" % r" \\".join(rows)
 
     def _print_Sum(self, expr):
-        if not self._settings["compact"] or len(expr.limits) != 1:
+        """sympy's sum with a sum inside in plain brackets; the sum of negative terms as the
+        negative of a sum, - \\sum_k (y_k ln a_k + ...); by its index alone when compact."""
+        body = expr.function
+        if all(t.could_extract_minus_sign() for t in sp.Add.make_args(body)):
+            return "- " + self._print(sp.Sum(-body, *expr.limits))
+        if len(expr.limits) != 1:
             return super()._print_Sum(expr)
-        body = self.parenthesize(expr.function, PRECEDENCE["Mul"])
-        return rf"\sum_{self._subscript(expr.limits[0][0])} {body}"
+        if self._settings["compact"]:
+            body = self.parenthesize(body, PRECEDENCE["Mul"])
+            return rf"\sum_{self._subscript(expr.limits[0][0])} {body}"
+        i, low, high = (self._print(e) for e in expr.limits[0])
+        inner = bracket(self._print(body)) if body.is_Add else self._print(body)
+        return rf"\sum_{{{i}={low}}}^{{{high}}} {inner}"
 
     def _layer(self, e, unit: bool):
         """A general form's layer index in the notation: UFLDL numbers units from 1 (the input),
@@ -209,17 +226,15 @@ class SymbpLatexPrinter(LatexPrinter):
             return self._preset_indexed(preset, label, idx)
         if len(idx) == 1:
             return rf"{label}_{self._subscript(idx[0])}"
-        lower = idx[1:]
-        sep = "" if all(isinstance(i, sp.Symbol) for i in lower) else ","
-        return rf"{label}^{{{self._print(idx[0])}}}_{{{sep.join(self._print(i) for i in lower)}}}"
+        lower = [self._print(i) for i in idx[1:]]
+        return rf"{label}^{{{self._print(idx[0])}}}_{{{_joined(lower)}}}"
 
     def _preset_indexed(self, preset, label: str, idx) -> str:
         """a[l, j], w[l, j, k], ... through the notation's LaTeX table (W^{[l]}_{jk}, W1_{kj})."""
         layer = self._print(self._layer(idx[0], label in _UNIT_FAMILIES))
         lower = [self._print(i) for i in idx[1:]]
-        sep = "" if all(isinstance(i, sp.Symbol) for i in idx[1:]) else ","
         fields = {"l": layer, "j": lower[0], "k": lower[-1]}
-        fields.update(jk=sep.join(lower), kj=sep.join(lower[::-1]))
+        fields.update(jk=_joined(lower), kj=_joined(lower[::-1]))
         if label == "a" and idx[0] == G.L and "output" in preset.spell:
             label = "output"  # DLfS's y: the output layer's activations have their own name
         return preset.spell[label][1].format(**fields)
@@ -257,7 +272,7 @@ class SymbpLatexPrinter(LatexPrinter):
         letter = getattr(arg, "name", "") if arg not in self._settings["symbol_names"] else ""
         if len(letter) == 1:  # W^T; a superscripted or compound argument keeps its brackets
             return rf"{self._print(arg)}^{{T}}"
-        return rf"\left({self._print(arg)}\right)^{{T}}"
+        return rf"{bracket(self._print(arg))}^{{T}}"
 
     def _print_Sample(self, expr, exp=None):
         quantity, i = (self._print(a) for a in expr.args)
@@ -276,6 +291,11 @@ class SymbpLatexPrinter(LatexPrinter):
         read as part of the layer index."""
         base = self._print(expr.args[0])
         return rf"({base})^{{+}}" if "^" in base else rf"{base}^{{+}}"
+
+
+def _joined(indices: list[str]) -> str:
+    """Lower indices side by side (jk, 11), with commas where one is longer (k,24; l+1,j)."""
+    return "".join(indices) if all(len(i) == 1 for i in indices) else ",".join(indices)
 
 
 def label(symbol: sp.Symbol) -> str:

@@ -9,6 +9,7 @@ import sympy as sp
 
 from ..derive import EAGER_PARAMETERS, Derivation
 from ..derive import general as G
+from .forms import Sample
 
 
 class Role(enum.IntEnum):
@@ -25,11 +26,22 @@ class Role(enum.IntEnum):
 
 
 def ordered_terms(terms: list, roles: dict) -> list:
-    """Positive terms first (target - out), the bias last (w x + b)."""
+    """Positive terms first (target - out), a term with a complement (1 - a) after one without
+    (y ln a + (1 - y) ln(1 - a)), the bias after weighted terms (w x + b)."""
     positive = [t for t in terms if not t.could_extract_minus_sign()]
     if positive:
         terms = positive + [t for t in terms if t.could_extract_minus_sign()]
-    return sorted(terms, key=lambda t: Role.BIAS in _roles_in(t, roles))
+    weighted = any(Role.WEIGHT in _roles_in(t, roles) for t in terms)  # w x + b, not b - eta g
+    return sorted(
+        terms, key=lambda t: (weighted and Role.BIAS in _roles_in(t, roles), _has_complement(t))
+    )
+
+
+def _has_complement(term) -> bool:
+    """A sum of a number and a quantity among the term's factors or a logarithm's argument."""
+    factors = term.args if term.is_Mul else (term,)
+    inner = [f.args[0] if isinstance(f, sp.log) else f for f in factors]
+    return any(f.is_Add and any(t.is_Number for t in f.args) for f in inner)
 
 
 def _role(s, roles: dict):
@@ -48,8 +60,11 @@ def _derivative_like(add: sp.Add, roles: dict) -> bool:
 
 
 def rank(f, factors, roles: dict) -> tuple[int, bool]:
-    """A factor's place in a product: its role, then plain factors before sums."""
+    """A factor's place in a product: its role, then plain factors before sums; a quantity at
+    sample i has the quantity's place."""
     base = f.base if f.is_Pow and f.exp.is_Integer and f.exp > 0 else f
+    if isinstance(base, Sample):
+        base = base.args[0]
     if base.is_Symbol or base.is_Indexed:
         role = _role(base, roles)
         if role is None:
@@ -91,3 +106,14 @@ def roles(d: Derivation) -> dict:
         out.update({s: Role.ACTIVATION for s in (*lf.a, *lf.z)})
         out.update({s: Role.DELTA for s in deltas})
     return out
+
+
+def complement(term):
+    """-(y - 1) s as (1 - y) s, the complement the textbooks write: a negative product whose one
+    sum holds a negative number changes both signs; any other term is returned as it is."""
+    if not term.is_Mul or not term.could_extract_minus_sign():
+        return term
+    sums = [f for f in term.args if f.is_Add and any(t.is_Number and t < 0 for t in f.args)]
+    if len(sums) != 1:
+        return term
+    return sp.Mul(*[-f if f is sums[0] else f for f in (-term).args])

@@ -12,8 +12,8 @@ from .. import activations
 from ..derive import Derivation, batch
 from ..derive.example import evaluate_exprs
 from .env import At, number
+from .forms import BatchMean, Sample, Updated
 from .model import Chain, DeadUnit, Line, Update, Worked, WorkedLayer
-from .printer import BatchMean, Sample, Updated
 from .roles import ordered_terms, roles
 
 
@@ -117,7 +117,9 @@ def _batch_mean(d: Derivation, factors: list[sp.Expr], worked) -> At:
     def at_i(e: sp.Expr) -> sp.Expr:
         if e in indexed:
             return indexed[e]
-        if isinstance(e, (sp.Add, sp.Mul, sp.Pow)):
+        if isinstance(e, sp.Mul):  # evaluated: the printer orders its factors by role
+            return sp.Mul(*[at_i(a) for a in e.args])
+        if isinstance(e, (sp.Add, sp.Pow)):
             return e.func(*[at_i(a) for a in e.args], evaluate=False)
         return e.func(*[at_i(a) for a in e.args]) if e.args else e
 
@@ -154,6 +156,26 @@ def _delta_factors(activation: activations.Activation, lb, j: int) -> tuple | No
 @_delta_factors.register
 def _(activation: activations.VectorActivation, lb, j: int) -> tuple | None:
     return None  # every output depends on z_j: the error is the whole Jacobian-vector product
+
+
+@singledispatch
+def _jacobians(activation: activations.Activation, d: Derivation, pos: int, worked) -> list[Line]:
+    """Nothing for an elementwise activation: its Jacobian's diagonal is in the errors."""
+    return []
+
+
+@_jacobians.register
+def _(activation: activations.VectorActivation, d: Derivation, pos: int, worked) -> list[Line]:
+    """da/dz at each sample: the derived Jacobian at the forward pass's outputs, in decimals."""
+    lf, lb = d.layers[pos], d.backward[pos]
+    n, m = len(lf.z), worked_samples(worked)
+    values = evaluate_exprs(list(lb.jacobian), worked.values, m)
+    lhs = _d(sp.Symbol(f"a^{lf.index}"), sp.Symbol(f"z^{lf.index}"))
+    out = []
+    for t in range(m):
+        matrix = sp.Matrix(n, n, [_numeral(float(v[t])) for v in values])
+        out.append(Line(lhs if m == 1 else Sample(lhs, sp.Integer(t + 1)), [matrix]))
+    return out
 
 
 UPDATE_TABLE_FROM = 17  # this many trained parameters or more: the step is a table
@@ -250,6 +272,7 @@ def worked_example(d: Derivation, worked, chains: list[Chain]) -> Worked:
                 updates=updates.get(lf.index, []),
                 products=products,
                 dead=_dead_units(d, pos, worked),
+                jacobians=_jacobians(lf.activation, d, pos, worked),
                 later=[later[0][0], later[-1][-1]] if later else [],
             )
         )
