@@ -258,3 +258,11 @@ def test_html_of_a_network_too_large_to_list_unit_by_unit_renders_in_chromium(wi
     assert "2560 parameters" in page and "<tr><td>1</td><td>40</td><td>50</td>" in page
     assert page.count("<h3>") >= 2  # one representative unit per layer
     assert page.count("(BP1)</td>") == 1  # softmax output: only its own rule, no elementwise BP1
+
+
+def test_html_page_has_mazurs_notation_key_and_ends_with_the_cost_after_the_step(mazur_page):
+    key = mazur_page.index("Notation key")
+    assert mazur_page.index("The four equations") < key < mazur_page.index("Activation derivatives")
+    tail = mazur_page[mazur_page.index("After the step") :]
+    assert "0.291027774" in tail and "0.298371109" in tail  # Mazur's E before and after
+    assert "0.0159136204" in tail and "0.984064274" in tail  # after 10,000 steps
