@@ -158,9 +158,13 @@ def _unpack(w: _Writer, names: _Names, d: Derivation, keys: list[str]) -> None:
 def sigmoid_terms(z: sp.Expr, e: sp.Expr, s: sp.Expr) -> tuple[sp.Expr, sp.Expr, sp.Expr, sp.Expr]:
     """With e = exp(-|z|) <= 1 and s = 1 / (1 + e): the values of e and s, sigma(z) (s for
     z >= 0, e s below) and sigma'(z) = e s^2, as the scalar kernels compute them (never an
-    overflow), so a unit's forward pass and its derivative share one exp."""
+    overflow), so a unit's forward pass and its derivative share one exp. e is exp(z) or
+    exp(-z) by the sign of z (a comparison costs less than a call of abs); the two tests are
+    written z < 0 and z >= 0, so cse leaves each inside its conditional expression, where
+    Python compares and jumps in one step."""
     one = sp.Float(1)  # float literals: Python adds two floats faster than an int and a float
-    return sp.exp(-sp.Abs(z)), one / (one + e), sp.Piecewise((s, z >= 0), (e * s, True)), e * s**2
+    e_value = sp.Piecewise((sp.exp(z), z < 0), (sp.exp(-z), True))
+    return e_value, one / (one + e), sp.Piecewise((s, z >= 0), (e * s, True)), e * s**2
 
 
 def _forward_pairs(
