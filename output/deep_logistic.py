@@ -127,22 +127,22 @@ def forward(params, X):
     for [x_1, x_2] in X.tolist():
         z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
         z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
-        e1_1 = math.exp(-abs(z1_1))
+        e1_1 = ((math.exp(z1_1)) if (z1_1 < 0.0) else (math.exp(-z1_1)))
         s1_1 = 1.0/(e1_1 + 1.0)
         a1_1 = ((s1_1) if (z1_1 >= 0.0) else (e1_1*s1_1))
-        e1_2 = math.exp(-abs(z1_2))
+        e1_2 = ((math.exp(z1_2)) if (z1_2 < 0.0) else (math.exp(-z1_2)))
         s1_2 = 1.0/(e1_2 + 1.0)
         a1_2 = ((s1_2) if (z1_2 >= 0.0) else (e1_2*s1_2))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + b2_1
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2_2
-        e2_1 = math.exp(-abs(z2_1))
+        e2_1 = ((math.exp(z2_1)) if (z2_1 < 0.0) else (math.exp(-z2_1)))
         s2_1 = 1.0/(e2_1 + 1.0)
         a2_1 = ((s2_1) if (z2_1 >= 0.0) else (e2_1*s2_1))
-        e2_2 = math.exp(-abs(z2_2))
+        e2_2 = ((math.exp(z2_2)) if (z2_2 < 0.0) else (math.exp(-z2_2)))
         s2_2 = 1.0/(e2_2 + 1.0)
         a2_2 = ((s2_2) if (z2_2 >= 0.0) else (e2_2*s2_2))
         z3_1 = a2_1*w3_1_1 + a2_2*w3_1_2 + b3_1
-        e3_1 = math.exp(-abs(z3_1))
+        e3_1 = ((math.exp(z3_1)) if (z3_1 < 0.0) else (math.exp(-z3_1)))
         s3_1 = 1.0/(e3_1 + 1.0)
         a3_1 = ((s3_1) if (z3_1 >= 0.0) else (e3_1*s3_1))
         outputs.append((a3_1,))
@@ -164,18 +164,18 @@ def loss(params, X, Y):
     for [x_1, x_2], [y_1] in zip(X.tolist(), Y.tolist(), strict=True):
         z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
         z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
-        e1_1 = math.exp(-abs(z1_1))
+        e1_1 = ((math.exp(z1_1)) if (z1_1 < 0.0) else (math.exp(-z1_1)))
         s1_1 = 1.0/(e1_1 + 1.0)
         a1_1 = ((s1_1) if (z1_1 >= 0.0) else (e1_1*s1_1))
-        e1_2 = math.exp(-abs(z1_2))
+        e1_2 = ((math.exp(z1_2)) if (z1_2 < 0.0) else (math.exp(-z1_2)))
         s1_2 = 1.0/(e1_2 + 1.0)
         a1_2 = ((s1_2) if (z1_2 >= 0.0) else (e1_2*s1_2))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + b2_1
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2_2
-        e2_1 = math.exp(-abs(z2_1))
+        e2_1 = ((math.exp(z2_1)) if (z2_1 < 0.0) else (math.exp(-z2_1)))
         s2_1 = 1.0/(e2_1 + 1.0)
         a2_1 = ((s2_1) if (z2_1 >= 0.0) else (e2_1*s2_1))
-        e2_2 = math.exp(-abs(z2_2))
+        e2_2 = ((math.exp(z2_2)) if (z2_2 < 0.0) else (math.exp(-z2_2)))
         s2_2 = 1.0/(e2_2 + 1.0)
         a2_2 = ((s2_2) if (z2_2 >= 0.0) else (e2_2*s2_2))
         z3_1 = a2_1*w3_1_1 + a2_2*w3_1_2 + b3_1
@@ -213,18 +213,18 @@ def gradients(params, X, Y):
     for [x_1, x_2], [y_1] in zip(X.tolist(), Y.tolist(), strict=True):
         z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
         z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
-        e1_1 = math.exp(-abs(z1_1))
+        e1_1 = ((math.exp(z1_1)) if (z1_1 < 0.0) else (math.exp(-z1_1)))
         s1_1 = 1.0/(e1_1 + 1.0)
         a1_1 = ((s1_1) if (z1_1 >= 0.0) else (e1_1*s1_1))
-        e1_2 = math.exp(-abs(z1_2))
+        e1_2 = ((math.exp(z1_2)) if (z1_2 < 0.0) else (math.exp(-z1_2)))
         s1_2 = 1.0/(e1_2 + 1.0)
         a1_2 = ((s1_2) if (z1_2 >= 0.0) else (e1_2*s1_2))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + b2_1
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2_2
-        e2_1 = math.exp(-abs(z2_1))
+        e2_1 = ((math.exp(z2_1)) if (z2_1 < 0.0) else (math.exp(-z2_1)))
         s2_1 = 1.0/(e2_1 + 1.0)
         a2_1 = ((s2_1) if (z2_1 >= 0.0) else (e2_1*s2_1))
-        e2_2 = math.exp(-abs(z2_2))
+        e2_2 = ((math.exp(z2_2)) if (z2_2 < 0.0) else (math.exp(-z2_2)))
         s2_2 = 1.0/(e2_2 + 1.0)
         a2_2 = ((s2_2) if (z2_2 >= 0.0) else (e2_2*s2_2))
         z3_1 = a2_1*w3_1_1 + a2_2*w3_1_2 + b3_1
@@ -284,18 +284,18 @@ def sgd_step(params, X, Y, learning_rate):
     for [x_1, x_2], [y_1] in zip(X.tolist(), Y.tolist(), strict=True):
         z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
         z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
-        e1_1 = math.exp(-abs(z1_1))
+        e1_1 = ((math.exp(z1_1)) if (z1_1 < 0.0) else (math.exp(-z1_1)))
         s1_1 = 1.0/(e1_1 + 1.0)
         a1_1 = ((s1_1) if (z1_1 >= 0.0) else (e1_1*s1_1))
-        e1_2 = math.exp(-abs(z1_2))
+        e1_2 = ((math.exp(z1_2)) if (z1_2 < 0.0) else (math.exp(-z1_2)))
         s1_2 = 1.0/(e1_2 + 1.0)
         a1_2 = ((s1_2) if (z1_2 >= 0.0) else (e1_2*s1_2))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + b2_1
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2_2
-        e2_1 = math.exp(-abs(z2_1))
+        e2_1 = ((math.exp(z2_1)) if (z2_1 < 0.0) else (math.exp(-z2_1)))
         s2_1 = 1.0/(e2_1 + 1.0)
         a2_1 = ((s2_1) if (z2_1 >= 0.0) else (e2_1*s2_1))
-        e2_2 = math.exp(-abs(z2_2))
+        e2_2 = ((math.exp(z2_2)) if (z2_2 < 0.0) else (math.exp(-z2_2)))
         s2_2 = 1.0/(e2_2 + 1.0)
         a2_2 = ((s2_2) if (z2_2 >= 0.0) else (e2_2*s2_2))
         z3_1 = a2_1*w3_1_1 + a2_2*w3_1_2 + b3_1

@@ -113,7 +113,7 @@ def forward(params, X):
     outputs = []
     for [x_1, x_2] in X.tolist():
         z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
-        e1_1 = math.exp(-abs(z1_1))
+        e1_1 = ((math.exp(z1_1)) if (z1_1 < 0.0) else (math.exp(-z1_1)))
         s1_1 = 1.0/(e1_1 + 1.0)
         a1_1 = ((s1_1) if (z1_1 >= 0.0) else (e1_1*s1_1))
         outputs.append((a1_1,))

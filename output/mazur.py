@@ -87,18 +87,18 @@ def forward(params, X):
     for [x_1, x_2] in X.tolist():
         z1_1 = b1 + w1_1_1*x_1 + w1_1_2*x_2
         z1_2 = b1 + w1_2_1*x_1 + w1_2_2*x_2
-        e1_1 = math.exp(-abs(z1_1))
+        e1_1 = ((math.exp(z1_1)) if (z1_1 < 0.0) else (math.exp(-z1_1)))
         s1_1 = 1.0/(e1_1 + 1.0)
         a1_1 = ((s1_1) if (z1_1 >= 0.0) else (e1_1*s1_1))
-        e1_2 = math.exp(-abs(z1_2))
+        e1_2 = ((math.exp(z1_2)) if (z1_2 < 0.0) else (math.exp(-z1_2)))
         s1_2 = 1.0/(e1_2 + 1.0)
         a1_2 = ((s1_2) if (z1_2 >= 0.0) else (e1_2*s1_2))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + b2
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2
-        e2_1 = math.exp(-abs(z2_1))
+        e2_1 = ((math.exp(z2_1)) if (z2_1 < 0.0) else (math.exp(-z2_1)))
         s2_1 = 1.0/(e2_1 + 1.0)
         a2_1 = ((s2_1) if (z2_1 >= 0.0) else (e2_1*s2_1))
-        e2_2 = math.exp(-abs(z2_2))
+        e2_2 = ((math.exp(z2_2)) if (z2_2 < 0.0) else (math.exp(-z2_2)))
         s2_2 = 1.0/(e2_2 + 1.0)
         a2_2 = ((s2_2) if (z2_2 >= 0.0) else (e2_2*s2_2))
         outputs.append((a2_1, a2_2,))
@@ -118,18 +118,18 @@ def loss(params, X, Y):
     for [x_1, x_2], [y_1, y_2] in zip(X.tolist(), Y.tolist(), strict=True):
         z1_1 = b1 + w1_1_1*x_1 + w1_1_2*x_2
         z1_2 = b1 + w1_2_1*x_1 + w1_2_2*x_2
-        e1_1 = math.exp(-abs(z1_1))
+        e1_1 = ((math.exp(z1_1)) if (z1_1 < 0.0) else (math.exp(-z1_1)))
         s1_1 = 1.0/(e1_1 + 1.0)
         a1_1 = ((s1_1) if (z1_1 >= 0.0) else (e1_1*s1_1))
-        e1_2 = math.exp(-abs(z1_2))
+        e1_2 = ((math.exp(z1_2)) if (z1_2 < 0.0) else (math.exp(-z1_2)))
         s1_2 = 1.0/(e1_2 + 1.0)
         a1_2 = ((s1_2) if (z1_2 >= 0.0) else (e1_2*s1_2))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + b2
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2
-        e2_1 = math.exp(-abs(z2_1))
+        e2_1 = ((math.exp(z2_1)) if (z2_1 < 0.0) else (math.exp(-z2_1)))
         s2_1 = 1.0/(e2_1 + 1.0)
         a2_1 = ((s2_1) if (z2_1 >= 0.0) else (e2_1*s2_1))
-        e2_2 = math.exp(-abs(z2_2))
+        e2_2 = ((math.exp(z2_2)) if (z2_2 < 0.0) else (math.exp(-z2_2)))
         s2_2 = 1.0/(e2_2 + 1.0)
         a2_2 = ((s2_2) if (z2_2 >= 0.0) else (e2_2*s2_2))
         total += (1/2)*(-a2_1 + y_1)**2 + (1/2)*(-a2_2 + y_2)**2
@@ -159,18 +159,18 @@ def gradients(params, X, Y):
     for [x_1, x_2], [y_1, y_2] in zip(X.tolist(), Y.tolist(), strict=True):
         z1_1 = b1 + w1_1_1*x_1 + w1_1_2*x_2
         z1_2 = b1 + w1_2_1*x_1 + w1_2_2*x_2
-        e1_1 = math.exp(-abs(z1_1))
+        e1_1 = ((math.exp(z1_1)) if (z1_1 < 0.0) else (math.exp(-z1_1)))
         s1_1 = 1.0/(e1_1 + 1.0)
         a1_1 = ((s1_1) if (z1_1 >= 0.0) else (e1_1*s1_1))
-        e1_2 = math.exp(-abs(z1_2))
+        e1_2 = ((math.exp(z1_2)) if (z1_2 < 0.0) else (math.exp(-z1_2)))
         s1_2 = 1.0/(e1_2 + 1.0)
         a1_2 = ((s1_2) if (z1_2 >= 0.0) else (e1_2*s1_2))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + b2
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2
-        e2_1 = math.exp(-abs(z2_1))
+        e2_1 = ((math.exp(z2_1)) if (z2_1 < 0.0) else (math.exp(-z2_1)))
         s2_1 = 1.0/(e2_1 + 1.0)
         a2_1 = ((s2_1) if (z2_1 >= 0.0) else (e2_1*s2_1))
-        e2_2 = math.exp(-abs(z2_2))
+        e2_2 = ((math.exp(z2_2)) if (z2_2 < 0.0) else (math.exp(-z2_2)))
         s2_2 = 1.0/(e2_2 + 1.0)
         a2_2 = ((s2_2) if (z2_2 >= 0.0) else (e2_2*s2_2))
         d2_1 = e2_1*r*(s2_1*s2_1)*(a2_1 - y_1)
@@ -216,18 +216,18 @@ def sgd_step(params, X, Y, learning_rate):
     for [x_1, x_2], [y_1, y_2] in zip(X.tolist(), Y.tolist(), strict=True):
         z1_1 = b1 + w1_1_1*x_1 + w1_1_2*x_2
         z1_2 = b1 + w1_2_1*x_1 + w1_2_2*x_2
-        e1_1 = math.exp(-abs(z1_1))
+        e1_1 = ((math.exp(z1_1)) if (z1_1 < 0.0) else (math.exp(-z1_1)))
         s1_1 = 1.0/(e1_1 + 1.0)
         a1_1 = ((s1_1) if (z1_1 >= 0.0) else (e1_1*s1_1))
-        e1_2 = math.exp(-abs(z1_2))
+        e1_2 = ((math.exp(z1_2)) if (z1_2 < 0.0) else (math.exp(-z1_2)))
         s1_2 = 1.0/(e1_2 + 1.0)
         a1_2 = ((s1_2) if (z1_2 >= 0.0) else (e1_2*s1_2))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + b2
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2
-        e2_1 = math.exp(-abs(z2_1))
+        e2_1 = ((math.exp(z2_1)) if (z2_1 < 0.0) else (math.exp(-z2_1)))
         s2_1 = 1.0/(e2_1 + 1.0)
         a2_1 = ((s2_1) if (z2_1 >= 0.0) else (e2_1*s2_1))
-        e2_2 = math.exp(-abs(z2_2))
+        e2_2 = ((math.exp(z2_2)) if (z2_2 < 0.0) else (math.exp(-z2_2)))
         s2_2 = 1.0/(e2_2 + 1.0)
         a2_2 = ((s2_2) if (z2_2 >= 0.0) else (e2_2*s2_2))
         d2_1 = e2_1*r*(s2_1*s2_1)*(a2_1 - y_1)

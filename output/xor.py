@@ -89,20 +89,20 @@ def forward(params, X):
         z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
         z1_3 = b1_3 + w1_3_1*x_1 + w1_3_2*x_2
         z1_4 = b1_4 + w1_4_1*x_1 + w1_4_2*x_2
-        e1_1 = math.exp(-abs(z1_1))
+        e1_1 = ((math.exp(z1_1)) if (z1_1 < 0.0) else (math.exp(-z1_1)))
         s1_1 = 1.0/(e1_1 + 1.0)
         a1_1 = ((s1_1) if (z1_1 >= 0.0) else (e1_1*s1_1))
-        e1_2 = math.exp(-abs(z1_2))
+        e1_2 = ((math.exp(z1_2)) if (z1_2 < 0.0) else (math.exp(-z1_2)))
         s1_2 = 1.0/(e1_2 + 1.0)
         a1_2 = ((s1_2) if (z1_2 >= 0.0) else (e1_2*s1_2))
-        e1_3 = math.exp(-abs(z1_3))
+        e1_3 = ((math.exp(z1_3)) if (z1_3 < 0.0) else (math.exp(-z1_3)))
         s1_3 = 1.0/(e1_3 + 1.0)
         a1_3 = ((s1_3) if (z1_3 >= 0.0) else (e1_3*s1_3))
-        e1_4 = math.exp(-abs(z1_4))
+        e1_4 = ((math.exp(z1_4)) if (z1_4 < 0.0) else (math.exp(-z1_4)))
         s1_4 = 1.0/(e1_4 + 1.0)
         a1_4 = ((s1_4) if (z1_4 >= 0.0) else (e1_4*s1_4))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + a1_4*w2_1_4 + b2_1
-        e2_1 = math.exp(-abs(z2_1))
+        e2_1 = ((math.exp(z2_1)) if (z2_1 < 0.0) else (math.exp(-z2_1)))
         s2_1 = 1.0/(e2_1 + 1.0)
         a2_1 = ((s2_1) if (z2_1 >= 0.0) else (e2_1*s2_1))
         outputs.append((a2_1,))
@@ -124,20 +124,20 @@ def loss(params, X, Y):
         z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
         z1_3 = b1_3 + w1_3_1*x_1 + w1_3_2*x_2
         z1_4 = b1_4 + w1_4_1*x_1 + w1_4_2*x_2
-        e1_1 = math.exp(-abs(z1_1))
+        e1_1 = ((math.exp(z1_1)) if (z1_1 < 0.0) else (math.exp(-z1_1)))
         s1_1 = 1.0/(e1_1 + 1.0)
         a1_1 = ((s1_1) if (z1_1 >= 0.0) else (e1_1*s1_1))
-        e1_2 = math.exp(-abs(z1_2))
+        e1_2 = ((math.exp(z1_2)) if (z1_2 < 0.0) else (math.exp(-z1_2)))
         s1_2 = 1.0/(e1_2 + 1.0)
         a1_2 = ((s1_2) if (z1_2 >= 0.0) else (e1_2*s1_2))
-        e1_3 = math.exp(-abs(z1_3))
+        e1_3 = ((math.exp(z1_3)) if (z1_3 < 0.0) else (math.exp(-z1_3)))
         s1_3 = 1.0/(e1_3 + 1.0)
         a1_3 = ((s1_3) if (z1_3 >= 0.0) else (e1_3*s1_3))
-        e1_4 = math.exp(-abs(z1_4))
+        e1_4 = ((math.exp(z1_4)) if (z1_4 < 0.0) else (math.exp(-z1_4)))
         s1_4 = 1.0/(e1_4 + 1.0)
         a1_4 = ((s1_4) if (z1_4 >= 0.0) else (e1_4*s1_4))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + a1_4*w2_1_4 + b2_1
-        e2_1 = math.exp(-abs(z2_1))
+        e2_1 = ((math.exp(z2_1)) if (z2_1 < 0.0) else (math.exp(-z2_1)))
         s2_1 = 1.0/(e2_1 + 1.0)
         a2_1 = ((s2_1) if (z2_1 >= 0.0) else (e2_1*s2_1))
         total += (1/2)*(-a2_1 + y_1)**2
@@ -176,20 +176,20 @@ def gradients(params, X, Y):
         z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
         z1_3 = b1_3 + w1_3_1*x_1 + w1_3_2*x_2
         z1_4 = b1_4 + w1_4_1*x_1 + w1_4_2*x_2
-        e1_1 = math.exp(-abs(z1_1))
+        e1_1 = ((math.exp(z1_1)) if (z1_1 < 0.0) else (math.exp(-z1_1)))
         s1_1 = 1.0/(e1_1 + 1.0)
         a1_1 = ((s1_1) if (z1_1 >= 0.0) else (e1_1*s1_1))
-        e1_2 = math.exp(-abs(z1_2))
+        e1_2 = ((math.exp(z1_2)) if (z1_2 < 0.0) else (math.exp(-z1_2)))
         s1_2 = 1.0/(e1_2 + 1.0)
         a1_2 = ((s1_2) if (z1_2 >= 0.0) else (e1_2*s1_2))
-        e1_3 = math.exp(-abs(z1_3))
+        e1_3 = ((math.exp(z1_3)) if (z1_3 < 0.0) else (math.exp(-z1_3)))
         s1_3 = 1.0/(e1_3 + 1.0)
         a1_3 = ((s1_3) if (z1_3 >= 0.0) else (e1_3*s1_3))
-        e1_4 = math.exp(-abs(z1_4))
+        e1_4 = ((math.exp(z1_4)) if (z1_4 < 0.0) else (math.exp(-z1_4)))
         s1_4 = 1.0/(e1_4 + 1.0)
         a1_4 = ((s1_4) if (z1_4 >= 0.0) else (e1_4*s1_4))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + a1_4*w2_1_4 + b2_1
-        e2_1 = math.exp(-abs(z2_1))
+        e2_1 = ((math.exp(z2_1)) if (z2_1 < 0.0) else (math.exp(-z2_1)))
         s2_1 = 1.0/(e2_1 + 1.0)
         a2_1 = ((s2_1) if (z2_1 >= 0.0) else (e2_1*s2_1))
         d2_1 = e2_1*r*(s2_1*s2_1)*(a2_1 - y_1)
@@ -252,20 +252,20 @@ def sgd_step(params, X, Y, learning_rate):
         z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
         z1_3 = b1_3 + w1_3_1*x_1 + w1_3_2*x_2
         z1_4 = b1_4 + w1_4_1*x_1 + w1_4_2*x_2
-        e1_1 = math.exp(-abs(z1_1))
+        e1_1 = ((math.exp(z1_1)) if (z1_1 < 0.0) else (math.exp(-z1_1)))
         s1_1 = 1.0/(e1_1 + 1.0)
         a1_1 = ((s1_1) if (z1_1 >= 0.0) else (e1_1*s1_1))
-        e1_2 = math.exp(-abs(z1_2))
+        e1_2 = ((math.exp(z1_2)) if (z1_2 < 0.0) else (math.exp(-z1_2)))
         s1_2 = 1.0/(e1_2 + 1.0)
         a1_2 = ((s1_2) if (z1_2 >= 0.0) else (e1_2*s1_2))
-        e1_3 = math.exp(-abs(z1_3))
+        e1_3 = ((math.exp(z1_3)) if (z1_3 < 0.0) else (math.exp(-z1_3)))
         s1_3 = 1.0/(e1_3 + 1.0)
         a1_3 = ((s1_3) if (z1_3 >= 0.0) else (e1_3*s1_3))
-        e1_4 = math.exp(-abs(z1_4))
+        e1_4 = ((math.exp(z1_4)) if (z1_4 < 0.0) else (math.exp(-z1_4)))
         s1_4 = 1.0/(e1_4 + 1.0)
         a1_4 = ((s1_4) if (z1_4 >= 0.0) else (e1_4*s1_4))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + a1_4*w2_1_4 + b2_1
-        e2_1 = math.exp(-abs(z2_1))
+        e2_1 = ((math.exp(z2_1)) if (z2_1 < 0.0) else (math.exp(-z2_1)))
         s2_1 = 1.0/(e2_1 + 1.0)
         a2_1 = ((s2_1) if (z2_1 >= 0.0) else (e2_1*s2_1))
         d2_1 = e2_1*r*(s2_1*s2_1)*(a2_1 - y_1)

@@ -131,10 +131,10 @@ def forward(params, X):
         a1_3 = _scalar_relu(z1_3)
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + b2_1
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + a1_3*w2_2_3 + b2_2
-        e2_1 = math.exp(-abs(z2_1))
+        e2_1 = ((math.exp(z2_1)) if (z2_1 < 0.0) else (math.exp(-z2_1)))
         s2_1 = 1.0/(e2_1 + 1.0)
         a2_1 = ((s2_1) if (z2_1 >= 0.0) else (e2_1*s2_1))
-        e2_2 = math.exp(-abs(z2_2))
+        e2_2 = ((math.exp(z2_2)) if (z2_2 < 0.0) else (math.exp(-z2_2)))
         s2_2 = 1.0/(e2_2 + 1.0)
         a2_2 = ((s2_2) if (z2_2 >= 0.0) else (e2_2*s2_2))
         outputs.append((a2_1, a2_2,))
