@@ -71,17 +71,17 @@ def _softplus(z):
 def _scalar_sigmoid(z):
     """1 / (1 + exp(-z)) through e = exp(-|z|) <= 1: full relative accuracy, never overflows."""
     e = math.exp(-abs(z))
-    return (1.0 if z >= 0 else e) / (1.0 + e)
+    return (1.0 if z >= 0.0 else e) / (1.0 + e)
 
 
 def _scalar_softplus(z):
     """log(1 + exp(z)) computed as max(z, 0) + log(1 + exp(-|z|)), which never overflows."""
-    return (z if z > 0 else 0.0) + math.log1p(math.exp(-abs(z)))
+    return (z if z > 0.0 else 0.0) + math.log1p(math.exp(-abs(z)))
 
 
 def _scalar_sigmoid_minus(z, y):
     """sigma(z) - y, through 1 - sigma(z) = sigma(-z) for z >= 0 (a confident output)."""
-    return (1.0 - y) - _scalar_sigmoid(-z) if z >= 0 else _scalar_sigmoid(z) - y
+    return (1.0 - y) - _scalar_sigmoid(-z) if z >= 0.0 else _scalar_sigmoid(z) - y
 
 
 _CHECKED = [None, None]  # the last X and Y checked, when they were float arrays already
@@ -127,14 +127,24 @@ def forward(params, X):
     for [x_1, x_2] in X.tolist():
         z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
         z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
-        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
-        a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
+        e1_1 = ((math.exp(z1_1)) if (z1_1 < 0.0) else (math.exp(-z1_1)))
+        s1_1 = 1.0/(e1_1 + 1.0)
+        a1_1 = ((s1_1) if (z1_1 >= 0.0) else (e1_1*s1_1))
+        e1_2 = ((math.exp(z1_2)) if (z1_2 < 0.0) else (math.exp(-z1_2)))
+        s1_2 = 1.0/(e1_2 + 1.0)
+        a1_2 = ((s1_2) if (z1_2 >= 0.0) else (e1_2*s1_2))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + b2_1
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2_2
-        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
-        a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
+        e2_1 = ((math.exp(z2_1)) if (z2_1 < 0.0) else (math.exp(-z2_1)))
+        s2_1 = 1.0/(e2_1 + 1.0)
+        a2_1 = ((s2_1) if (z2_1 >= 0.0) else (e2_1*s2_1))
+        e2_2 = ((math.exp(z2_2)) if (z2_2 < 0.0) else (math.exp(-z2_2)))
+        s2_2 = 1.0/(e2_2 + 1.0)
+        a2_2 = ((s2_2) if (z2_2 >= 0.0) else (e2_2*s2_2))
         z3_1 = a2_1*w3_1_1 + a2_2*w3_1_2 + b3_1
-        a3_1 = (1.0 / (1.0 + math.exp(-z3_1)) if z3_1 >= 0 else (e := math.exp(z3_1)) / (1.0 + e))
+        e3_1 = ((math.exp(z3_1)) if (z3_1 < 0.0) else (math.exp(-z3_1)))
+        s3_1 = 1.0/(e3_1 + 1.0)
+        a3_1 = ((s3_1) if (z3_1 >= 0.0) else (e3_1*s3_1))
         outputs.append((a3_1,))
     return numpy.array(outputs)
 
@@ -154,12 +164,20 @@ def loss(params, X, Y):
     for [x_1, x_2], [y_1] in zip(X.tolist(), Y.tolist(), strict=True):
         z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
         z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
-        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
-        a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
+        e1_1 = ((math.exp(z1_1)) if (z1_1 < 0.0) else (math.exp(-z1_1)))
+        s1_1 = 1.0/(e1_1 + 1.0)
+        a1_1 = ((s1_1) if (z1_1 >= 0.0) else (e1_1*s1_1))
+        e1_2 = ((math.exp(z1_2)) if (z1_2 < 0.0) else (math.exp(-z1_2)))
+        s1_2 = 1.0/(e1_2 + 1.0)
+        a1_2 = ((s1_2) if (z1_2 >= 0.0) else (e1_2*s1_2))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + b2_1
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2_2
-        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
-        a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
+        e2_1 = ((math.exp(z2_1)) if (z2_1 < 0.0) else (math.exp(-z2_1)))
+        s2_1 = 1.0/(e2_1 + 1.0)
+        a2_1 = ((s2_1) if (z2_1 >= 0.0) else (e2_1*s2_1))
+        e2_2 = ((math.exp(z2_2)) if (z2_2 < 0.0) else (math.exp(-z2_2)))
+        s2_2 = 1.0/(e2_2 + 1.0)
+        a2_2 = ((s2_2) if (z2_2 >= 0.0) else (e2_2*s2_2))
         z3_1 = a2_1*w3_1_1 + a2_2*w3_1_2 + b3_1
         total += y_1*_scalar_softplus(-z3_1) + (1 - y_1)*_scalar_softplus(z3_1)
     return total / len(X)
@@ -191,21 +209,30 @@ def gradients(params, X, Y):
     g_w3_1_1 = 0.0
     g_w3_1_2 = 0.0
     g_b3_1 = 0.0
+    r = 1.0 / len(X)
     for [x_1, x_2], [y_1] in zip(X.tolist(), Y.tolist(), strict=True):
         z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
         z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
-        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
-        a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
+        e1_1 = ((math.exp(z1_1)) if (z1_1 < 0.0) else (math.exp(-z1_1)))
+        s1_1 = 1.0/(e1_1 + 1.0)
+        a1_1 = ((s1_1) if (z1_1 >= 0.0) else (e1_1*s1_1))
+        e1_2 = ((math.exp(z1_2)) if (z1_2 < 0.0) else (math.exp(-z1_2)))
+        s1_2 = 1.0/(e1_2 + 1.0)
+        a1_2 = ((s1_2) if (z1_2 >= 0.0) else (e1_2*s1_2))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + b2_1
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2_2
-        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
-        a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
+        e2_1 = ((math.exp(z2_1)) if (z2_1 < 0.0) else (math.exp(-z2_1)))
+        s2_1 = 1.0/(e2_1 + 1.0)
+        a2_1 = ((s2_1) if (z2_1 >= 0.0) else (e2_1*s2_1))
+        e2_2 = ((math.exp(z2_2)) if (z2_2 < 0.0) else (math.exp(-z2_2)))
+        s2_2 = 1.0/(e2_2 + 1.0)
+        a2_2 = ((s2_2) if (z2_2 >= 0.0) else (e2_2*s2_2))
         z3_1 = a2_1*w3_1_1 + a2_2*w3_1_2 + b3_1
-        d3_1 = _scalar_sigmoid_minus(z3_1, y_1)
-        d2_1 = d3_1*w3_1_1*((e := math.exp(-abs(z2_1))) / ((1.0 + e) * (1.0 + e)))
-        d2_2 = d3_1*w3_1_2*((e := math.exp(-abs(z2_2))) / ((1.0 + e) * (1.0 + e)))
-        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*((e := math.exp(-abs(z1_1))) / ((1.0 + e) * (1.0 + e)))
-        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2)*((e := math.exp(-abs(z1_2))) / ((1.0 + e) * (1.0 + e)))
+        d3_1 = r*_scalar_sigmoid_minus(z3_1, y_1)
+        d2_1 = d3_1*e2_1*(s2_1*s2_1)*w3_1_1
+        d2_2 = d3_1*e2_2*(s2_2*s2_2)*w3_1_2
+        d1_1 = e1_1*(s1_1*s1_1)*(d2_1*w2_1_1 + d2_2*w2_2_1)
+        d1_2 = e1_2*(s1_2*s1_2)*(d2_1*w2_1_2 + d2_2*w2_2_2)
         g_w1_1_1 += d1_1*x_1
         g_w1_1_2 += d1_1*x_2
         g_w1_2_1 += d1_2*x_1
@@ -221,10 +248,8 @@ def gradients(params, X, Y):
         g_w3_1_1 += a2_1*d3_1
         g_w3_1_2 += a2_2*d3_1
         g_b3_1 += d3_1
-    m = len(X)
-    flat = numpy.array([g_w1_1_1/m, g_w1_1_2/m, g_w1_2_1/m, g_w1_2_2/m, g_b1_1/m, g_b1_2/m,
-        g_w2_1_1/m, g_w2_1_2/m, g_w2_2_1/m, g_w2_2_2/m, g_b2_1/m, g_b2_2/m, g_w3_1_1/m, g_w3_1_2/m,
-        g_b3_1/m])
+    flat = numpy.array([g_w1_1_1, g_w1_1_2, g_w1_2_1, g_w1_2_2, g_b1_1, g_b1_2, g_w2_1_1, g_w2_1_2,
+        g_w2_2_1, g_w2_2_2, g_b2_1, g_b2_2, g_w3_1_1, g_w3_1_2, g_b3_1])
     return {"W1": flat[0:4].reshape((2, 2)), "b1": flat[4:6], "W2": flat[6:10].reshape((2, 2)),
         "b2": flat[10:12], "W3": flat[12:14].reshape((1, 2)), "b3": flat[14:15]}
 
@@ -255,21 +280,30 @@ def sgd_step(params, X, Y, learning_rate):
     g_w3_1_1 = 0.0
     g_w3_1_2 = 0.0
     g_b3_1 = 0.0
+    r = -learning_rate / len(X)
     for [x_1, x_2], [y_1] in zip(X.tolist(), Y.tolist(), strict=True):
         z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
         z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
-        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
-        a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
+        e1_1 = ((math.exp(z1_1)) if (z1_1 < 0.0) else (math.exp(-z1_1)))
+        s1_1 = 1.0/(e1_1 + 1.0)
+        a1_1 = ((s1_1) if (z1_1 >= 0.0) else (e1_1*s1_1))
+        e1_2 = ((math.exp(z1_2)) if (z1_2 < 0.0) else (math.exp(-z1_2)))
+        s1_2 = 1.0/(e1_2 + 1.0)
+        a1_2 = ((s1_2) if (z1_2 >= 0.0) else (e1_2*s1_2))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + b2_1
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2_2
-        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
-        a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
+        e2_1 = ((math.exp(z2_1)) if (z2_1 < 0.0) else (math.exp(-z2_1)))
+        s2_1 = 1.0/(e2_1 + 1.0)
+        a2_1 = ((s2_1) if (z2_1 >= 0.0) else (e2_1*s2_1))
+        e2_2 = ((math.exp(z2_2)) if (z2_2 < 0.0) else (math.exp(-z2_2)))
+        s2_2 = 1.0/(e2_2 + 1.0)
+        a2_2 = ((s2_2) if (z2_2 >= 0.0) else (e2_2*s2_2))
         z3_1 = a2_1*w3_1_1 + a2_2*w3_1_2 + b3_1
-        d3_1 = _scalar_sigmoid_minus(z3_1, y_1)
-        d2_1 = d3_1*w3_1_1*((e := math.exp(-abs(z2_1))) / ((1.0 + e) * (1.0 + e)))
-        d2_2 = d3_1*w3_1_2*((e := math.exp(-abs(z2_2))) / ((1.0 + e) * (1.0 + e)))
-        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*((e := math.exp(-abs(z1_1))) / ((1.0 + e) * (1.0 + e)))
-        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2)*((e := math.exp(-abs(z1_2))) / ((1.0 + e) * (1.0 + e)))
+        d3_1 = r*_scalar_sigmoid_minus(z3_1, y_1)
+        d2_1 = d3_1*e2_1*(s2_1*s2_1)*w3_1_1
+        d2_2 = d3_1*e2_2*(s2_2*s2_2)*w3_1_2
+        d1_1 = e1_1*(s1_1*s1_1)*(d2_1*w2_1_1 + d2_2*w2_2_1)
+        d1_2 = e1_2*(s1_2*s1_2)*(d2_1*w2_1_2 + d2_2*w2_2_2)
         g_w1_1_1 += d1_1*x_1
         g_w1_1_2 += d1_1*x_2
         g_w1_2_1 += d1_2*x_1
@@ -285,11 +319,10 @@ def sgd_step(params, X, Y, learning_rate):
         g_w3_1_1 += a2_1*d3_1
         g_w3_1_2 += a2_2*d3_1
         g_b3_1 += d3_1
-    r = learning_rate / len(X)
-    flat = numpy.array([-g_w1_1_1*r + w1_1_1, -g_w1_1_2*r + w1_1_2, -g_w1_2_1*r + w1_2_1,
-        -g_w1_2_2*r + w1_2_2, b1_1 - g_b1_1*r, b1_2 - g_b1_2*r, -g_w2_1_1*r + w2_1_1, -g_w2_1_2*r +
-        w2_1_2, -g_w2_2_1*r + w2_2_1, -g_w2_2_2*r + w2_2_2, b2_1 - g_b2_1*r, b2_2 - g_b2_2*r,
-        -g_w3_1_1*r + w3_1_1, -g_w3_1_2*r + w3_1_2, b3_1 - g_b3_1*r])
+    flat = numpy.array([g_w1_1_1 + w1_1_1, g_w1_1_2 + w1_1_2, g_w1_2_1 + w1_2_1, g_w1_2_2 + w1_2_2,
+        b1_1 + g_b1_1, b1_2 + g_b1_2, g_w2_1_1 + w2_1_1, g_w2_1_2 + w2_1_2, g_w2_2_1 + w2_2_1,
+        g_w2_2_2 + w2_2_2, b2_1 + g_b2_1, b2_2 + g_b2_2, g_w3_1_1 + w3_1_1, g_w3_1_2 + w3_1_2, b3_1
+        + g_b3_1])
     return {"W1": flat[0:4].reshape((2, 2)), "b1": flat[4:6], "W2": flat[6:10].reshape((2, 2)),
         "b2": flat[10:12], "W3": flat[12:14].reshape((1, 2)), "b3": flat[14:15]}
 

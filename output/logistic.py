@@ -62,17 +62,17 @@ def _softplus(z):
 def _scalar_sigmoid(z):
     """1 / (1 + exp(-z)) through e = exp(-|z|) <= 1: full relative accuracy, never overflows."""
     e = math.exp(-abs(z))
-    return (1.0 if z >= 0 else e) / (1.0 + e)
+    return (1.0 if z >= 0.0 else e) / (1.0 + e)
 
 
 def _scalar_softplus(z):
     """log(1 + exp(z)) computed as max(z, 0) + log(1 + exp(-|z|)), which never overflows."""
-    return (z if z > 0 else 0.0) + math.log1p(math.exp(-abs(z)))
+    return (z if z > 0.0 else 0.0) + math.log1p(math.exp(-abs(z)))
 
 
 def _scalar_sigmoid_minus(z, y):
     """sigma(z) - y, through 1 - sigma(z) = sigma(-z) for z >= 0 (a confident output)."""
-    return (1.0 - y) - _scalar_sigmoid(-z) if z >= 0 else _scalar_sigmoid(z) - y
+    return (1.0 - y) - _scalar_sigmoid(-z) if z >= 0.0 else _scalar_sigmoid(z) - y
 
 
 _CHECKED = [None, None]  # the last X and Y checked, when they were float arrays already
@@ -113,7 +113,9 @@ def forward(params, X):
     outputs = []
     for [x_1, x_2] in X.tolist():
         z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
-        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
+        e1_1 = ((math.exp(z1_1)) if (z1_1 < 0.0) else (math.exp(-z1_1)))
+        s1_1 = 1.0/(e1_1 + 1.0)
+        a1_1 = ((s1_1) if (z1_1 >= 0.0) else (e1_1*s1_1))
         outputs.append((a1_1,))
     return numpy.array(outputs)
 
@@ -142,14 +144,14 @@ def gradients(params, X, Y):
     g_w1_1_1 = 0.0
     g_w1_1_2 = 0.0
     g_b1_1 = 0.0
+    r = 1.0 / len(X)
     for [x_1, x_2], [y_1] in zip(X.tolist(), Y.tolist(), strict=True):
         z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
-        d1_1 = _scalar_sigmoid_minus(z1_1, y_1)
+        d1_1 = r*_scalar_sigmoid_minus(z1_1, y_1)
         g_w1_1_1 += d1_1*x_1
         g_w1_1_2 += d1_1*x_2
         g_b1_1 += d1_1
-    m = len(X)
-    flat = numpy.array([g_w1_1_1/m, g_w1_1_2/m, g_b1_1/m])
+    flat = numpy.array([g_w1_1_1, g_w1_1_2, g_b1_1])
     return {"W1": flat[0:2].reshape((1, 2)), "b1": flat[2:3]}
 
 
@@ -163,14 +165,14 @@ def sgd_step(params, X, Y, learning_rate):
     g_w1_1_1 = 0.0
     g_w1_1_2 = 0.0
     g_b1_1 = 0.0
+    r = -learning_rate / len(X)
     for [x_1, x_2], [y_1] in zip(X.tolist(), Y.tolist(), strict=True):
         z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
-        d1_1 = _scalar_sigmoid_minus(z1_1, y_1)
+        d1_1 = r*_scalar_sigmoid_minus(z1_1, y_1)
         g_w1_1_1 += d1_1*x_1
         g_w1_1_2 += d1_1*x_2
         g_b1_1 += d1_1
-    r = learning_rate / len(X)
-    flat = numpy.array([-g_w1_1_1*r + w1_1_1, -g_w1_1_2*r + w1_1_2, b1_1 - g_b1_1*r])
+    flat = numpy.array([g_w1_1_1 + w1_1_1, g_w1_1_2 + w1_1_2, b1_1 + g_b1_1])
     return {"W1": flat[0:2].reshape((1, 2)), "b1": flat[2:3]}
 
 

@@ -87,12 +87,20 @@ def forward(params, X):
     for [x_1, x_2] in X.tolist():
         z1_1 = b1 + w1_1_1*x_1 + w1_1_2*x_2
         z1_2 = b1 + w1_2_1*x_1 + w1_2_2*x_2
-        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
-        a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
+        e1_1 = ((math.exp(z1_1)) if (z1_1 < 0.0) else (math.exp(-z1_1)))
+        s1_1 = 1.0/(e1_1 + 1.0)
+        a1_1 = ((s1_1) if (z1_1 >= 0.0) else (e1_1*s1_1))
+        e1_2 = ((math.exp(z1_2)) if (z1_2 < 0.0) else (math.exp(-z1_2)))
+        s1_2 = 1.0/(e1_2 + 1.0)
+        a1_2 = ((s1_2) if (z1_2 >= 0.0) else (e1_2*s1_2))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + b2
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2
-        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
-        a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
+        e2_1 = ((math.exp(z2_1)) if (z2_1 < 0.0) else (math.exp(-z2_1)))
+        s2_1 = 1.0/(e2_1 + 1.0)
+        a2_1 = ((s2_1) if (z2_1 >= 0.0) else (e2_1*s2_1))
+        e2_2 = ((math.exp(z2_2)) if (z2_2 < 0.0) else (math.exp(-z2_2)))
+        s2_2 = 1.0/(e2_2 + 1.0)
+        a2_2 = ((s2_2) if (z2_2 >= 0.0) else (e2_2*s2_2))
         outputs.append((a2_1, a2_2,))
     return numpy.array(outputs)
 
@@ -110,12 +118,20 @@ def loss(params, X, Y):
     for [x_1, x_2], [y_1, y_2] in zip(X.tolist(), Y.tolist(), strict=True):
         z1_1 = b1 + w1_1_1*x_1 + w1_1_2*x_2
         z1_2 = b1 + w1_2_1*x_1 + w1_2_2*x_2
-        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
-        a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
+        e1_1 = ((math.exp(z1_1)) if (z1_1 < 0.0) else (math.exp(-z1_1)))
+        s1_1 = 1.0/(e1_1 + 1.0)
+        a1_1 = ((s1_1) if (z1_1 >= 0.0) else (e1_1*s1_1))
+        e1_2 = ((math.exp(z1_2)) if (z1_2 < 0.0) else (math.exp(-z1_2)))
+        s1_2 = 1.0/(e1_2 + 1.0)
+        a1_2 = ((s1_2) if (z1_2 >= 0.0) else (e1_2*s1_2))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + b2
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2
-        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
-        a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
+        e2_1 = ((math.exp(z2_1)) if (z2_1 < 0.0) else (math.exp(-z2_1)))
+        s2_1 = 1.0/(e2_1 + 1.0)
+        a2_1 = ((s2_1) if (z2_1 >= 0.0) else (e2_1*s2_1))
+        e2_2 = ((math.exp(z2_2)) if (z2_2 < 0.0) else (math.exp(-z2_2)))
+        s2_2 = 1.0/(e2_2 + 1.0)
+        a2_2 = ((s2_2) if (z2_2 >= 0.0) else (e2_2*s2_2))
         total += (1/2)*(-a2_1 + y_1)**2 + (1/2)*(-a2_2 + y_2)**2
     return total / len(X)
 
@@ -139,19 +155,28 @@ def gradients(params, X, Y):
     g_w2_2_1 = 0.0
     g_w2_2_2 = 0.0
     g_b2 = 0.0
+    r = 1.0 / len(X)
     for [x_1, x_2], [y_1, y_2] in zip(X.tolist(), Y.tolist(), strict=True):
         z1_1 = b1 + w1_1_1*x_1 + w1_1_2*x_2
         z1_2 = b1 + w1_2_1*x_1 + w1_2_2*x_2
-        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
-        a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
+        e1_1 = ((math.exp(z1_1)) if (z1_1 < 0.0) else (math.exp(-z1_1)))
+        s1_1 = 1.0/(e1_1 + 1.0)
+        a1_1 = ((s1_1) if (z1_1 >= 0.0) else (e1_1*s1_1))
+        e1_2 = ((math.exp(z1_2)) if (z1_2 < 0.0) else (math.exp(-z1_2)))
+        s1_2 = 1.0/(e1_2 + 1.0)
+        a1_2 = ((s1_2) if (z1_2 >= 0.0) else (e1_2*s1_2))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + b2
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2
-        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
-        a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
-        d2_1 = (a2_1 - y_1)*((e := math.exp(-abs(z2_1))) / ((1.0 + e) * (1.0 + e)))
-        d2_2 = (a2_2 - y_2)*((e := math.exp(-abs(z2_2))) / ((1.0 + e) * (1.0 + e)))
-        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*((e := math.exp(-abs(z1_1))) / ((1.0 + e) * (1.0 + e)))
-        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2)*((e := math.exp(-abs(z1_2))) / ((1.0 + e) * (1.0 + e)))
+        e2_1 = ((math.exp(z2_1)) if (z2_1 < 0.0) else (math.exp(-z2_1)))
+        s2_1 = 1.0/(e2_1 + 1.0)
+        a2_1 = ((s2_1) if (z2_1 >= 0.0) else (e2_1*s2_1))
+        e2_2 = ((math.exp(z2_2)) if (z2_2 < 0.0) else (math.exp(-z2_2)))
+        s2_2 = 1.0/(e2_2 + 1.0)
+        a2_2 = ((s2_2) if (z2_2 >= 0.0) else (e2_2*s2_2))
+        d2_1 = e2_1*r*(s2_1*s2_1)*(a2_1 - y_1)
+        d2_2 = e2_2*r*(s2_2*s2_2)*(a2_2 - y_2)
+        d1_1 = e1_1*(s1_1*s1_1)*(d2_1*w2_1_1 + d2_2*w2_2_1)
+        d1_2 = e1_2*(s1_2*s1_2)*(d2_1*w2_1_2 + d2_2*w2_2_2)
         g_w1_1_1 += d1_1*x_1
         g_w1_1_2 += d1_1*x_2
         g_w1_2_1 += d1_2*x_1
@@ -162,9 +187,8 @@ def gradients(params, X, Y):
         g_w2_2_1 += a1_1*d2_2
         g_w2_2_2 += a1_2*d2_2
         g_b2 += d2_1 + d2_2
-    m = len(X)
-    flat = numpy.array([g_w1_1_1/m, g_w1_1_2/m, g_w1_2_1/m, g_w1_2_2/m, g_b1/m, g_w2_1_1/m,
-        g_w2_1_2/m, g_w2_2_1/m, g_w2_2_2/m, g_b2/m])
+    flat = numpy.array([g_w1_1_1, g_w1_1_2, g_w1_2_1, g_w1_2_2, g_b1, g_w2_1_1, g_w2_1_2, g_w2_2_1,
+        g_w2_2_2, g_b2])
     return {"W1": flat[0:4].reshape((2, 2)), "b1": flat[4:5].reshape(()), "W2":
         flat[5:9].reshape((2, 2)), "b2": flat[9:10].reshape(())}
 
@@ -188,19 +212,28 @@ def sgd_step(params, X, Y, learning_rate):
     g_w2_2_1 = 0.0
     g_w2_2_2 = 0.0
     g_b2 = 0.0
+    r = -learning_rate / len(X)
     for [x_1, x_2], [y_1, y_2] in zip(X.tolist(), Y.tolist(), strict=True):
         z1_1 = b1 + w1_1_1*x_1 + w1_1_2*x_2
         z1_2 = b1 + w1_2_1*x_1 + w1_2_2*x_2
-        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
-        a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
+        e1_1 = ((math.exp(z1_1)) if (z1_1 < 0.0) else (math.exp(-z1_1)))
+        s1_1 = 1.0/(e1_1 + 1.0)
+        a1_1 = ((s1_1) if (z1_1 >= 0.0) else (e1_1*s1_1))
+        e1_2 = ((math.exp(z1_2)) if (z1_2 < 0.0) else (math.exp(-z1_2)))
+        s1_2 = 1.0/(e1_2 + 1.0)
+        a1_2 = ((s1_2) if (z1_2 >= 0.0) else (e1_2*s1_2))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + b2
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + b2
-        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
-        a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
-        d2_1 = (a2_1 - y_1)*((e := math.exp(-abs(z2_1))) / ((1.0 + e) * (1.0 + e)))
-        d2_2 = (a2_2 - y_2)*((e := math.exp(-abs(z2_2))) / ((1.0 + e) * (1.0 + e)))
-        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*((e := math.exp(-abs(z1_1))) / ((1.0 + e) * (1.0 + e)))
-        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2)*((e := math.exp(-abs(z1_2))) / ((1.0 + e) * (1.0 + e)))
+        e2_1 = ((math.exp(z2_1)) if (z2_1 < 0.0) else (math.exp(-z2_1)))
+        s2_1 = 1.0/(e2_1 + 1.0)
+        a2_1 = ((s2_1) if (z2_1 >= 0.0) else (e2_1*s2_1))
+        e2_2 = ((math.exp(z2_2)) if (z2_2 < 0.0) else (math.exp(-z2_2)))
+        s2_2 = 1.0/(e2_2 + 1.0)
+        a2_2 = ((s2_2) if (z2_2 >= 0.0) else (e2_2*s2_2))
+        d2_1 = e2_1*r*(s2_1*s2_1)*(a2_1 - y_1)
+        d2_2 = e2_2*r*(s2_2*s2_2)*(a2_2 - y_2)
+        d1_1 = e1_1*(s1_1*s1_1)*(d2_1*w2_1_1 + d2_2*w2_2_1)
+        d1_2 = e1_2*(s1_2*s1_2)*(d2_1*w2_1_2 + d2_2*w2_2_2)
         g_w1_1_1 += d1_1*x_1
         g_w1_1_2 += d1_1*x_2
         g_w1_2_1 += d1_2*x_1
@@ -211,10 +244,8 @@ def sgd_step(params, X, Y, learning_rate):
         g_w2_2_1 += a1_1*d2_2
         g_w2_2_2 += a1_2*d2_2
         g_b2 += d2_1 + d2_2
-    r = learning_rate / len(X)
-    flat = numpy.array([-g_w1_1_1*r + w1_1_1, -g_w1_1_2*r + w1_1_2, -g_w1_2_1*r + w1_2_1,
-        -g_w1_2_2*r + w1_2_2, -g_w2_1_1*r + w2_1_1, -g_w2_1_2*r + w2_1_2, -g_w2_2_1*r + w2_2_1,
-        -g_w2_2_2*r + w2_2_2])
+    flat = numpy.array([g_w1_1_1 + w1_1_1, g_w1_1_2 + w1_1_2, g_w1_2_1 + w1_2_1, g_w1_2_2 + w1_2_2,
+        g_w2_1_1 + w2_1_1, g_w2_1_2 + w2_1_2, g_w2_2_1 + w2_2_1, g_w2_2_2 + w2_2_2])
     return {"W1": flat[0:4].reshape((2, 2)), "b1": params["b1"], "W2": flat[4:8].reshape((2, 2)),
         "b2": params["b2"]}
 

@@ -89,12 +89,22 @@ def forward(params, X):
         z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
         z1_3 = b1_3 + w1_3_1*x_1 + w1_3_2*x_2
         z1_4 = b1_4 + w1_4_1*x_1 + w1_4_2*x_2
-        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
-        a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
-        a1_3 = (1.0 / (1.0 + math.exp(-z1_3)) if z1_3 >= 0 else (e := math.exp(z1_3)) / (1.0 + e))
-        a1_4 = (1.0 / (1.0 + math.exp(-z1_4)) if z1_4 >= 0 else (e := math.exp(z1_4)) / (1.0 + e))
+        e1_1 = ((math.exp(z1_1)) if (z1_1 < 0.0) else (math.exp(-z1_1)))
+        s1_1 = 1.0/(e1_1 + 1.0)
+        a1_1 = ((s1_1) if (z1_1 >= 0.0) else (e1_1*s1_1))
+        e1_2 = ((math.exp(z1_2)) if (z1_2 < 0.0) else (math.exp(-z1_2)))
+        s1_2 = 1.0/(e1_2 + 1.0)
+        a1_2 = ((s1_2) if (z1_2 >= 0.0) else (e1_2*s1_2))
+        e1_3 = ((math.exp(z1_3)) if (z1_3 < 0.0) else (math.exp(-z1_3)))
+        s1_3 = 1.0/(e1_3 + 1.0)
+        a1_3 = ((s1_3) if (z1_3 >= 0.0) else (e1_3*s1_3))
+        e1_4 = ((math.exp(z1_4)) if (z1_4 < 0.0) else (math.exp(-z1_4)))
+        s1_4 = 1.0/(e1_4 + 1.0)
+        a1_4 = ((s1_4) if (z1_4 >= 0.0) else (e1_4*s1_4))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + a1_4*w2_1_4 + b2_1
-        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
+        e2_1 = ((math.exp(z2_1)) if (z2_1 < 0.0) else (math.exp(-z2_1)))
+        s2_1 = 1.0/(e2_1 + 1.0)
+        a2_1 = ((s2_1) if (z2_1 >= 0.0) else (e2_1*s2_1))
         outputs.append((a2_1,))
     return numpy.array(outputs)
 
@@ -114,12 +124,22 @@ def loss(params, X, Y):
         z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
         z1_3 = b1_3 + w1_3_1*x_1 + w1_3_2*x_2
         z1_4 = b1_4 + w1_4_1*x_1 + w1_4_2*x_2
-        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
-        a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
-        a1_3 = (1.0 / (1.0 + math.exp(-z1_3)) if z1_3 >= 0 else (e := math.exp(z1_3)) / (1.0 + e))
-        a1_4 = (1.0 / (1.0 + math.exp(-z1_4)) if z1_4 >= 0 else (e := math.exp(z1_4)) / (1.0 + e))
+        e1_1 = ((math.exp(z1_1)) if (z1_1 < 0.0) else (math.exp(-z1_1)))
+        s1_1 = 1.0/(e1_1 + 1.0)
+        a1_1 = ((s1_1) if (z1_1 >= 0.0) else (e1_1*s1_1))
+        e1_2 = ((math.exp(z1_2)) if (z1_2 < 0.0) else (math.exp(-z1_2)))
+        s1_2 = 1.0/(e1_2 + 1.0)
+        a1_2 = ((s1_2) if (z1_2 >= 0.0) else (e1_2*s1_2))
+        e1_3 = ((math.exp(z1_3)) if (z1_3 < 0.0) else (math.exp(-z1_3)))
+        s1_3 = 1.0/(e1_3 + 1.0)
+        a1_3 = ((s1_3) if (z1_3 >= 0.0) else (e1_3*s1_3))
+        e1_4 = ((math.exp(z1_4)) if (z1_4 < 0.0) else (math.exp(-z1_4)))
+        s1_4 = 1.0/(e1_4 + 1.0)
+        a1_4 = ((s1_4) if (z1_4 >= 0.0) else (e1_4*s1_4))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + a1_4*w2_1_4 + b2_1
-        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
+        e2_1 = ((math.exp(z2_1)) if (z2_1 < 0.0) else (math.exp(-z2_1)))
+        s2_1 = 1.0/(e2_1 + 1.0)
+        a2_1 = ((s2_1) if (z2_1 >= 0.0) else (e2_1*s2_1))
         total += (1/2)*(-a2_1 + y_1)**2
     return total / len(X)
 
@@ -150,22 +170,33 @@ def gradients(params, X, Y):
     g_w2_1_3 = 0.0
     g_w2_1_4 = 0.0
     g_b2_1 = 0.0
+    r = 1.0 / len(X)
     for [x_1, x_2], [y_1] in zip(X.tolist(), Y.tolist(), strict=True):
         z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
         z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
         z1_3 = b1_3 + w1_3_1*x_1 + w1_3_2*x_2
         z1_4 = b1_4 + w1_4_1*x_1 + w1_4_2*x_2
-        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
-        a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
-        a1_3 = (1.0 / (1.0 + math.exp(-z1_3)) if z1_3 >= 0 else (e := math.exp(z1_3)) / (1.0 + e))
-        a1_4 = (1.0 / (1.0 + math.exp(-z1_4)) if z1_4 >= 0 else (e := math.exp(z1_4)) / (1.0 + e))
+        e1_1 = ((math.exp(z1_1)) if (z1_1 < 0.0) else (math.exp(-z1_1)))
+        s1_1 = 1.0/(e1_1 + 1.0)
+        a1_1 = ((s1_1) if (z1_1 >= 0.0) else (e1_1*s1_1))
+        e1_2 = ((math.exp(z1_2)) if (z1_2 < 0.0) else (math.exp(-z1_2)))
+        s1_2 = 1.0/(e1_2 + 1.0)
+        a1_2 = ((s1_2) if (z1_2 >= 0.0) else (e1_2*s1_2))
+        e1_3 = ((math.exp(z1_3)) if (z1_3 < 0.0) else (math.exp(-z1_3)))
+        s1_3 = 1.0/(e1_3 + 1.0)
+        a1_3 = ((s1_3) if (z1_3 >= 0.0) else (e1_3*s1_3))
+        e1_4 = ((math.exp(z1_4)) if (z1_4 < 0.0) else (math.exp(-z1_4)))
+        s1_4 = 1.0/(e1_4 + 1.0)
+        a1_4 = ((s1_4) if (z1_4 >= 0.0) else (e1_4*s1_4))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + a1_4*w2_1_4 + b2_1
-        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
-        d2_1 = (a2_1 - y_1)*((e := math.exp(-abs(z2_1))) / ((1.0 + e) * (1.0 + e)))
-        d1_1 = d2_1*w2_1_1*((e := math.exp(-abs(z1_1))) / ((1.0 + e) * (1.0 + e)))
-        d1_2 = d2_1*w2_1_2*((e := math.exp(-abs(z1_2))) / ((1.0 + e) * (1.0 + e)))
-        d1_3 = d2_1*w2_1_3*((e := math.exp(-abs(z1_3))) / ((1.0 + e) * (1.0 + e)))
-        d1_4 = d2_1*w2_1_4*((e := math.exp(-abs(z1_4))) / ((1.0 + e) * (1.0 + e)))
+        e2_1 = ((math.exp(z2_1)) if (z2_1 < 0.0) else (math.exp(-z2_1)))
+        s2_1 = 1.0/(e2_1 + 1.0)
+        a2_1 = ((s2_1) if (z2_1 >= 0.0) else (e2_1*s2_1))
+        d2_1 = e2_1*r*(s2_1*s2_1)*(a2_1 - y_1)
+        d1_1 = d2_1*e1_1*(s1_1*s1_1)*w2_1_1
+        d1_2 = d2_1*e1_2*(s1_2*s1_2)*w2_1_2
+        d1_3 = d2_1*e1_3*(s1_3*s1_3)*w2_1_3
+        d1_4 = d2_1*e1_4*(s1_4*s1_4)*w2_1_4
         g_w1_1_1 += d1_1*x_1
         g_w1_1_2 += d1_1*x_2
         g_w1_2_1 += d1_2*x_1
@@ -183,10 +214,8 @@ def gradients(params, X, Y):
         g_w2_1_3 += a1_3*d2_1
         g_w2_1_4 += a1_4*d2_1
         g_b2_1 += d2_1
-    m = len(X)
-    flat = numpy.array([g_w1_1_1/m, g_w1_1_2/m, g_w1_2_1/m, g_w1_2_2/m, g_w1_3_1/m, g_w1_3_2/m,
-        g_w1_4_1/m, g_w1_4_2/m, g_b1_1/m, g_b1_2/m, g_b1_3/m, g_b1_4/m, g_w2_1_1/m, g_w2_1_2/m,
-        g_w2_1_3/m, g_w2_1_4/m, g_b2_1/m])
+    flat = numpy.array([g_w1_1_1, g_w1_1_2, g_w1_2_1, g_w1_2_2, g_w1_3_1, g_w1_3_2, g_w1_4_1,
+        g_w1_4_2, g_b1_1, g_b1_2, g_b1_3, g_b1_4, g_w2_1_1, g_w2_1_2, g_w2_1_3, g_w2_1_4, g_b2_1])
     return {"W1": flat[0:8].reshape((4, 2)), "b1": flat[8:12], "W2": flat[12:16].reshape((1, 4)),
         "b2": flat[16:17]}
 
@@ -217,22 +246,33 @@ def sgd_step(params, X, Y, learning_rate):
     g_w2_1_3 = 0.0
     g_w2_1_4 = 0.0
     g_b2_1 = 0.0
+    r = -learning_rate / len(X)
     for [x_1, x_2], [y_1] in zip(X.tolist(), Y.tolist(), strict=True):
         z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
         z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
         z1_3 = b1_3 + w1_3_1*x_1 + w1_3_2*x_2
         z1_4 = b1_4 + w1_4_1*x_1 + w1_4_2*x_2
-        a1_1 = (1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e := math.exp(z1_1)) / (1.0 + e))
-        a1_2 = (1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e := math.exp(z1_2)) / (1.0 + e))
-        a1_3 = (1.0 / (1.0 + math.exp(-z1_3)) if z1_3 >= 0 else (e := math.exp(z1_3)) / (1.0 + e))
-        a1_4 = (1.0 / (1.0 + math.exp(-z1_4)) if z1_4 >= 0 else (e := math.exp(z1_4)) / (1.0 + e))
+        e1_1 = ((math.exp(z1_1)) if (z1_1 < 0.0) else (math.exp(-z1_1)))
+        s1_1 = 1.0/(e1_1 + 1.0)
+        a1_1 = ((s1_1) if (z1_1 >= 0.0) else (e1_1*s1_1))
+        e1_2 = ((math.exp(z1_2)) if (z1_2 < 0.0) else (math.exp(-z1_2)))
+        s1_2 = 1.0/(e1_2 + 1.0)
+        a1_2 = ((s1_2) if (z1_2 >= 0.0) else (e1_2*s1_2))
+        e1_3 = ((math.exp(z1_3)) if (z1_3 < 0.0) else (math.exp(-z1_3)))
+        s1_3 = 1.0/(e1_3 + 1.0)
+        a1_3 = ((s1_3) if (z1_3 >= 0.0) else (e1_3*s1_3))
+        e1_4 = ((math.exp(z1_4)) if (z1_4 < 0.0) else (math.exp(-z1_4)))
+        s1_4 = 1.0/(e1_4 + 1.0)
+        a1_4 = ((s1_4) if (z1_4 >= 0.0) else (e1_4*s1_4))
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + a1_4*w2_1_4 + b2_1
-        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
-        d2_1 = (a2_1 - y_1)*((e := math.exp(-abs(z2_1))) / ((1.0 + e) * (1.0 + e)))
-        d1_1 = d2_1*w2_1_1*((e := math.exp(-abs(z1_1))) / ((1.0 + e) * (1.0 + e)))
-        d1_2 = d2_1*w2_1_2*((e := math.exp(-abs(z1_2))) / ((1.0 + e) * (1.0 + e)))
-        d1_3 = d2_1*w2_1_3*((e := math.exp(-abs(z1_3))) / ((1.0 + e) * (1.0 + e)))
-        d1_4 = d2_1*w2_1_4*((e := math.exp(-abs(z1_4))) / ((1.0 + e) * (1.0 + e)))
+        e2_1 = ((math.exp(z2_1)) if (z2_1 < 0.0) else (math.exp(-z2_1)))
+        s2_1 = 1.0/(e2_1 + 1.0)
+        a2_1 = ((s2_1) if (z2_1 >= 0.0) else (e2_1*s2_1))
+        d2_1 = e2_1*r*(s2_1*s2_1)*(a2_1 - y_1)
+        d1_1 = d2_1*e1_1*(s1_1*s1_1)*w2_1_1
+        d1_2 = d2_1*e1_2*(s1_2*s1_2)*w2_1_2
+        d1_3 = d2_1*e1_3*(s1_3*s1_3)*w2_1_3
+        d1_4 = d2_1*e1_4*(s1_4*s1_4)*w2_1_4
         g_w1_1_1 += d1_1*x_1
         g_w1_1_2 += d1_1*x_2
         g_w1_2_1 += d1_2*x_1
@@ -250,12 +290,10 @@ def sgd_step(params, X, Y, learning_rate):
         g_w2_1_3 += a1_3*d2_1
         g_w2_1_4 += a1_4*d2_1
         g_b2_1 += d2_1
-    r = learning_rate / len(X)
-    flat = numpy.array([-g_w1_1_1*r + w1_1_1, -g_w1_1_2*r + w1_1_2, -g_w1_2_1*r + w1_2_1,
-        -g_w1_2_2*r + w1_2_2, -g_w1_3_1*r + w1_3_1, -g_w1_3_2*r + w1_3_2, -g_w1_4_1*r + w1_4_1,
-        -g_w1_4_2*r + w1_4_2, b1_1 - g_b1_1*r, b1_2 - g_b1_2*r, b1_3 - g_b1_3*r, b1_4 - g_b1_4*r,
-        -g_w2_1_1*r + w2_1_1, -g_w2_1_2*r + w2_1_2, -g_w2_1_3*r + w2_1_3, -g_w2_1_4*r + w2_1_4, b2_1
-        - g_b2_1*r])
+    flat = numpy.array([g_w1_1_1 + w1_1_1, g_w1_1_2 + w1_1_2, g_w1_2_1 + w1_2_1, g_w1_2_2 + w1_2_2,
+        g_w1_3_1 + w1_3_1, g_w1_3_2 + w1_3_2, g_w1_4_1 + w1_4_1, g_w1_4_2 + w1_4_2, b1_1 + g_b1_1,
+        b1_2 + g_b1_2, b1_3 + g_b1_3, b1_4 + g_b1_4, g_w2_1_1 + w2_1_1, g_w2_1_2 + w2_1_2, g_w2_1_3
+        + w2_1_3, g_w2_1_4 + w2_1_4, b2_1 + g_b2_1])
     return {"W1": flat[0:8].reshape((4, 2)), "b1": flat[8:12], "W2": flat[12:16].reshape((1, 4)),
         "b2": flat[16:17]}
 

@@ -3,13 +3,15 @@ autograd, Mazur's published numbers, the batch threshold, the fallback and the c
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import sympy as sp
 from oracles import torch_gradients
 
 import symbp
-from symbp.activations import REGISTRY, Sigmoid
+from symbp.activations import REGISTRY, Sigmoid, SigmoidPrime
 from symbp.compile import straight, targets
 from symbp.errors import SymbpError
 
@@ -205,13 +207,30 @@ def test_frozen_parameters_come_back_as_float_arrays():
     assert new["b1"].dtype == float and float(new["b1"]) == 1.0
 
 
-def test_scalar_printer_inlines_sigmoid_of_a_name_and_calls_the_kernel_otherwise():
-    z = sp.Symbol("z")
-    printer = targets.ScalarCodePrinter()
-    assert printer.doprint(Sigmoid(z)) == (
-        "(1.0 / (1.0 + math.exp(-z)) if z >= 0 else (e := math.exp(z)) / (1.0 + e))"
-    )
-    assert printer.doprint(Sigmoid(2 * z)) == "_scalar_sigmoid(2*z)"
+@pytest.mark.parametrize("sign", [1, -1], ids=["z>0", "z<0"])
+def test_sigmoid_terms_equal_sigma_and_its_derivative(sign):
+    t = sp.Symbol("t", positive=True)
+    z, e, s = sign * t, sp.exp(-t), 1 / (1 + sp.exp(-t))  # e = exp(-|z|), s = 1 / (1 + e)
+    terms = straight.sigmoid_terms(z, e, s)
+    e_value, s_value, a_value, prime = (sp.nsimplify(t) for t in terms)
+    assert sp.simplify(e_value - e) == 0 and sp.simplify(s_value - s) == 0
+    assert sp.simplify(a_value - Sigmoid.definition(z)) == 0
+    assert sp.simplify(prime - SigmoidPrime.definition(z).rewrite(sp.exp)) == 0
+
+
+def test_a_sigmoid_unit_takes_one_exp_for_its_output_and_its_derivative():
+    net = symbp.load("xor")
+    mod = _module(net)
+    calls = []
+
+    class CountingMath:
+        def exp(self, v):
+            calls.append(v)
+            return math.exp(v)
+
+    mod["math"] = CountingMath()
+    mod["sgd_step"](_arrays(net.example.params), net.example.X, net.example.Y, 0.5)
+    assert len(calls) == 5 * 4  # 4 hidden units and the output, 4 samples
 
 
 def test_straight_line_code_saturates_like_the_matrix_code():

@@ -167,11 +167,14 @@ class Model:
         """The parameters after one SGD step (keys not in `trained` unchanged): new arrays.
         Small networks run the straight-line code; others the generated train_step, in place
         on copies, with one workspace per batch size."""
-        if X is self._checked[0] and Y is self._checked[1]:
-            try:  # the trainer's hot path: _run's fast branch, one call less
-                return self._arrays(self._sgd_step(params, X, Y, learning_rate), True)
+        checked = self._checked
+        if X is checked[0] and Y is checked[1]:
+            try:  # the trainer's hot path: _run's fast branch, two calls less
+                out = self._sgd_step(params, X, Y, learning_rate)
             except _UNCHECKED:
                 pass
+            else:
+                return self._arrays(out, True) if self.frozen else out
         if self.straight_rows:
             return self._arrays(*self._run(self._sgd_step, params, X, Y, float(learning_rate)))
         new = {k: np.array(v) for k, v in self._params(params).items()}

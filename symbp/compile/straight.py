@@ -19,7 +19,7 @@ import numpy as np
 import sympy as sp
 from sympy.printing.codeprinter import PrintMethodNotImplementedError
 
-from ..activations.functions import difference_form
+from ..activations.functions import Sigmoid, SigmoidPrime, difference_form
 from ..derive import Derivation
 from ..derive.batch import has_pole
 from .kernels import scalar as scalar_kernels
@@ -29,7 +29,7 @@ from .targets import ScalarCodePrinter
 WORK = 400  # the straight-line code runs while parameters x batch rows is at most this
 WIDTH = 100  # generated lines are wrapped to this width, as ruff checks them
 
-R, M = sp.Symbol("r"), sp.Symbol("m")  # learning_rate / m and the batch size
+R = sp.Symbol("r")  # the output deltas' factor: 1 / m in gradients, -learning_rate / m in sgd_step
 
 
 def rows(d: Derivation) -> int:
@@ -155,12 +155,37 @@ def _unpack(w: _Writer, names: _Names, d: Derivation, keys: list[str]) -> None:
         w.add(f'{_nest(shapes[key], values)} = params["{key}"].tolist()', 4)
 
 
-def _forward_pairs(d: Derivation, names: _Names) -> list[tuple[sp.Symbol, sp.Expr]]:
-    pairs = []
+def sigmoid_terms(z: sp.Expr, e: sp.Expr, s: sp.Expr) -> tuple[sp.Expr, sp.Expr, sp.Expr, sp.Expr]:
+    """With e = exp(-|z|) <= 1 and s = 1 / (1 + e): the values of e and s, sigma(z) (s for
+    z >= 0, e s below) and sigma'(z) = e s^2, as the scalar kernels compute them (never an
+    overflow), so a unit's forward pass and its derivative share one exp. e is exp(z) or
+    exp(-z) by the sign of z (a comparison costs less than a call of abs); the two tests are
+    written z < 0 and z >= 0, so cse leaves each inside its conditional expression, where
+    Python compares and jumps in one step."""
+    one = sp.Float(1)  # float literals: Python adds two floats faster than an int and a float
+    e_value = sp.Piecewise((sp.exp(z), z < 0), (sp.exp(-z), True))
+    return e_value, one / (one + e), sp.Piecewise((s, z >= 0), (e * s, True)), e * s**2
+
+
+def _forward_pairs(
+    d: Derivation, names: _Names
+) -> tuple[list[tuple[sp.Symbol, sp.Expr]], dict[sp.Expr, sp.Expr]]:
+    """The forward assignments, a sigmoid unit's through its e<l>_j and s<l>_j
+    (`sigmoid_terms`), and the replacement of each such unit's sigma'(z) by e s^2."""
+    pairs, primes = [], {}
     for lf in d.layers:
         pairs += [(names(z), names(e)) for z, e in zip(lf.z, lf.z_def)]
-        pairs += [(names(a), names(e)) for a, e in zip(lf.a, lf.a_def)]
-    return pairs
+        for a, z, value in zip(lf.a, lf.z, lf.a_def):
+            a, z = names(a), names(z)
+            if not isinstance(value, Sigmoid):
+                pairs.append((a, names(value)))
+                continue
+            tail = str(z)[1:]
+            e, s = sp.Symbol(f"e{tail}"), sp.Symbol(f"s{tail}")
+            e_value, s_value, a_value, prime = sigmoid_terms(z, e, s)
+            pairs += [(e, e_value), (s, s_value), (a, a_value)]
+            primes[SigmoidPrime(z)] = prime
+    return pairs, primes
 
 
 class _SoftmaxMinusUnit(sp.Function):
@@ -211,11 +236,16 @@ def _delta(d: Derivation, pos: int, j: int) -> sp.Expr:
     return lb.dC_da[j] * prime
 
 
-def _backward_pairs(d: Derivation, names: _Names) -> list[tuple[sp.Symbol, sp.Expr]]:
-    pairs = []
-    for pos in range(len(d.layers) - 1, -1, -1):
-        ds = d.delta_symbols[pos]
-        pairs += [(names(s), names(_delta(d, pos, j))) for j, s in enumerate(ds)]
+def _backward_pairs(
+    d: Derivation, names: _Names, primes: dict[sp.Expr, sp.Expr]
+) -> list[tuple[sp.Symbol, sp.Expr]]:
+    """The deltas, output layer first, those of the output layer times R (the gradients are
+    linear in them, so the accumulated sums come out scaled: no multiplication per parameter)."""
+    pairs, last = [], len(d.layers) - 1
+    for pos in range(last, -1, -1):
+        scale = R if pos == last else 1
+        for j, s in enumerate(d.delta_symbols[pos]):
+            pairs.append((names(s), scale * names(_delta(d, pos, j)).xreplace(primes)))
     return pairs
 
 
@@ -266,7 +296,8 @@ def functions(d: Derivation, trained: list[str]) -> tuple[ScalarCodePrinter, dic
     printer = ScalarCodePrinter()
     names = _Names(d)
     keys = list(d.net.parameter_shapes())
-    forward, backward = _forward_pairs(d, names), _backward_pairs(d, names)
+    forward, primes = _forward_pairs(d, names)
+    backward = _backward_pairs(d, names, primes)
     cost = logit_cost(d)
     cost = names(d.cost if cost is None else cost)
     out: dict[str, list[str]] = {}
@@ -294,15 +325,14 @@ def functions(d: Derivation, trained: list[str]) -> tuple[ScalarCodePrinter, dic
             w = _Writer(printer)
             _unpack(w, names, d, keys)
             _zeros(w, names)
+            w.add("r = 1.0 / len(X)" if name == "gradients" else "r = -learning_rate / len(X)")
             _loop(w, d, names, targets=True)
             w.assignments(forward + backward, [names(g) for g in d.gradients.values()])
             _accumulate(w, d, names)
             if name == "gradients":
-                w.add("m = len(X)", 4)
-                result = _arrays(w, d, names, lambda p, g: g / M, keys)
+                result = _arrays(w, d, names, lambda p, g: g, keys)
             else:
-                w.add("r = learning_rate / len(X)", 4)
-                result = _arrays(w, d, names, lambda p, g: p - R * g, trained)
+                result = _arrays(w, d, names, lambda p, g: p + g, trained)
             w.add(f"return {result}")
             out[name] = w.lines
     except PrintMethodNotImplementedError as e:

@@ -12,8 +12,9 @@ import importlib
 from collections.abc import Callable
 from types import ModuleType
 
+import sympy as sp
 from sympy.printing.numpy import JaxPrinter, _numpy_known_constants, _numpy_known_functions
-from sympy.printing.pycode import _known_constants_math, _known_functions_math
+from sympy.printing.pycode import PythonCodePrinter, _known_constants_math, _known_functions_math
 
 from .. import kernels
 from .printer import CodePrinter
@@ -102,24 +103,23 @@ class ScalarCodePrinter(_TargetPrinter):
                 self._module_format(used)
         return own.__name__
 
-    def _print_Sigmoid(self, expr):
-        """_scalar_sigmoid inlined for a named argument (a call costs as much as its body)."""
-        z = expr.args[0]
-        if not z.is_Symbol:
-            return self._print_ActivationBase(expr)
-        exp = self._module_format("math.exp")
-        return f"(1.0 / (1.0 + {exp}(-{z})) if {z} >= 0 else (e := {exp}({z})) / (1.0 + e))"
+    _print_Piecewise = PythonCodePrinter._print_Piecewise  # a conditional expression
 
-    def _print_SigmoidPrime(self, expr):
-        """_scalar_sigmoid_prime inlined for a named argument, as _print_Sigmoid."""
-        z = expr.args[0]
-        if not z.is_Symbol:
-            return self._print_PrimeBase(expr)
-        exp = self._module_format("math.exp")
-        return f"((e := {exp}(-abs({z}))) / ((1.0 + e) * (1.0 + e)))"
+    def _print_Relational(self, expr):
+        """A Python comparison, a number in it written as a float (Python compares two floats
+        faster than a float and an int)."""
+        lhs, rhs = (sp.Float(a) if a.is_Number else a for a in expr.args)
+        return PythonCodePrinter._print_Relational(self, expr.func(lhs, rhs, evaluate=False))
+
+    def _print_Pow(self, expr, rational=False):
+        """A name squared as (x*x), a third of the cost of x**2; any other power as Python
+        writes it (1/x, not NumPy's x**(-1.0))."""
+        if expr.exp == 2 and expr.base.is_Symbol:
+            return f"({expr.base}*{expr.base})"
+        return PythonCodePrinter._print_Pow(self, expr, rational)
 
     def _print_TanhPrime(self, expr):
-        """_scalar_tanh_prime inlined for a named argument, as _print_Sigmoid."""
+        """_scalar_tanh_prime inlined for a named argument (a call costs as much as its body)."""
         z = expr.args[0]
         if not z.is_Symbol:
             return self._print_PrimeBase(expr)
@@ -128,8 +128,8 @@ class ScalarCodePrinter(_TargetPrinter):
 
     def _print_Heaviside(self, expr):
         z, h0 = (self.parenthesize(a, 100) for a in expr.args)
-        below = "0.0" if expr.args[1] == 0 else f"({h0} if {z} == 0 else 0.0)"
-        return f"(1.0 if {z} > 0 else {below})"
+        below = "0.0" if expr.args[1] == 0 else f"({h0} if {z} == 0.0 else 0.0)"
+        return f"(1.0 if {z} > 0.0 else {below})"
 
 
 PRINTERS: dict[str, type[CodePrinter]] = {

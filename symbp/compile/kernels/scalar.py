@@ -3,7 +3,8 @@
 The straight-line code of small networks calls these on single numbers, where a NumPy call
 would cost a microsecond. Each keeps its NumPy twin's numerics (exp of a non-positive number
 only, so math.exp never overflows), and the vector activations take the layer's
-pre-activations as arguments after the index k of the output they return.
+pre-activations as arguments after the index k of the output they return. Comparisons are
+with float literals (Python compares two floats faster than a float and an int).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import math
 def _scalar_sigmoid(z):
     """1 / (1 + exp(-z)) through e = exp(-|z|) <= 1: full relative accuracy, never overflows."""
     e = math.exp(-abs(z))
-    return (1.0 if z >= 0 else e) / (1.0 + e)
+    return (1.0 if z >= 0.0 else e) / (1.0 + e)
 
 
 def _scalar_tanh(z):
@@ -24,17 +25,17 @@ def _scalar_tanh(z):
 
 def _scalar_relu(z):
     """max(z, 0)."""
-    return z if z > 0 else 0.0
+    return z if z > 0.0 else 0.0
 
 
 def _scalar_leaky_relu(z, alpha):
     """z for z > 0, alpha z otherwise."""
-    return z if z > 0 else alpha * z
+    return z if z > 0.0 else alpha * z
 
 
 def _scalar_elu(z, alpha):
     """z for z > 0, alpha (exp(z) - 1) otherwise."""
-    return z if z > 0 else alpha * math.expm1(z)
+    return z if z > 0.0 else alpha * math.expm1(z)
 
 
 def _scalar_normal_cdf(z):
@@ -54,7 +55,7 @@ def _scalar_gelu(z):
 
 def _scalar_softplus(z):
     """log(1 + exp(z)) computed as max(z, 0) + log(1 + exp(-|z|)), which never overflows."""
-    return (z if z > 0 else 0.0) + math.log1p(math.exp(-abs(z)))
+    return (z if z > 0.0 else 0.0) + math.log1p(math.exp(-abs(z)))
 
 
 def _scalar_softmax(k, *z):
@@ -80,7 +81,7 @@ def _scalar_sigmoid_prime(z):
 
 def _scalar_sigmoid_minus(z, y):
     """sigma(z) - y, through 1 - sigma(z) = sigma(-z) for z >= 0 (a confident output)."""
-    return (1.0 - y) - _scalar_sigmoid(-z) if z >= 0 else _scalar_sigmoid(z) - y
+    return (1.0 - y) - _scalar_sigmoid(-z) if z >= 0.0 else _scalar_sigmoid(z) - y
 
 
 def _scalar_tanh_prime(z):
@@ -91,7 +92,7 @@ def _scalar_tanh_prime(z):
 
 def _scalar_elu_prime(z, alpha):
     """ELU'(z): 1 for z > 0, alpha exp(z) otherwise, from z."""
-    return 1.0 if z > 0 else alpha * math.exp(z)
+    return 1.0 if z > 0.0 else alpha * math.exp(z)
 
 
 def _scalar_softmax_minus(k, *zy):

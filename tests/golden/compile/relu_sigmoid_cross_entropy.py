@@ -66,22 +66,22 @@ def _softplus(z):
 def _scalar_sigmoid(z):
     """1 / (1 + exp(-z)) through e = exp(-|z|) <= 1: full relative accuracy, never overflows."""
     e = math.exp(-abs(z))
-    return (1.0 if z >= 0 else e) / (1.0 + e)
+    return (1.0 if z >= 0.0 else e) / (1.0 + e)
 
 
 def _scalar_relu(z):
     """max(z, 0)."""
-    return z if z > 0 else 0.0
+    return z if z > 0.0 else 0.0
 
 
 def _scalar_softplus(z):
     """log(1 + exp(z)) computed as max(z, 0) + log(1 + exp(-|z|)), which never overflows."""
-    return (z if z > 0 else 0.0) + math.log1p(math.exp(-abs(z)))
+    return (z if z > 0.0 else 0.0) + math.log1p(math.exp(-abs(z)))
 
 
 def _scalar_sigmoid_minus(z, y):
     """sigma(z) - y, through 1 - sigma(z) = sigma(-z) for z >= 0 (a confident output)."""
-    return (1.0 - y) - _scalar_sigmoid(-z) if z >= 0 else _scalar_sigmoid(z) - y
+    return (1.0 - y) - _scalar_sigmoid(-z) if z >= 0.0 else _scalar_sigmoid(z) - y
 
 
 _CHECKED = [None, None]  # the last X and Y checked, when they were float arrays already
@@ -131,8 +131,12 @@ def forward(params, X):
         a1_3 = _scalar_relu(z1_3)
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + b2_1
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + a1_3*w2_2_3 + b2_2
-        a2_1 = (1.0 / (1.0 + math.exp(-z2_1)) if z2_1 >= 0 else (e := math.exp(z2_1)) / (1.0 + e))
-        a2_2 = (1.0 / (1.0 + math.exp(-z2_2)) if z2_2 >= 0 else (e := math.exp(z2_2)) / (1.0 + e))
+        e2_1 = ((math.exp(z2_1)) if (z2_1 < 0.0) else (math.exp(-z2_1)))
+        s2_1 = 1.0/(e2_1 + 1.0)
+        a2_1 = ((s2_1) if (z2_1 >= 0.0) else (e2_1*s2_1))
+        e2_2 = ((math.exp(z2_2)) if (z2_2 < 0.0) else (math.exp(-z2_2)))
+        s2_2 = 1.0/(e2_2 + 1.0)
+        a2_2 = ((s2_2) if (z2_2 >= 0.0) else (e2_2*s2_2))
         outputs.append((a2_1, a2_2,))
     return numpy.array(outputs)
 
@@ -186,6 +190,7 @@ def gradients(params, X, Y):
     g_w2_2_3 = 0.0
     g_b2_1 = 0.0
     g_b2_2 = 0.0
+    r = 1.0 / len(X)
     for [x_1, x_2], [y_1, y_2] in zip(X.tolist(), Y.tolist(), strict=True):
         z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
         z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
@@ -195,11 +200,11 @@ def gradients(params, X, Y):
         a1_3 = _scalar_relu(z1_3)
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + b2_1
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + a1_3*w2_2_3 + b2_2
-        d2_1 = y_1*_scalar_sigmoid_minus(z2_1, 1)
-        d2_2 = y_2*_scalar_sigmoid_minus(z2_2, 1)
-        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*(1.0 if z1_1 > 0 else 0.0)
-        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2)*(1.0 if z1_2 > 0 else 0.0)
-        d1_3 = (d2_1*w2_1_3 + d2_2*w2_2_3)*(1.0 if z1_3 > 0 else 0.0)
+        d2_1 = r*y_1*_scalar_sigmoid_minus(z2_1, 1)
+        d2_2 = r*y_2*_scalar_sigmoid_minus(z2_2, 1)
+        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*(1.0 if z1_1 > 0.0 else 0.0)
+        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2)*(1.0 if z1_2 > 0.0 else 0.0)
+        d1_3 = (d2_1*w2_1_3 + d2_2*w2_2_3)*(1.0 if z1_3 > 0.0 else 0.0)
         g_w1_1_1 += d1_1*x_1
         g_w1_1_2 += d1_1*x_2
         g_w1_2_1 += d1_2*x_1
@@ -217,10 +222,8 @@ def gradients(params, X, Y):
         g_w2_2_3 += a1_3*d2_2
         g_b2_1 += d2_1
         g_b2_2 += d2_2
-    m = len(X)
-    flat = numpy.array([g_w1_1_1/m, g_w1_1_2/m, g_w1_2_1/m, g_w1_2_2/m, g_w1_3_1/m, g_w1_3_2/m,
-        g_b1_1/m, g_b1_2/m, g_b1_3/m, g_w2_1_1/m, g_w2_1_2/m, g_w2_1_3/m, g_w2_2_1/m, g_w2_2_2/m,
-        g_w2_2_3/m, g_b2_1/m, g_b2_2/m])
+    flat = numpy.array([g_w1_1_1, g_w1_1_2, g_w1_2_1, g_w1_2_2, g_w1_3_1, g_w1_3_2, g_b1_1, g_b1_2,
+        g_b1_3, g_w2_1_1, g_w2_1_2, g_w2_1_3, g_w2_2_1, g_w2_2_2, g_w2_2_3, g_b2_1, g_b2_2])
     return {"W1": flat[0:6].reshape((3, 2)), "b1": flat[6:9], "W2": flat[9:15].reshape((2, 3)),
         "b2": flat[15:17]}
 
@@ -251,6 +254,7 @@ def sgd_step(params, X, Y, learning_rate):
     g_w2_2_3 = 0.0
     g_b2_1 = 0.0
     g_b2_2 = 0.0
+    r = -learning_rate / len(X)
     for [x_1, x_2], [y_1, y_2] in zip(X.tolist(), Y.tolist(), strict=True):
         z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
         z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
@@ -260,11 +264,11 @@ def sgd_step(params, X, Y, learning_rate):
         a1_3 = _scalar_relu(z1_3)
         z2_1 = a1_1*w2_1_1 + a1_2*w2_1_2 + a1_3*w2_1_3 + b2_1
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + a1_3*w2_2_3 + b2_2
-        d2_1 = y_1*_scalar_sigmoid_minus(z2_1, 1)
-        d2_2 = y_2*_scalar_sigmoid_minus(z2_2, 1)
-        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*(1.0 if z1_1 > 0 else 0.0)
-        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2)*(1.0 if z1_2 > 0 else 0.0)
-        d1_3 = (d2_1*w2_1_3 + d2_2*w2_2_3)*(1.0 if z1_3 > 0 else 0.0)
+        d2_1 = r*y_1*_scalar_sigmoid_minus(z2_1, 1)
+        d2_2 = r*y_2*_scalar_sigmoid_minus(z2_2, 1)
+        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*(1.0 if z1_1 > 0.0 else 0.0)
+        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2)*(1.0 if z1_2 > 0.0 else 0.0)
+        d1_3 = (d2_1*w2_1_3 + d2_2*w2_2_3)*(1.0 if z1_3 > 0.0 else 0.0)
         g_w1_1_1 += d1_1*x_1
         g_w1_1_2 += d1_1*x_2
         g_w1_2_1 += d1_2*x_1
@@ -282,12 +286,10 @@ def sgd_step(params, X, Y, learning_rate):
         g_w2_2_3 += a1_3*d2_2
         g_b2_1 += d2_1
         g_b2_2 += d2_2
-    r = learning_rate / len(X)
-    flat = numpy.array([-g_w1_1_1*r + w1_1_1, -g_w1_1_2*r + w1_1_2, -g_w1_2_1*r + w1_2_1,
-        -g_w1_2_2*r + w1_2_2, -g_w1_3_1*r + w1_3_1, -g_w1_3_2*r + w1_3_2, b1_1 - g_b1_1*r, b1_2 -
-        g_b1_2*r, b1_3 - g_b1_3*r, -g_w2_1_1*r + w2_1_1, -g_w2_1_2*r + w2_1_2, -g_w2_1_3*r + w2_1_3,
-        -g_w2_2_1*r + w2_2_1, -g_w2_2_2*r + w2_2_2, -g_w2_2_3*r + w2_2_3, b2_1 - g_b2_1*r, b2_2 -
-        g_b2_2*r])
+    flat = numpy.array([g_w1_1_1 + w1_1_1, g_w1_1_2 + w1_1_2, g_w1_2_1 + w1_2_1, g_w1_2_2 + w1_2_2,
+        g_w1_3_1 + w1_3_1, g_w1_3_2 + w1_3_2, b1_1 + g_b1_1, b1_2 + g_b1_2, b1_3 + g_b1_3, g_w2_1_1
+        + w2_1_1, g_w2_1_2 + w2_1_2, g_w2_1_3 + w2_1_3, g_w2_2_1 + w2_2_1, g_w2_2_2 + w2_2_2,
+        g_w2_2_3 + w2_2_3, b2_1 + g_b2_1, b2_2 + g_b2_2])
     return {"W1": flat[0:6].reshape((3, 2)), "b1": flat[6:9], "W2": flat[9:15].reshape((2, 3)),
         "b2": flat[15:17]}
 

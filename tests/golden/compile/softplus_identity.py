@@ -49,9 +49,15 @@ def _softplus(z):
     return numpy.maximum(z, 0.0) + numpy.log1p(_exp_or_zero(-numpy.abs(z)))
 
 
+def _scalar_sigmoid(z):
+    """1 / (1 + exp(-z)) through e = exp(-|z|) <= 1: full relative accuracy, never overflows."""
+    e = math.exp(-abs(z))
+    return (1.0 if z >= 0.0 else e) / (1.0 + e)
+
+
 def _scalar_softplus(z):
     """log(1 + exp(z)) computed as max(z, 0) + log(1 + exp(-|z|)), which never overflows."""
-    return (z if z > 0 else 0.0) + math.log1p(math.exp(-abs(z)))
+    return (z if z > 0.0 else 0.0) + math.log1p(math.exp(-abs(z)))
 
 
 _CHECKED = [None, None]  # the last X and Y checked, when they were float arrays already
@@ -147,6 +153,7 @@ def gradients(params, X, Y):
     g_w2_2_1 = 0.0
     g_w2_2_2 = 0.0
     g_w2_2_3 = 0.0
+    r = 1.0 / len(X)
     for [x_1, x_2], [y_1, y_2] in zip(X.tolist(), Y.tolist(), strict=True):
         z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
         z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
@@ -158,14 +165,11 @@ def gradients(params, X, Y):
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + a1_3*w2_2_3
         a2_1 = z2_1
         a2_2 = z2_2
-        d2_1 = a2_1 - y_1
-        d2_2 = a2_2 - y_2
-        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*(1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e :=
-            math.exp(z1_1)) / (1.0 + e))
-        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2)*(1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e :=
-            math.exp(z1_2)) / (1.0 + e))
-        d1_3 = (d2_1*w2_1_3 + d2_2*w2_2_3)*(1.0 / (1.0 + math.exp(-z1_3)) if z1_3 >= 0 else (e :=
-            math.exp(z1_3)) / (1.0 + e))
+        d2_1 = r*(a2_1 - y_1)
+        d2_2 = r*(a2_2 - y_2)
+        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*_scalar_sigmoid(z1_1)
+        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2)*_scalar_sigmoid(z1_2)
+        d1_3 = (d2_1*w2_1_3 + d2_2*w2_2_3)*_scalar_sigmoid(z1_3)
         g_w1_1_1 += d1_1*x_1
         g_w1_1_2 += d1_1*x_2
         g_w1_2_1 += d1_2*x_1
@@ -181,10 +185,8 @@ def gradients(params, X, Y):
         g_w2_2_1 += a1_1*d2_2
         g_w2_2_2 += a1_2*d2_2
         g_w2_2_3 += a1_3*d2_2
-    m = len(X)
-    flat = numpy.array([g_w1_1_1/m, g_w1_1_2/m, g_w1_2_1/m, g_w1_2_2/m, g_w1_3_1/m, g_w1_3_2/m,
-        g_b1_1/m, g_b1_2/m, g_b1_3/m, g_w2_1_1/m, g_w2_1_2/m, g_w2_1_3/m, g_w2_2_1/m, g_w2_2_2/m,
-        g_w2_2_3/m])
+    flat = numpy.array([g_w1_1_1, g_w1_1_2, g_w1_2_1, g_w1_2_2, g_w1_3_1, g_w1_3_2, g_b1_1, g_b1_2,
+        g_b1_3, g_w2_1_1, g_w2_1_2, g_w2_1_3, g_w2_2_1, g_w2_2_2, g_w2_2_3])
     return {"W1": flat[0:6].reshape((3, 2)), "b1": flat[6:9], "W2": flat[9:15].reshape((2, 3))}
 
 
@@ -211,6 +213,7 @@ def sgd_step(params, X, Y, learning_rate):
     g_w2_2_1 = 0.0
     g_w2_2_2 = 0.0
     g_w2_2_3 = 0.0
+    r = -learning_rate / len(X)
     for [x_1, x_2], [y_1, y_2] in zip(X.tolist(), Y.tolist(), strict=True):
         z1_1 = b1_1 + w1_1_1*x_1 + w1_1_2*x_2
         z1_2 = b1_2 + w1_2_1*x_1 + w1_2_2*x_2
@@ -222,14 +225,11 @@ def sgd_step(params, X, Y, learning_rate):
         z2_2 = a1_1*w2_2_1 + a1_2*w2_2_2 + a1_3*w2_2_3
         a2_1 = z2_1
         a2_2 = z2_2
-        d2_1 = a2_1 - y_1
-        d2_2 = a2_2 - y_2
-        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*(1.0 / (1.0 + math.exp(-z1_1)) if z1_1 >= 0 else (e :=
-            math.exp(z1_1)) / (1.0 + e))
-        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2)*(1.0 / (1.0 + math.exp(-z1_2)) if z1_2 >= 0 else (e :=
-            math.exp(z1_2)) / (1.0 + e))
-        d1_3 = (d2_1*w2_1_3 + d2_2*w2_2_3)*(1.0 / (1.0 + math.exp(-z1_3)) if z1_3 >= 0 else (e :=
-            math.exp(z1_3)) / (1.0 + e))
+        d2_1 = r*(a2_1 - y_1)
+        d2_2 = r*(a2_2 - y_2)
+        d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1)*_scalar_sigmoid(z1_1)
+        d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2)*_scalar_sigmoid(z1_2)
+        d1_3 = (d2_1*w2_1_3 + d2_2*w2_2_3)*_scalar_sigmoid(z1_3)
         g_w1_1_1 += d1_1*x_1
         g_w1_1_2 += d1_1*x_2
         g_w1_2_1 += d1_2*x_1
@@ -245,11 +245,10 @@ def sgd_step(params, X, Y, learning_rate):
         g_w2_2_1 += a1_1*d2_2
         g_w2_2_2 += a1_2*d2_2
         g_w2_2_3 += a1_3*d2_2
-    r = learning_rate / len(X)
-    flat = numpy.array([-g_w1_1_1*r + w1_1_1, -g_w1_1_2*r + w1_1_2, -g_w1_2_1*r + w1_2_1,
-        -g_w1_2_2*r + w1_2_2, -g_w1_3_1*r + w1_3_1, -g_w1_3_2*r + w1_3_2, b1_1 - g_b1_1*r, b1_2 -
-        g_b1_2*r, b1_3 - g_b1_3*r, -g_w2_1_1*r + w2_1_1, -g_w2_1_2*r + w2_1_2, -g_w2_1_3*r + w2_1_3,
-        -g_w2_2_1*r + w2_2_1, -g_w2_2_2*r + w2_2_2, -g_w2_2_3*r + w2_2_3])
+    flat = numpy.array([g_w1_1_1 + w1_1_1, g_w1_1_2 + w1_1_2, g_w1_2_1 + w1_2_1, g_w1_2_2 + w1_2_2,
+        g_w1_3_1 + w1_3_1, g_w1_3_2 + w1_3_2, b1_1 + g_b1_1, b1_2 + g_b1_2, b1_3 + g_b1_3, g_w2_1_1
+        + w2_1_1, g_w2_1_2 + w2_1_2, g_w2_1_3 + w2_1_3, g_w2_2_1 + w2_2_1, g_w2_2_2 + w2_2_2,
+        g_w2_2_3 + w2_2_3])
     return {"W1": flat[0:6].reshape((3, 2)), "b1": flat[6:9], "W2": flat[9:15].reshape((2, 3))}
 
 

@@ -78,7 +78,7 @@ def _scalar_tanh(z):
 
 def _scalar_leaky_relu(z, alpha):
     """z for z > 0, alpha z otherwise."""
-    return z if z > 0 else alpha * z
+    return z if z > 0.0 else alpha * z
 
 
 def _scalar_softmax(k, *z):
@@ -238,6 +238,7 @@ def gradients(params, X, Y):
     g_w3_2_3 = 0.0
     g_b3_1 = 0.0
     g_b3_2 = 0.0
+    r = 1.0 / len(X)
     for [x_1, x_2, x_3], [y_1, y_2] in zip(X.tolist(), Y.tolist(), strict=True):
         z1_1 = w1_1_1*x_1 + w1_1_2*x_2 + w1_1_3*x_3
         z1_2 = w1_2_1*x_1 + w1_2_2*x_2 + w1_2_3*x_3
@@ -259,11 +260,11 @@ def gradients(params, X, Y):
         a3_2 = _scalar_softmax(2, z3_1, z3_2)
         t0 = a3_1 - y_1
         t1 = a3_2 - y_2
-        d3_1 = _scalar_softmax_jvp(1, a3_1, a3_2, t0, t1)
-        d3_2 = _scalar_softmax_jvp(2, a3_1, a3_2, t0, t1)
-        d2_1 = (d3_1*w3_1_1 + d3_2*w3_2_1)*((19/20)*(1.0 if z2_1 > 0 else 0.0) + 1/20)
-        d2_2 = (d3_1*w3_1_2 + d3_2*w3_2_2)*((19/20)*(1.0 if z2_2 > 0 else 0.0) + 1/20)
-        d2_3 = (d3_1*w3_1_3 + d3_2*w3_2_3)*((19/20)*(1.0 if z2_3 > 0 else 0.0) + 1/20)
+        d3_1 = r*_scalar_softmax_jvp(1, a3_1, a3_2, t0, t1)
+        d3_2 = r*_scalar_softmax_jvp(2, a3_1, a3_2, t0, t1)
+        d2_1 = (d3_1*w3_1_1 + d3_2*w3_2_1)*((19/20)*(1.0 if z2_1 > 0.0 else 0.0) + 1/20)
+        d2_2 = (d3_1*w3_1_2 + d3_2*w3_2_2)*((19/20)*(1.0 if z2_2 > 0.0 else 0.0) + 1/20)
+        d2_3 = (d3_1*w3_1_3 + d3_2*w3_2_3)*((19/20)*(1.0 if z2_3 > 0.0 else 0.0) + 1/20)
         d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1 + d2_3*w2_3_1)*(4.0 * (e := math.exp(-2.0 * abs(z1_1))) /
             ((1.0 + e) * (1.0 + e)))
         d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2 + d2_3*w2_3_2)*(4.0 * (e := math.exp(-2.0 * abs(z1_2))) /
@@ -305,12 +306,10 @@ def gradients(params, X, Y):
         g_w3_2_3 += a2_3*d3_2
         g_b3_1 += d3_1
         g_b3_2 += d3_2
-    m = len(X)
-    flat = numpy.array([g_w1_1_1/m, g_w1_1_2/m, g_w1_1_3/m, g_w1_2_1/m, g_w1_2_2/m, g_w1_2_3/m,
-        g_w1_3_1/m, g_w1_3_2/m, g_w1_3_3/m, g_w1_4_1/m, g_w1_4_2/m, g_w1_4_3/m, g_w2_1_1/m,
-        g_w2_1_2/m, g_w2_1_3/m, g_w2_1_4/m, g_w2_2_1/m, g_w2_2_2/m, g_w2_2_3/m, g_w2_2_4/m,
-        g_w2_3_1/m, g_w2_3_2/m, g_w2_3_3/m, g_w2_3_4/m, g_b2/m, g_w3_1_1/m, g_w3_1_2/m, g_w3_1_3/m,
-        g_w3_2_1/m, g_w3_2_2/m, g_w3_2_3/m, g_b3_1/m, g_b3_2/m])
+    flat = numpy.array([g_w1_1_1, g_w1_1_2, g_w1_1_3, g_w1_2_1, g_w1_2_2, g_w1_2_3, g_w1_3_1,
+        g_w1_3_2, g_w1_3_3, g_w1_4_1, g_w1_4_2, g_w1_4_3, g_w2_1_1, g_w2_1_2, g_w2_1_3, g_w2_1_4,
+        g_w2_2_1, g_w2_2_2, g_w2_2_3, g_w2_2_4, g_w2_3_1, g_w2_3_2, g_w2_3_3, g_w2_3_4, g_b2,
+        g_w3_1_1, g_w3_1_2, g_w3_1_3, g_w3_2_1, g_w3_2_2, g_w3_2_3, g_b3_1, g_b3_2])
     return {"W1": flat[0:12].reshape((4, 3)), "W2": flat[12:24].reshape((3, 4)), "b2":
         flat[24:25].reshape(()), "W3": flat[25:31].reshape((2, 3)), "b3": flat[31:33]}
 
@@ -360,6 +359,7 @@ def sgd_step(params, X, Y, learning_rate):
     g_w3_2_3 = 0.0
     g_b3_1 = 0.0
     g_b3_2 = 0.0
+    r = -learning_rate / len(X)
     for [x_1, x_2, x_3], [y_1, y_2] in zip(X.tolist(), Y.tolist(), strict=True):
         z1_1 = w1_1_1*x_1 + w1_1_2*x_2 + w1_1_3*x_3
         z1_2 = w1_2_1*x_1 + w1_2_2*x_2 + w1_2_3*x_3
@@ -381,11 +381,11 @@ def sgd_step(params, X, Y, learning_rate):
         a3_2 = _scalar_softmax(2, z3_1, z3_2)
         t0 = a3_1 - y_1
         t1 = a3_2 - y_2
-        d3_1 = _scalar_softmax_jvp(1, a3_1, a3_2, t0, t1)
-        d3_2 = _scalar_softmax_jvp(2, a3_1, a3_2, t0, t1)
-        d2_1 = (d3_1*w3_1_1 + d3_2*w3_2_1)*((19/20)*(1.0 if z2_1 > 0 else 0.0) + 1/20)
-        d2_2 = (d3_1*w3_1_2 + d3_2*w3_2_2)*((19/20)*(1.0 if z2_2 > 0 else 0.0) + 1/20)
-        d2_3 = (d3_1*w3_1_3 + d3_2*w3_2_3)*((19/20)*(1.0 if z2_3 > 0 else 0.0) + 1/20)
+        d3_1 = r*_scalar_softmax_jvp(1, a3_1, a3_2, t0, t1)
+        d3_2 = r*_scalar_softmax_jvp(2, a3_1, a3_2, t0, t1)
+        d2_1 = (d3_1*w3_1_1 + d3_2*w3_2_1)*((19/20)*(1.0 if z2_1 > 0.0 else 0.0) + 1/20)
+        d2_2 = (d3_1*w3_1_2 + d3_2*w3_2_2)*((19/20)*(1.0 if z2_2 > 0.0 else 0.0) + 1/20)
+        d2_3 = (d3_1*w3_1_3 + d3_2*w3_2_3)*((19/20)*(1.0 if z2_3 > 0.0 else 0.0) + 1/20)
         d1_1 = (d2_1*w2_1_1 + d2_2*w2_2_1 + d2_3*w2_3_1)*(4.0 * (e := math.exp(-2.0 * abs(z1_1))) /
             ((1.0 + e) * (1.0 + e)))
         d1_2 = (d2_1*w2_1_2 + d2_2*w2_2_2 + d2_3*w2_3_2)*(4.0 * (e := math.exp(-2.0 * abs(z1_2))) /
@@ -427,16 +427,14 @@ def sgd_step(params, X, Y, learning_rate):
         g_w3_2_3 += a2_3*d3_2
         g_b3_1 += d3_1
         g_b3_2 += d3_2
-    r = learning_rate / len(X)
-    flat = numpy.array([-g_w1_1_1*r + w1_1_1, -g_w1_1_2*r + w1_1_2, -g_w1_1_3*r + w1_1_3,
-        -g_w1_2_1*r + w1_2_1, -g_w1_2_2*r + w1_2_2, -g_w1_2_3*r + w1_2_3, -g_w1_3_1*r + w1_3_1,
-        -g_w1_3_2*r + w1_3_2, -g_w1_3_3*r + w1_3_3, -g_w1_4_1*r + w1_4_1, -g_w1_4_2*r + w1_4_2,
-        -g_w1_4_3*r + w1_4_3, -g_w2_1_1*r + w2_1_1, -g_w2_1_2*r + w2_1_2, -g_w2_1_3*r + w2_1_3,
-        -g_w2_1_4*r + w2_1_4, -g_w2_2_1*r + w2_2_1, -g_w2_2_2*r + w2_2_2, -g_w2_2_3*r + w2_2_3,
-        -g_w2_2_4*r + w2_2_4, -g_w2_3_1*r + w2_3_1, -g_w2_3_2*r + w2_3_2, -g_w2_3_3*r + w2_3_3,
-        -g_w2_3_4*r + w2_3_4, b2 - g_b2*r, -g_w3_1_1*r + w3_1_1, -g_w3_1_2*r + w3_1_2, -g_w3_1_3*r +
-        w3_1_3, -g_w3_2_1*r + w3_2_1, -g_w3_2_2*r + w3_2_2, -g_w3_2_3*r + w3_2_3, b3_1 - g_b3_1*r,
-        b3_2 - g_b3_2*r])
+    flat = numpy.array([g_w1_1_1 + w1_1_1, g_w1_1_2 + w1_1_2, g_w1_1_3 + w1_1_3, g_w1_2_1 + w1_2_1,
+        g_w1_2_2 + w1_2_2, g_w1_2_3 + w1_2_3, g_w1_3_1 + w1_3_1, g_w1_3_2 + w1_3_2, g_w1_3_3 +
+        w1_3_3, g_w1_4_1 + w1_4_1, g_w1_4_2 + w1_4_2, g_w1_4_3 + w1_4_3, g_w2_1_1 + w2_1_1, g_w2_1_2
+        + w2_1_2, g_w2_1_3 + w2_1_3, g_w2_1_4 + w2_1_4, g_w2_2_1 + w2_2_1, g_w2_2_2 + w2_2_2,
+        g_w2_2_3 + w2_2_3, g_w2_2_4 + w2_2_4, g_w2_3_1 + w2_3_1, g_w2_3_2 + w2_3_2, g_w2_3_3 +
+        w2_3_3, g_w2_3_4 + w2_3_4, b2 + g_b2, g_w3_1_1 + w3_1_1, g_w3_1_2 + w3_1_2, g_w3_1_3 +
+        w3_1_3, g_w3_2_1 + w3_2_1, g_w3_2_2 + w3_2_2, g_w3_2_3 + w3_2_3, b3_1 + g_b3_1, b3_2 +
+        g_b3_2])
     return {"W1": flat[0:12].reshape((4, 3)), "W2": flat[12:24].reshape((3, 4)), "b2":
         flat[24:25].reshape(()), "W3": flat[25:31].reshape((2, 3)), "b3": flat[31:33]}
 
