@@ -9,7 +9,8 @@ installed, (h) the in-place train_step `symbp train` runs (workspaces, out=) of 
 model and of the module, all in float64, then float32 rows (compiled, module, hand NumPy,
 PyTorch autograd); "vs" columns are against the float64 hand NumPy and PyTorch rows.
 Cases: 784-256-10 sigmoid/softmax with cross-entropy, batch 128; XOR 2-4-1 sigmoid with
-squared error, batch 4. GFLOP/s counts the matrix products of a step; the reference is NumPy
+squared error, batch 4; each table at one BLAS (and torch) thread and at all cores, side by
+side (threadpoolctl's limits around the timed loops), headed by the BLAS kernel that ran. GFLOP/s counts the matrix products of a step; the reference is NumPy
 doing those products alone, on the same shapes.
 Small networks (XOR, Mazur 2-2-2 with frozen biases, batch 1), whose compiled model and module
 run straight-line code: the same rows plus the module's own matrix code, interleaved, and each
@@ -18,26 +19,26 @@ row again alone in a fresh process (`--fresh CASE ROW`, one subprocess per row).
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import importlib
+import importlib.util
 import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
 
-THREADS = os.environ.get("SYMBP_BENCH_THREADS", "1")
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, THREADS)  # before NumPy loads its BLAS
+import numpy as np
 
-import argparse  # noqa: E402
-import importlib  # noqa: E402
-import importlib.util  # noqa: E402
-import random  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+import symbp
 
-import numpy as np  # noqa: E402
-
-import symbp  # noqa: E402
+# the 784-256-10 and XOR tables are measured at each count (BLAS and torch threads), the
+# small-network tables at one thread
+THREAD_COUNTS = tuple(dict.fromkeys((1, os.cpu_count() or 1)))
 
 
 def sigmoid(x):
@@ -233,6 +234,22 @@ def matmul_only(m: int, sizes: tuple[int, ...], rng) -> callable:
     return step
 
 
+@contextlib.contextmanager
+def threads(n: int):
+    """BLAS (through threadpoolctl, when installed) and torch limited to n threads."""
+    tpc, torch = optional("threadpoolctl"), sys.modules.get("torch")
+    before = torch.get_num_threads() if torch is not None else None
+    if torch is not None:
+        torch.set_num_threads(n)
+    limits = tpc.threadpool_limits(n, user_api="blas") if tpc else contextlib.nullcontext()
+    try:
+        with limits:
+            yield
+    finally:
+        if torch is not None:
+            torch.set_num_threads(before)
+
+
 def measure(impls: dict, setup: dict, steps: int, rounds: int) -> dict[str, float]:
     """Median seconds per step for each implementation, interleaved in a fresh random order
     each round; each block starts with one untimed step so no one inherits a cold cache."""
@@ -299,25 +316,32 @@ def run_case(title, net, X, Y, lr, hand, torch_softmax, steps, rounds, tmp: Path
     sizes = net.sizes
     impls["NumPy matrix products alone"] = matmul_only(X.shape[0], sizes, np.random.default_rng(1))
     setup["NumPy matrix products alone"] = (None, X, Y, lr)
-    medians = measure(impls, setup, steps, rounds)
+    by_threads = {}
+    for n in THREAD_COUNTS:
+        with threads(n):
+            by_threads[n] = measure(impls, setup, steps, rounds)
     flops = matmul_flops(X.shape[0], sizes)
-    hand_t = medians["hand-written NumPy"]
-    torch_t = medians.get("PyTorch CPU (autograd)")
-    floor_t = medians["NumPy matrix products alone"]
-    print(f"\n{title}: batch {X.shape[0]}, median of {rounds} rounds x {steps} steps\n")
     print(
-        "| implementation | threads | steps/s | us/step | GFLOP/s | vs hand NumPy | vs PyTorch "
-        "| of the floor |"
+        f"\n{title}: batch {X.shape[0]}, median of {rounds} rounds x {steps} steps, "
+        f"interleaved at each thread count (columns: us/step, GFLOP/s, vs hand NumPy, vs "
+        f"PyTorch autograd, of the floor)\n"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for name, t in medians.items():
-        vs_hand = f"{hand_t / t:.2f}"
-        vs_torch = f"{torch_t / t:.2f}" if torch_t else "n/a"
-        print(
-            f"| {name} | {THREADS} | {1 / t:,.0f} | {t * 1e6:,.1f} | {flops / t / 1e9:.2f} | "
-            f"{vs_hand} | {vs_torch} | {floor_t / t:.2f} |"
-        )
-    return medians
+    head = " | ".join(f"{n} thr. {c}" for n in THREAD_COUNTS for c in ("us", "GF/s", "vs hand"))
+    print(f"| implementation | {head.replace('vs hand', 'vs hand | vs torch | of floor')} |")
+    print("|---|" + "---:|" * 5 * len(THREAD_COUNTS))
+    for name in impls:
+        cells = []
+        for medians in by_threads.values():
+            t, torch_t = medians[name], medians.get("PyTorch CPU (autograd)")
+            cells += [
+                f"{t * 1e6:,.1f}",
+                f"{flops / t / 1e9:.2f}",
+                f"{medians['hand-written NumPy'] / t:.2f}",
+                f"{torch_t / t:.2f}" if torch_t else "n/a",
+                f"{medians['NumPy matrix products alone'] / t:.2f}",
+            ]
+        print(f"| {name} | {' | '.join(cells)} |")
+    return by_threads
 
 
 SMALL = {  # case: (title, bundled example, hand-written step, steps per block)
@@ -450,26 +474,23 @@ def main() -> None:
     rng = np.random.default_rng(0)
     rounds = args.rounds or (5 if args.quick else 61)
     if args.fresh:
-        print(fresh_row(*args.fresh, rounds))
+        with threads(1):
+            print(fresh_row(*args.fresh, rounds))
         return
-    try:
-        import torch
-
-        torch.set_num_threads(int(THREADS))
-        threads = f"torch {torch.__version__}, {torch.get_num_threads()} threads"
-    except ImportError:
-        threads = "torch not installed"
-    jax = optional("jax")
+    torch, jax = optional("torch"), optional("jax")
     if jax is not None:
         jax.config.update("jax_enable_x64", True)
     print(
-        f"numpy {np.__version__} (BLAS threads {os.environ['OPENBLAS_NUM_THREADS']}, "
-        f"{blas_kernel()}); {threads}; jax {jax.__version__ if jax else 'not installed'}; "
-        f"python {sys.version.split()[0]}; float64 unless a row says float32"
+        f"numpy {np.__version__} ({blas_kernel()}); "
+        f"torch {torch.__version__ if torch else 'not installed'}; "
+        f"jax {jax.__version__ if jax else 'not installed'} (its own threads); "
+        f"python {sys.version.split()[0]}; float64 unless a row says float32; "
+        f"thread counts {', '.join(map(str, THREAD_COUNTS))}"
     )
     if args.small:
-        for case in SMALL:
-            run_small_case(case, rounds)
+        with threads(1):
+            for case in SMALL:
+                run_small_case(case, rounds)
         return
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
@@ -507,8 +528,9 @@ def main() -> None:
             rounds,
             Path(tmp),
         )
-        for case in SMALL:
-            run_small_case(case, rounds)
+        with threads(1):
+            for case in SMALL:
+                run_small_case(case, rounds)
         print(f"\n(total {time.perf_counter() - start:.0f} s including derivation and compilation)")
 
 

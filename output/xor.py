@@ -52,6 +52,33 @@ def _sigmoid_prime(z):
     return e / (1.0 + e) ** 2
 
 
+def _sigmoid_into(z, q, out):
+    """sigma(z) written into out, and q = sigma(-|z|) <= 1/2 into q (for _times_sigmoid_prime):
+    q = e / (1 + e) with e = exp(-|z|) as _exp_or_zero takes it, and sigma(z) = |H(z) - q|
+    (1 - q for z >= 0, q below), without temporaries."""
+    numpy.copysign(z, -1.0, out=q)
+    if q.min() > -600.0:
+        numpy.exp(q, out=q)
+    else:
+        low = q <= -600.0
+        numpy.exp(numpy.maximum(q, -600.0, out=q), out=q)
+        q[low] = 0.0
+    numpy.add(q, 1.0, out=out)
+    numpy.divide(q, out, out=q)
+    numpy.greater_equal(z, 0.0, out=out)
+    numpy.subtract(out, q, out=out)
+    return numpy.abs(out, out=out)
+
+
+def _times_sigmoid_prime(d, q):
+    """d sigma'(z) written into d, as d q (1 - q) with q = sigma(-|z|) from _sigmoid_into
+    (sigma(z) sigma(-z), full relative accuracy); q is overwritten."""
+    d *= q
+    numpy.subtract(1.0, q, out=q)
+    d *= q
+    return d
+
+
 _CHECKED = [None, None]  # the last X and Y checked, when they were float arrays already
 
 
@@ -407,6 +434,10 @@ def workspace(m, dtype=numpy.float64):
         "Z1": numpy.empty((m, 4), dtype),
         "Z2": numpy.empty((m, 1), dtype),
         "D1": numpy.empty((m, 4), dtype),
+        "A1": numpy.empty((m, 4), dtype),
+        "A2": numpy.empty((m, 1), dtype),
+        "Q1": numpy.empty((m, 4), dtype),
+        "Q2": numpy.empty((m, 1), dtype),
         "dW1": numpy.empty((4, 2), dtype),
         "dW2": numpy.empty((1, 4), dtype),
     }
@@ -415,7 +446,8 @@ def workspace(m, dtype=numpy.float64):
 def train_step(params, X, Y, learning_rate, work):
     """sgd_step in place: the arrays in params (the keys in TRAINED) are updated and returned.
 
-    Every matrix product is written into work (from workspace(X.shape[0])), and
+    Every matrix product is written into work (from workspace(X.shape[0])), and so are a
+    sigmoid layer's outputs, through q = sigma(-|z|), which its sigma' = q (1 - q) reuses;
     -learning_rate / m scales the output delta, so every delta (BP2 is linear in it) and
     every update; each update is added to its parameter without a gradient array.
     """
@@ -427,13 +459,13 @@ def train_step(params, X, Y, learning_rate, work):
     scale = -learning_rate/m
     Z1 = numpy.matmul(X, W1.T, out=work["Z1"])
     Z1 += b1
-    A1 = _sigmoid(Z1)
+    A1 = _sigmoid_into(Z1, work["Q1"], work["A1"])
     Z2 = numpy.matmul(A1, W2.T, out=work["Z2"])
     Z2 += b2
-    A2 = _sigmoid(Z2)
-    D2 = scale*(A2 - Y)*_sigmoid_prime(Z2)
+    A2 = _sigmoid_into(Z2, work["Q2"], work["A2"])
+    D2 = _times_sigmoid_prime(scale*(A2 - Y), work["Q2"])
     D1 = numpy.matmul(D2, W2, out=work["D1"])
-    D1 *= _sigmoid_prime(Z1)
+    D1 = _times_sigmoid_prime(D1, work["Q1"])
     W1 += numpy.matmul(D1.T, X, out=work["dW1"])
     b1 += numpy.sum(D1, axis=0)
     W2 += numpy.matmul(D2.T, A1, out=work["dW2"])

@@ -36,6 +36,33 @@ def _sigmoid_prime(z):
     return e / (1.0 + e) ** 2
 
 
+def _sigmoid_into(z, q, out):
+    """sigma(z) written into out, and q = sigma(-|z|) <= 1/2 into q (for _times_sigmoid_prime):
+    q = e / (1 + e) with e = exp(-|z|) as _exp_or_zero takes it, and sigma(z) = |H(z) - q|
+    (1 - q for z >= 0, q below), without temporaries."""
+    numpy.copysign(z, -1.0, out=q)
+    if q.min() > -600.0:
+        numpy.exp(q, out=q)
+    else:
+        low = q <= -600.0
+        numpy.exp(numpy.maximum(q, -600.0, out=q), out=q)
+        q[low] = 0.0
+    numpy.add(q, 1.0, out=out)
+    numpy.divide(q, out, out=q)
+    numpy.greater_equal(z, 0.0, out=out)
+    numpy.subtract(out, q, out=out)
+    return numpy.abs(out, out=out)
+
+
+def _times_sigmoid_prime(d, q):
+    """d sigma'(z) written into d, as d q (1 - q) with q = sigma(-|z|) from _sigmoid_into
+    (sigma(z) sigma(-z), full relative accuracy); q is overwritten."""
+    d *= q
+    numpy.subtract(1.0, q, out=q)
+    d *= q
+    return d
+
+
 def _sigmoid_minus(z, y):
     """sigma(z) - y, through 1 - sigma(z) = sigma(-z) for z >= 0: a confident output keeps the
     digits that a - y loses once a rounds to 1."""

@@ -3,11 +3,29 @@ the deltas, updates added to the parameters; it must equal sgd_step."""
 
 from __future__ import annotations
 
+import mpmath
 import numpy as np
 import pytest
 from test_compile import CASES, random_net, random_problem
 
 import symbp
+from symbp import kernels
+from symbp.network import Layer, Network
+
+SATURATED = [-1000.0, -700.0, -30.0, -1e-10, 0.0, 1e-10, 0.5, 30.0, 1000.0]
+
+
+@pytest.mark.parametrize("z", SATURATED)
+def test_sigmoid_kernels_through_the_tail_match_mpmath(z):
+    mpmath.mp.dps = 80
+    zs = np.full((2, 3), z)
+    q, a, d = np.empty_like(zs), np.empty_like(zs), np.full_like(zs, -3.0)
+    kernels._sigmoid_into(zs, q, a)
+    kernels._times_sigmoid_prime(d, q)
+    s = 1 / (1 + mpmath.exp(-mpmath.mpf(z)))
+    for got, want in ((a, s), (d, -3 * s * (1 - s))):
+        want = 0.0 if abs(z) >= 600 and abs(want) < 1 else float(want)  # exp(-600) and below: 0
+        assert np.all(np.abs(got - want) <= 2e-16 * abs(want)), (got[0, 0], want)
 
 
 @pytest.mark.parametrize("hidden, out, loss", CASES, ids=["-".join(c) for c in CASES])
@@ -37,7 +55,7 @@ def test_train_step_leaves_frozen_biases_and_writes_only_into_the_workspace():
     assert float(params["b1"]) == 0.35 and float(params["b2"]) == 0.6
     # Mazur's post (seeds/002): w5+ = 0.35891648 after one step at lr 0.5
     assert abs(params["W2"][0, 0] - 0.35891648) < 5e-9
-    assert sorted(work) == ["D1", "Z1", "Z2", "dW1", "dW2"]
+    assert sorted(work) == ["A1", "A2", "D1", "Q1", "Q2", "Z1", "Z2", "dW1", "dW2"]
 
 
 def test_exported_module_offers_workspace_and_train_step(tmp_path):
@@ -49,3 +67,22 @@ def test_exported_module_offers_workspace_and_train_step(tmp_path):
     got = namespace["train_step"](params, ex.X, ex.Y, 0.1, namespace["workspace"](3))
     for key in want:
         np.testing.assert_allclose(got[key], want[key], rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("z", [-1000.0, -30.0, 30.0, 1000.0])
+def test_train_step_updates_of_saturated_sigmoid_units_keep_their_digits(z):
+    net = Network(2, (Layer(3, "sigmoid"), Layer(2, "sigmoid")), loss="squared_error")
+    model = symbp.compile(net)
+    params = {
+        "W1": np.array([[z, 0.0], [0.0, z / 30], [z / 1000, 0.0]]),
+        "b1": np.zeros(3),
+        "W2": np.array([[0.4, -0.5, 0.3], [z / 100, 0.2, -0.1]]),
+        "b2": np.array([0.1, -0.2]),
+    }
+    X = np.array([[1.0, 0.5], [0.25, 1.0]] * 300)  # past the straight-line code's rows
+    Y = np.tile([[0.2, 0.9]], (600, 1))
+    grads = model.gradients(params, X, Y)  # sigma' from z, as the saturation tests check
+    work = model._workspace(600)
+    model._train_step({k: v.copy() for k, v in params.items()}, X, Y, 0.5, work)
+    for key in ("W1", "W2"):  # the update each weight received, before it was added
+        np.testing.assert_allclose(work[f"d{key}"], -0.5 * grads[key], rtol=1e-12, atol=1e-300)

@@ -55,6 +55,7 @@ class Model:
         self._workspaces: dict[int, dict[str, np.ndarray]] = {}  # by batch size, for sgd_step
         self.straight_rows = straight.rows(d) if "_matrix_sgd_step" in namespace else 0
         self._checked: tuple = (None, None)  # the last X and Y checked, when float arrays
+        self._checked_rows: tuple = (None, None)  # the same, for sgd_step's matrix code
         if d.representative is not d:
             self._compare_with_rules()
 
@@ -178,7 +179,11 @@ class Model:
         if self.straight_rows:
             return self._arrays(*self._run(self._sgd_step, params, X, Y, float(learning_rate)))
         new = {k: np.array(v) for k, v in self._params(params).items()}
-        X, Y = self._xy(X, Y)
+        if X is not self._checked_rows[0] or Y is not self._checked_rows[1]:
+            given = X, Y
+            X, Y = self._xy(X, Y)
+            if X is given[0] and Y is given[1]:
+                self._checked_rows = given
         m = X.shape[0]
         if m not in self._workspaces:
             self._workspaces[m] = self._workspace(m, self.dtype)

@@ -12,8 +12,16 @@ import sympy as sp
 from .. import kernels, losses, templating
 from ..derive import Derivation
 from . import straight
-from .printer import CodePrinter, MeanOuter, MeanTotal, RowsDot, RowsDotT
-from .program import LR, CompileError, M, Program, Step, X, Y, build
+from .printer import (
+    CodePrinter,
+    MeanOuter,
+    MeanTotal,
+    RowsDot,
+    RowsDotT,
+    TimesSigmoidPrime,
+    Work,
+)
+from .program import LR, CompileError, M, Program, Step, X, Y, build, in_place
 from .targets import PRINTERS, TARGETS
 
 DTYPES = ("float64", "float32")
@@ -66,13 +74,17 @@ def _equation(lhs: sp.Expr, rhs: sp.Expr) -> list[str]:
 def _into(printer: CodePrinter, target: sp.Symbol, expr: sp.Expr) -> list[str] | None:
     """`target = expr` as the one matrix product among expr's terms (or factors) written into
     the workspace's array, then the rest added (multiplied) in place; None without one."""
+    buffer = f'work["{target}"]'
+    if isinstance(expr, TimesSigmoidPrime) and isinstance(expr.args[0], PRODUCTS):
+        product, q = expr.args
+        into = printer.product_into(product, buffer)
+        return [f"{target} = {into}", f"{target} = {printer.doprint(expr.func(target, q))}"]
     args = [expr] if isinstance(expr, PRODUCTS) else list(expr.args)
     if not isinstance(expr, (sp.Add, sp.Mul, *PRODUCTS)):
         return None
     products = [a for a in args if isinstance(a, PRODUCTS)]
     if len(products) != 1:
         return None
-    buffer = f'work["{target}"]'
     lines = [f"{target} = {printer.product_into(products[0], buffer)}"]
     rest = [a for a in args if a is not products[0]]
     if rest:
@@ -141,10 +153,11 @@ def _train_step(
     backward[0] = Step(out_delta, SCALE * backward[0].expr, backward[0].derived)
     used = {program.gradients[key]: grads[program.gradients[key]].args for key in trained}
     outputs = {e for args in used.values() for e in args[:2] if e != M}
-    steps = [Step(SCALE, -LR / M), *program.forward, *backward]
+    steps = in_place([Step(SCALE, -LR / M), *program.forward, *backward])
     written: list[sp.Symbol] = []
     lines = _function(printer, steps, sorted(outputs, key=str), program.keys, into=written)
-    names = [t.name for t in written]
+    kernel_arrays = {w.name for s in _needed(steps, outputs) for w in s.expr.atoms(Work)}
+    names = [t.name for t in written] + sorted(kernel_arrays)
     for key in trained:
         grad = grads[program.gradients[key]]
         if isinstance(grad, MeanOuter):
@@ -159,11 +172,11 @@ def _train_step(
 
 
 def _workspace(d: Derivation, names: list[str]) -> list[tuple[str, str]]:
-    """(name, shape text) of the arrays `names`: a layer's Z<l>, A<l> or D<l> is (m, n_l), the
+    """(name, shape text) of the arrays `names`: a layer's Z<l>, A<l>, D<l> or Q<l> is (m, n_l), the
     gradient d<key> has its weight's shape."""
     shapes = {}
     for l, n in enumerate(d.net.sizes[1:], start=1):
-        shapes.update({f"{a}{l}": f"(m, {n})" for a in "ZAD"})
+        shapes.update({f"{a}{l}": f"(m, {n})" for a in "ZADQ"})
     shapes.update({f"d{k}": repr(shape) for k, shape in d.net.parameter_shapes().items()})
     return [(name, shapes[name]) for name in names]
 

@@ -61,6 +61,32 @@ class MeanTotal(ArrayOp):
     nargs = 2
 
 
+class Work(sp.Symbol):
+    """An array of train_step's workspace `work`, printed as work["name"]."""
+
+
+class SigmoidInto(sp.Function):
+    """SigmoidInto(Z, Q, A) = sigma(Z) written into A, through Q = sigma(-|Z|), which it writes
+    into Q for TimesSigmoidPrime: sigma(z) = |H(z) - q|."""
+
+    nargs = 3
+
+    @classmethod
+    def definition(cls, z, q, out=None):
+        return sp.Abs(sp.Heaviside(z, 1) - q)
+
+
+class TimesSigmoidPrime(sp.Function):
+    """TimesSigmoidPrime(G, Q) = G sigma'(Z) as G Q (1 - Q), Q = sigma(-|Z|) from SigmoidInto,
+    written into G's array (Q is overwritten)."""
+
+    nargs = 2
+
+    @classmethod
+    def definition(cls, g, q):
+        return g * q * (1 - q)
+
+
 class CodePrinter(NumPyPrinter):
     """NumPyPrinter that prints activations as the stable helpers and the batched array ops."""
 
@@ -116,6 +142,15 @@ class CodePrinter(NumPyPrinter):
 
     def _print_NormalCdf(self, expr):
         return self._call(kernels._normal_cdf, expr.args)
+
+    def _print_Work(self, expr):
+        return f'work["{expr.name}"]'
+
+    def _print_SigmoidInto(self, expr):
+        return self._call(kernels._sigmoid_into, expr.args)
+
+    def _print_TimesSigmoidPrime(self, expr):
+        return self._call(kernels._times_sigmoid_prime, expr.args)
 
     def _print_Heaviside(self, expr):
         z, h0 = expr.args

@@ -362,7 +362,8 @@ def workspace(m, dtype=numpy.float64):
 def train_step(params, X, Y, learning_rate, work):
     """sgd_step in place: the arrays in params (the keys in TRAINED) are updated and returned.
 
-    Every matrix product is written into work (from workspace(X.shape[0])), and
+    Every matrix product is written into work (from workspace(X.shape[0])), and so are a
+    sigmoid layer's outputs, through q = sigma(-|z|), which its sigma' = q (1 - q) reuses;
     -learning_rate / m scales the output delta, so every delta (BP2 is linear in it) and
     every update; each update is added to its parameter without a gradient array.
     """
