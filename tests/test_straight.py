@@ -241,3 +241,12 @@ def test_straight_line_code_saturates_like_the_matrix_code():
     Y = np.array([[0.0], [1.0], [1.0], [0.5]])
     _close(mod["forward"](params, X), mod["_matrix_forward"](params, X), "forward")
     _close(mod["gradients"](params, X, Y), mod["_matrix_gradients"](params, X, Y), "gradients")
+
+
+def test_scalar_printer_squares_a_name_by_a_product_and_compares_with_floats():
+    z, y = sp.symbols("z y")
+    printer = targets.ScalarCodePrinter()
+    assert printer.doprint(y * z**2) == "y*(z*z)"
+    assert printer.doprint((y - z) ** 2) == "(y - z)**2"
+    assert printer.doprint(y / (z + 1)) == "y/(z + 1)"
+    assert printer.doprint(sp.Piecewise((y, z >= 0), (z, True))) == "((y) if (z >= 0.0) else (z))"
