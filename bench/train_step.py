@@ -10,8 +10,10 @@ model and of the module, all in float64, then float32 rows (compiled, module, ha
 PyTorch autograd); "vs" columns are against the float64 hand NumPy and PyTorch rows.
 Cases: 784-256-10 sigmoid/softmax with cross-entropy, batch 128; XOR 2-4-1 sigmoid with
 squared error, batch 4; each table at one BLAS (and torch) thread and at all cores, side by
-side (threadpoolctl's limits around the timed loops), headed by the BLAS kernel that ran. GFLOP/s counts the matrix products of a step; the reference is NumPy
-doing those products alone, on the same shapes.
+side (threadpoolctl's limits around the timed loops), headed by the BLAS kernel that ran.
+GFLOP/s counts the matrix products of a step; the reference is NumPy doing those products
+alone, on the same shapes. The generated weight updates add their product into the weights
+in one gemm call when SciPy is installed (the header says whether it is), else NumPy's.
 Small networks (XOR, Mazur 2-2-2 with frozen biases, batch 1), whose compiled model and module
 run straight-line code: the same rows plus the module's own matrix code, interleaved, and each
 row again alone in a fresh process (`--fresh CASE ROW`, one subprocess per row).
@@ -485,7 +487,8 @@ def main() -> None:
         f"torch {torch.__version__ if torch else 'not installed'}; "
         f"jax {jax.__version__ if jax else 'not installed'} (its own threads); "
         f"python {sys.version.split()[0]}; float64 unless a row says float32; "
-        f"thread counts {', '.join(map(str, THREAD_COUNTS))}"
+        f"thread counts {', '.join(map(str, THREAD_COUNTS))}; weight updates through "
+        f"{'SciPy gemm' if optional('scipy.linalg.blas') else 'NumPy matmul, then +='}"
     )
     if args.small:
         with threads(1):

@@ -17,6 +17,8 @@ from functools import cache
 
 import numpy
 
+_BLAS: list = []  # scipy.linalg.blas once _scipy_blas has imported it (None without SciPy)
+
 
 def _exp_or_zero(d):
     """exp(d) for d <= 0, taken as exactly 0 below exp(-600) so no subnormal numbers arise."""
@@ -61,6 +63,31 @@ def _times_sigmoid_prime(d, q):
     numpy.subtract(1.0, q, out=q)
     d *= q
     return d
+
+
+def _scipy_blas():
+    """SciPy's BLAS functions, imported at the first call (SciPy takes long to import), or
+    None when SciPy is not installed."""
+    if not _BLAS:
+        try:
+            from scipy.linalg import blas
+        except ImportError:
+            blas = None
+        _BLAS.append(blas)
+    return _BLAS[0]
+
+
+def _add_outer(w, d, a, buffer):
+    """w += d.T @ a (the batch sum of d[i, j] a[i, k]), in place: one gemm accumulating into
+    w when SciPy is installed and w is a C-ordered float array (w.T is then Fortran-ordered),
+    else NumPy's product into buffer, then added."""
+    blas = _scipy_blas()
+    gemm = {"d": "dgemm", "f": "sgemm"}.get(w.dtype.char) if w.flags.c_contiguous else None
+    if blas is None or gemm is None:
+        w += numpy.matmul(d.T, a, out=buffer)
+    else:
+        getattr(blas, gemm)(1.0, a.T, d.T, 1.0, w.T, trans_b=1, overwrite_c=1)
+    return w
 
 
 def _sigmoid_minus(z, y):

@@ -59,7 +59,7 @@ import importlib.abc, importlib.util, json, sys
 
 class Block(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in ("symbp", "sympy", "jinja2", "lark", "mpmath", "torch"):
+        if name.split(".")[0] in ("symbp", "sympy", "jinja2", "lark", "mpmath", "torch", "scipy"):
             raise ImportError("blocked: " + name)
 
 sys.meta_path.insert(0, Block())
@@ -71,8 +71,10 @@ params = {"W1": np.array([[0.15, 0.20], [0.25, 0.30]]), "b1": np.array(0.35),
           "W2": np.array([[0.40, 0.45], [0.50, 0.55]]), "b2": np.array(0.60)}
 X, Y = np.array([[0.05, 0.10]]), np.array([[0.01, 0.99]])
 new = mod.sgd_step(params, X, Y, 0.5)
+in_place = mod.train_step({k: v.copy() for k, v in params.items()}, X, Y, 0.5, mod.workspace(1))
 print(json.dumps({"loss": float(mod.loss(params, X, Y)), "w5": float(new["W2"][0, 0]),
-                  "b2": float(new["b2"]), "out": mod.forward(params, X).tolist()}))
+                  "b2": float(new["b2"]), "out": mod.forward(params, X).tolist(),
+                  "w5 in place": float(in_place["W2"][0, 0])}))
 """
 
 
@@ -89,6 +91,7 @@ def test_exported_mazur_module_runs_with_numpy_alone(tmp_path):
     got = json.loads(result.stdout)
     assert got["loss"] == pytest.approx(0.298371109, abs=1e-9)
     assert got["w5"] == pytest.approx(0.35891648, abs=1e-8)
+    assert got["w5 in place"] == pytest.approx(0.35891648, abs=1e-8)  # NumPy's update, no SciPy
     assert got["b2"] == 0.60
     assert got["out"][0] == pytest.approx([0.75136507, 0.772928465], abs=1e-9)
 

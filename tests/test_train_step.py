@@ -70,9 +70,10 @@ def test_exported_module_offers_workspace_and_train_step(tmp_path):
 
 
 @pytest.mark.parametrize("z", [-1000.0, -30.0, 30.0, 1000.0])
-def test_train_step_updates_of_saturated_sigmoid_units_keep_their_digits(z):
+def test_train_step_updates_of_saturated_sigmoid_units_keep_their_digits(monkeypatch, z):
     net = Network(2, (Layer(3, "sigmoid"), Layer(2, "sigmoid")), loss="squared_error")
     model = symbp.compile(net)
+    monkeypatch.setitem(model._train_step.__globals__, "_BLAS", [None])  # updates via work
     params = {
         "W1": np.array([[z, 0.0], [0.0, z / 30], [z / 1000, 0.0]]),
         "b1": np.zeros(3),
@@ -86,3 +87,20 @@ def test_train_step_updates_of_saturated_sigmoid_units_keep_their_digits(z):
     model._train_step({k: v.copy() for k, v in params.items()}, X, Y, 0.5, work)
     for key in ("W1", "W2"):  # the update each weight received, before it was added
         np.testing.assert_allclose(work[f"d{key}"], -0.5 * grads[key], rtol=1e-12, atol=1e-300)
+
+
+@pytest.mark.parametrize("blas", [True, False], ids=["scipy-gemm", "numpy"])
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_add_outer_adds_the_batch_sum_of_products_in_place(monkeypatch, blas, order, dtype):
+    if blas:
+        pytest.importorskip("scipy")
+    else:
+        monkeypatch.setattr(kernels, "_BLAS", [None])
+    rng = np.random.default_rng(3)
+    d, a = rng.normal(size=(4, 3)).astype(dtype), rng.normal(size=(4, 5)).astype(dtype)
+    w = np.asarray(rng.normal(size=(3, 5)), dtype=dtype, order=order)
+    want = w.astype(float) + d.T.astype(float) @ a.astype(float)
+    got = kernels._add_outer(w, d, a, np.empty((3, 5), dtype))
+    assert got is w
+    np.testing.assert_allclose(w, want, rtol=1e-5 if dtype == np.float32 else 1e-14)

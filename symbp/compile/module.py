@@ -163,7 +163,7 @@ def _train_step(
         if isinstance(grad, MeanOuter):
             d, a, _ = grad.args
             buffer = f'work["d{key}"]'
-            lines.append(f"{key} += {printer.outer_into(d, a, buffer)}")
+            lines.append(printer.add_outer(key, d, a, buffer))
             names.append(f"d{key}")
         else:
             total = isinstance(grad, MeanTotal)
@@ -309,6 +309,7 @@ def source(
         "general": general,
         "imports": _import_block({line for p in printers for line in p.import_lines()}),
         "helpers": [kernels.source(f) for p in printers for f in p.kernel_order()],
+        "optional_blas": any(kernels._scipy_blas in p.helpers for p in printers),
         "functions": funcs,
         "straight": scalar,
         "straight_rows": straight.rows(d),

@@ -177,9 +177,12 @@ class CodePrinter(NumPyPrinter):
         right = f"{self._operand(expr.args[1])}.T" if isinstance(expr, RowsDotT) else b
         return f"{self._array_fn('matmul')}({a}, {right}, out={out})"
 
-    def outer_into(self, d: sp.Expr, a: sp.Expr, out: str) -> str:
-        """D.T @ A, the batch sum of D[i, j] A[i, k], written into the array `out`."""
-        return f"{self._array_fn('matmul')}({self._operand(d)}.T, {self._print(a)}, out={out})"
+    def add_outer(self, w: str, d: sp.Expr, a: sp.Expr, buffer: str) -> str:
+        """The call adding D.T @ A, the batch sum of D[i, j] A[i, k], to the array `w` in place
+        (`buffer` holds the product where no BLAS call adds it)."""
+        return (
+            f"{self._helper(kernels._add_outer)}({w}, {self._print(d)}, {self._print(a)}, {buffer})"
+        )
 
     def column_sums(self, d: sp.Expr, total: bool) -> str:
         """The sum of each column of `d` over the batch, or with `total` of every entry."""
