@@ -27,6 +27,7 @@ FIXES = {
     "hadamard": ("product", "product_order", "transpose_left", "transpose_right"),
     "sum": ("transpose_left", "transpose_right"),
 }
+NODE_FIXES = (*SHIFTS, "pre_activation")  # corrections of one node, named by its text
 KIND_OF_FIX = {
     "transpose_left": Kind.TRANSPOSE,
     "transpose_right": Kind.TRANSPOSE,
@@ -35,6 +36,7 @@ KIND_OF_FIX = {
     "hadamard": Kind.HADAMARD,
     "product": Kind.MATRIX_PRODUCT,
     "product_order": Kind.MATRIX_PRODUCT,
+    "pre_activation": Kind.FUNCTION_OF_ACTIVATION,
     "layer_up": Kind.INDEX,
     "layer_down": Kind.INDEX,
 }
@@ -178,7 +180,7 @@ class Vectors(Matrices):
             if _fits(fixed, truth) and self._equal_in_numbers(fixed, truth):
                 slip = Slip(None, value.text, ())
                 right = self._entries(env, truth, quantities, fixed)
-                slip = self._layer_slip(n, env, fixes) if fix in SHIFTS else slip
+                slip = self._node_slip(n, env, fixes) if fix in NODE_FIXES else slip
                 return [self._slip_case(env, truth, quantities, slip, fix, fixed, right)]
         missing = self._missing_derivative(env, truth, quantities, value)
         cases = self._entries(env, truth, quantities, value, diagnosed=missing is None)
@@ -216,6 +218,9 @@ class Vectors(Matrices):
         for n in raw.walk():
             for fix in FIXES.get(_operation(n), ()):
                 yield {id(n): fix}, fix, n
+        for n in raw.walk():
+            if n.op == "call" and n.value in self.functions:
+                yield {id(n): "pre_activation"}, "pre_activation", n
         for n in raw.walk():
             base = n.args[0] if n.op == "scripted" else None
             if base is not None and base.op == "name" and self._layered(base.value):
@@ -261,14 +266,15 @@ class Vectors(Matrices):
             fitting.append((fix, n, value))
             if self._equal_in_numbers(value, truth):
                 cases = self._entries(env, truth, quantities, value)
-                slip = self._layer_slip(n, env, fixes) if fix in SHIFTS else slip
+                slip = self._node_slip(n, env, fixes) if fix in NODE_FIXES else slip
                 return [self._slip_case(env, truth, quantities, slip, fix, value, cases)]
         near = [f for f in fitting if f[1] is slip.node or slip.node is None]
         value = near[0][2] if near else None  # fits the shapes, yet is not equal either
         return [self._slip_case(env, truth, quantities, slip, None, value, None)]
 
-    def _layer_slip(self, node: Node, env, fixes) -> Slip:
-        """A whole-layer name written one layer off: the name as written, and meant."""
+    def _node_slip(self, node: Node, env, fixes) -> Slip:
+        """A whole-layer name written one layer off, or a function of the activation: the
+        node as written, and as meant."""
         meant = self.evaluate(node, env, fixes).text
         return Slip(node, self.evaluate(node, env, {}).text, (), meant)
 
@@ -285,6 +291,11 @@ class Vectors(Matrices):
         kind = KIND_OF_FIX.get(fix, Kind.SHAPE)
         meant = slip.meant or (value.text if value is not None else "")
         confirmed = cases is not None and all(c.ok for c in cases)
+        if fix == "pre_activation":
+            diagnosis = Diagnosis(kind, swaps=((slip.text, slip.meant),), confirmed=confirmed)
+            case = Case(env, quantities[0], truth.mat[0], None, False, "shape", diagnosis)
+            case.derived = truth.mat.xreplace(self.ck.mid)
+            return case
         diagnosis = Diagnosis(
             kind,
             written=((slip.text, meant, slip.node.column if slip.node else None),),
