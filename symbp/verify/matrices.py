@@ -147,9 +147,10 @@ class Matrices(Wholes):
                 value = self.sample_value(*batch, number, node.column)
                 columns = self._columns(value, f"{base.value}^{number}")
                 return self._scripts(columns, rest, env, fixes)
-            if base.value in self.kinds:
+            one = self.one_sample_kind(base.value)
+            if one is not None:
                 number = self._layer(arg, env) + SHIFTS.get(fixes.get(id(node)), 0)
-                value = self.symbols(self.kinds[base.value], number, node.column)
+                value = self.sample_value(*one, number, node.column)
                 return self._scripts(value, rest, env, fixes)
         if base.op == "name" and base.value in BATCH_SIZES and self.samples is not None:
             value, rest = self._v_name(base, env, fixes), scripts

@@ -65,7 +65,8 @@ class Vectors(Matrices):
         q_raw = syntax_tree(quantity, self.ck.written)
         c_raw = syntax_tree(claim, self.ck.written)
         if self.rows:  # DLfS writes a layer's number after its letter: W1, a2
-            q_raw, c_raw = unjoined(q_raw, self.kinds), unjoined(c_raw, self.kinds)
+            kinds = {**self.kinds, **self.batch_kinds}
+            q_raw, c_raw = unjoined(q_raw, kinds), unjoined(c_raw, kinds)
         batch = is_batch(c_raw, self.batch_names)
         if batch and self.samples is None:
             self.samples = Samples(self.ck)
