@@ -39,6 +39,7 @@ class Preset:
     whole: dict[str, str] = field(default_factory=dict)  # a family's whole-layer LaTeX, by l
     rows: bool = False  # whole layers as rows (a batch of samples), W of shape in x out (DLfS)
     letters: dict[str, str] = field(default_factory=dict)  # whole-layer letters: DLfS's a is z
+    single: dict[str, tuple[str, ...]] = field(default_factory=dict)  # one unit's bare names
 
 
 _LAYERED = {
@@ -94,6 +95,14 @@ PRESETS = {
         cost_aliases=("L",),
         functions=("g",),
         d_cost=True,
+        single={
+            "z": ("z",),
+            "a": ("a",),
+            "y": ("y",),
+            "w": ("w_{k}",),
+            "b": ("b",),
+            "b_shared": ("b",),
+        },
         layer="[{l}]",
         whole={
             "a": "A^{{[{l}]}}",
@@ -212,7 +221,10 @@ class Notation:
         fields = {"l": l, "j": j, "k": k, "jk": _pair(j, k), "kj": _pair(k, j)}
         name, tex = (f.format(**fields) for f in p.spell[family])
         s = self._sym(name, tex)
-        for alias in p.aliases.get(family, ()):
+        aliases = p.aliases.get(family, ())
+        if self.sizes[1:] == (1,):  # logistic regression: z, a, w_1, b (Ng's dz, dw_1, db)
+            aliases = (*aliases, *p.single.get(family, ()))
+        for alias in aliases:
             self._aliases.setdefault(alias.format(**fields), s)
         return s
 

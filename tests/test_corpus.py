@@ -1,7 +1,6 @@
 """The claims corpus (tests/corpus/claims_*.toml): claims as people write them, each with the
-verdict a grader gives and the kind of mistake a diagnosis should name. Reports the rates.
-Entries marked `pending` (vector forms, notation presets) wait for work being merged: they are
-counted apart and left out of the rates."""
+verdict a grader gives, the kind of mistake a diagnosis should name and (`notation`) the preset
+it is read in. Reports the rates."""
 
 from __future__ import annotations
 
@@ -92,9 +91,7 @@ def _run(checkers: dict, c: dict) -> tuple[str, str | None]:
 
 
 def test_corpus_verdicts_and_diagnoses(capsys):
-    everything = _claims()
-    claims = [c for c in everything if "pending" not in c]
-    pending = len(everything) - len(claims)
+    claims = _claims()
     checkers: dict = {}
     right, wrong_total, named, misses = 0, 0, 0, []
     for c in claims:
@@ -110,7 +107,7 @@ def test_corpus_verdicts_and_diagnoses(capsys):
     with capsys.disabled():
         print(
             f"\ncorpus: {len(claims)} claims ({wrong_total} wrong), right verdicts {rate:.1%},"
-            f" named {diag:.1%}; {pending} pending"
+            f" named {diag:.1%}"
         )
         for m in misses:
             print("  miss:", m)
@@ -122,8 +119,6 @@ def test_corpus_entries_are_complete(path):
     with open(path, "rb") as f:
         for c in tomllib.load(f)["claim"]:
             assert {"net", "quantity", "claim", "verdict"} <= set(c)
-            assert set(c) <= {"net", "quantity", "claim", "verdict", "kind", "pending", "notation"}
-            assert c.get("pending", "vector") in ("vector", "notation"), c
-            assert ("notation" in c) <= (c.get("pending") == "notation"), c
+            assert set(c) <= {"net", "quantity", "claim", "verdict", "kind", "notation"}
             assert c["verdict"] in ("proved", "not_equal", "undecided")
             assert ("kind" in c) == (c["verdict"] == "not_equal"), c

@@ -211,3 +211,101 @@ NG_VECTORS = [
 def test_ng_whole_layer_claims_are_read_in_his_notation(quantity, claim, right):
     verdict = checker("deep_logistic", "ng").verify(quantity, claim)
     assert verdict.ok is right
+
+
+# Each preset's correct claims in component, vector and batch form, in plain text and LaTeX.
+FORMS = [
+    ("nielsen", "xor", "component", "dC/dw^2_{13}", "delta^2_1 * a^1_3"),
+    ("nielsen", "xor", "component", r"\frac{\partial C}{\partial w^2_{13}}", r"\delta^2_1 a^1_3"),
+    ("nielsen", "xor", "vector", "delta^1", "((w^2)^T delta^2) * sigma'(z^1)"),
+    ("nielsen", "xor", "vector", r"\delta^1", r"((w^2)^T \delta^2) \odot \sigma'(z^1)"),
+    ("nielsen", "xor", "batch", "dC/dw^2", "(1/m) sum_i delta^{2,(i)} (a^{1,(i)})^T"),
+    (
+        "nielsen",
+        "xor",
+        "batch",
+        r"\frac{\partial C}{\partial w^2}",
+        r"\frac{1}{m}\sum_i \delta^{2,(i)} (a^{1,(i)})^T",
+    ),
+    ("mazur", "mazur", "component", "dE/dw5", "(out_o1 - target_o1)*out_o1*(1 - out_o1)*out_h1"),
+    (
+        "mazur",
+        "mazur",
+        "component",
+        r"\frac{\partial E}{\partial w5}",
+        r"\delta_{o1} \cdot out_{h1}",
+    ),
+    ("mazur", "mazur", "vector", "dC/dw^2", "delta^2 (a^1)^T"),
+    ("mazur", "mazur", "vector", r"\frac{\partial C}{\partial w^2}", r"\delta^2 (a^1)^{\top}"),
+    ("mazur", "mazur", "batch", "dC/dw^1", "(1/m) sum_i delta^{1,(i)} (x^{(i)})^T"),
+    (
+        "mazur",
+        "mazur",
+        "batch",
+        r"\nabla_{w^2} C",
+        r"\frac{1}{m}\sum_i \delta^{2,(i)} (a^{1,(i)})^T",
+    ),
+    ("ng", "deep_logistic", "component", "dW^[1]_{21}", "dz^[1]_2 * x_1"),
+    ("ng", "deep_logistic", "component", "dW^{[3]}_{12}", r"dz^{[3]}_1 \, a^{[2]}_2"),
+    ("ng", "deep_logistic", "vector", "dz^[2]", "W^[3].T dz^[3] * g'(z^[2])"),
+    ("ng", "deep_logistic", "vector", "dz^{[2]}", r"W^{[3]T} dz^{[3]} * g^{[2]\prime}(z^{[2]})"),
+    ("ng", "deep_logistic", "batch", "dW^[2]", "(1/m) dZ^[2] A^[1].T"),
+    ("ng", "deep_logistic", "batch", "db^{[1]}", r"\frac{1}{m}\sum_{i=1}^m dZ^{[1](i)}"),
+    ("ufldl", "tanh322", "component", "delta^(3)_1", "-(y_1 - a^(3)_1)*f'(z^(3)_1)"),
+    ("ufldl", "tanh322", "component", r"\delta^{(3)}_1", r"-(y_1 - a^{(3)}_1) f'(z^{(3)}_1)"),
+    ("ufldl", "tanh322", "vector", "delta^(2)", "((W^(2))^T delta^(3)) * f'(z^(2))"),
+    (
+        "ufldl",
+        "tanh322",
+        "vector",
+        r"\delta^{(2)}",
+        r"((W^{(2)})^T \delta^{(3)}) \bullet f'(z^{(2)})",
+    ),
+    ("ufldl", "tanh322", "batch", "dJ/dW^(1)", "(1/m) sum_i delta^{(2),(i)} (a^{(1),(i)})^T"),
+    (
+        "ufldl",
+        "tanh322",
+        "batch",
+        r"\nabla_{W^{(1)}} J",
+        r"\frac{1}{m}\sum_i \delta^{(2),(i)} (a^{(1),(i)})^T",
+    ),
+    ("dlfs", "softmax", "component", "dL/dW2_{41}", "z1_4 (y_1 - t_1)"),
+    (
+        "dlfs",
+        "softmax",
+        "component",
+        r"\frac{\partial L}{\partial W^{(2)}_{52}}",
+        r"z^{(1)}_5 \cdot (y_2 - t_2)",
+    ),
+    ("dlfs", "softmax", "vector", "dL/dW2", "z1.T @ (y - t)"),
+    ("dlfs", "softmax", "vector", r"\frac{\partial L}{\partial W^2}", r"z^{1T} \cdot (y - t)"),
+    ("dlfs", "softmax", "batch", "dL/dW2", "Z1.T @ (Y - T) / N"),
+    (
+        "dlfs",
+        "softmax",
+        "batch",
+        r"\frac{\partial L}{\partial W^2}",
+        r"\frac{1}{N} Z^{1T} \cdot (Y - T)",
+    ),
+]
+BACKSLASH = "\\"
+NETS = {
+    "tanh322": symbp.Network(
+        inputs=3, layers=[symbp.Layer(2, "tanh"), symbp.Layer(2)], loss="squared_error"
+    )
+}
+
+
+@pytest.mark.parametrize(
+    "notation, example, form, quantity, claim",
+    FORMS,
+    ids=[f"{f[0]}-{f[2]}-{'latex' if BACKSLASH in f[3] + f[4] else 'plain'}" for f in FORMS],
+)
+def test_each_preset_proves_component_vector_and_batch_forms(
+    notation, example, form, quantity, claim
+):
+    net = NETS.get(example) or symbp.load(example)
+    ck = Checker(symbp.derive(dataclasses.replace(net, notation=notation)))
+    v = ck.verify(quantity, claim)
+    assert v.status == "proved", v.diagnosis
+    assert getattr(v, "form", "component") == form

@@ -147,9 +147,10 @@ class Matrices(Wholes):
                 value = self.sample_value(*batch, number, node.column)
                 columns = self._columns(value, f"{base.value}^{number}")
                 return self._scripts(columns, rest, env, fixes)
-            if base.value in self.kinds:
+            one = self.one_sample_kind(base.value)
+            if one is not None:
                 number = self._layer(arg, env) + SHIFTS.get(fixes.get(id(node)), 0)
-                value = self.symbols(self.kinds[base.value], number, node.column)
+                value = self.sample_value(*one, number, node.column)
                 return self._scripts(value, rest, env, fixes)
         if base.op == "name" and base.value in BATCH_SIZES and self.samples is not None:
             value, rest = self._v_name(base, env, fixes), scripts
@@ -189,6 +190,14 @@ class Matrices(Wholes):
         derivative = self._derivative(node, env)
         if derivative is not None:
             return derivative[0]
+        left, right = node.args
+        if left.op in ("mul", "jux"):  # x^T dL/da1 is x^T (dL/da1), not (x^T dL)/da1
+            inner = Node("div", (left.args[1], right), None, node.column)
+            if self._derivative(inner, env) is not None:
+                product = Node(left.op, (left.args[0], inner), left.value, left.column)
+                if id(left) in fixes:
+                    fixes = {**fixes, id(product): fixes[id(left)]}
+                return self.evaluate(product, env, fixes)
         return self._divide(node, env, fixes)
 
     def _divide(self, node, env, fixes) -> Value:
@@ -259,6 +268,9 @@ class Matrices(Wholes):
         fn = self.functions.get(node.value)
         if fn is None:
             return self._scalar(node, env)
+        if fixes.get(id(node)) == "pre_activation":  # σ'(a^l) corrected to σ'(z^l)
+            pre = {a: z for lf in self.d.layers for a, z in zip(lf.a, lf.z)}
+            arg = Value(arg.mat.xreplace(pre), arg.text.replace("a", "z", 1), arg.scalar)
         text = f"{node.value}({arg.text})"
         try:
             mat = arg.mat.applyfunc(fn)

@@ -29,6 +29,7 @@ FIXES = {
     "hadamard": ("product", "product_order", "transpose_left", "transpose_right"),
     "sum": ("transpose_left", "transpose_right"),
 }
+NODE_FIXES = (*SHIFTS, "pre_activation")  # corrections of one node, named by its text
 KIND_OF_FIX = {
     "transpose_left": Kind.TRANSPOSE,
     "transpose_right": Kind.TRANSPOSE,
@@ -37,6 +38,7 @@ KIND_OF_FIX = {
     "hadamard": Kind.HADAMARD,
     "product": Kind.MATRIX_PRODUCT,
     "product_order": Kind.MATRIX_PRODUCT,
+    "pre_activation": Kind.FUNCTION_OF_ACTIVATION,
     "layer_up": Kind.INDEX,
     "layer_down": Kind.INDEX,
 }
@@ -65,7 +67,8 @@ class Vectors(Matrices):
         q_raw = syntax_tree(quantity, self.ck.written)
         c_raw = syntax_tree(claim, self.ck.written)
         if self.rows:  # DLfS writes a layer's number after its letter: W1, a2
-            q_raw, c_raw = unjoined(q_raw, self.kinds), unjoined(c_raw, self.kinds)
+            kinds = {**self.kinds, **self.batch_kinds}
+            q_raw, c_raw = unjoined(q_raw, kinds), unjoined(c_raw, kinds)
         batch = is_batch(c_raw, self.batch_names)
         if batch and self.samples is None:
             self.samples = Samples(self.ck)
@@ -182,7 +185,7 @@ class Vectors(Matrices):
             if _fits(fixed, truth) and self._equal_in_numbers(fixed, truth):
                 slip = Slip(None, value.text, ())
                 right = self._entries(env, truth, quantities, fixed)
-                slip = self._layer_slip(n, env, fixes) if fix in SHIFTS else slip
+                slip = self._node_slip(n, env, fixes) if fix in NODE_FIXES else slip
                 return [self._slip_case(env, truth, quantities, slip, fix, fixed, right)]
         missing = self._missing_derivative(env, truth, quantities, value)
         cases = self._entries(env, truth, quantities, value, diagnosed=missing is None)
@@ -220,6 +223,9 @@ class Vectors(Matrices):
         for n in raw.walk():
             for fix in FIXES.get(_operation(n), ()):
                 yield {id(n): fix}, fix, n
+        for n in raw.walk():
+            if n.op == "call" and n.value in self.functions:
+                yield {id(n): "pre_activation"}, "pre_activation", n
         for n in raw.walk():
             base = n.args[0] if n.op == "scripted" else None
             if base is not None and base.op == "name" and self._layered(base.value):
@@ -265,14 +271,15 @@ class Vectors(Matrices):
             fitting.append((fix, n, value))
             if self._equal_in_numbers(value, truth):
                 cases = self._entries(env, truth, quantities, value)
-                slip = self._layer_slip(n, env, fixes) if fix in SHIFTS else slip
+                slip = self._node_slip(n, env, fixes) if fix in NODE_FIXES else slip
                 return [self._slip_case(env, truth, quantities, slip, fix, value, cases)]
         near = [f for f in fitting if f[1] is slip.node or slip.node is None]
         value = near[0][2] if near else None  # fits the shapes, yet is not equal either
         return [self._slip_case(env, truth, quantities, slip, None, value, None)]
 
-    def _layer_slip(self, node: Node, env, fixes) -> Slip:
-        """A whole-layer name written one layer off: the name as written, and meant."""
+    def _node_slip(self, node: Node, env, fixes) -> Slip:
+        """A whole-layer name written one layer off, or a function of the activation: the
+        node as written, and as meant."""
         meant = self.evaluate(node, env, fixes).text
         return Slip(node, self.evaluate(node, env, {}).text, (), meant)
 
@@ -289,6 +296,11 @@ class Vectors(Matrices):
         kind = KIND_OF_FIX.get(fix, Kind.SHAPE)
         meant = slip.meant or (value.text if value is not None else "")
         confirmed = cases is not None and all(c.ok for c in cases)
+        if fix == "pre_activation":
+            diagnosis = Diagnosis(kind, swaps=((slip.text, slip.meant),), confirmed=confirmed)
+            case = Case(env, quantities[0], truth.mat[0], None, False, "shape", diagnosis)
+            case.derived = truth.mat.xreplace(self.ck.mid)
+            return case
         diagnosis = Diagnosis(
             kind,
             written=((slip.text, meant, slip.node.column if slip.node else None),),

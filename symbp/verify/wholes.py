@@ -42,6 +42,14 @@ class Wholes:
             return self.batch_kinds[base[1:]], True
         return None
 
+    def one_sample_kind(self, base: str) -> tuple[str, bool] | None:
+        """(kind, derivative) of one sample's whole-layer name: a^l, w^l; Ng's dz^l, da^l."""
+        if base in self.kinds:
+            return self.kinds[base], False
+        if self.ck.d_cost and base[:1] == "d" and base[1:] in self.kinds:
+            return self.kinds[base[1:]], True
+        return None
+
     def sample_value(self, kind: str, derivative: bool, layer: int, column) -> Value:
         """One sample's whole-layer value: the symbols, or (Ng's dZ, dA) the cost's derivative
         by them (dZ is delta's symbols)."""
