@@ -266,3 +266,44 @@ def test_html_page_has_mazurs_notation_key_and_ends_with_the_cost_after_the_step
     tail = mazur_page[mazur_page.index("After the step") :]
     assert "0.291027774" in tail and "0.298371109" in tail  # Mazur's E before and after
     assert "0.0159136204" in tail and "0.984064274" in tail  # after 10,000 steps
+
+
+# For each weight's label, how many arrows other than its own cross the label's text as drawn.
+_LABEL_CROSSINGS = """<script>
+const svg = document.querySelector("svg.net");
+const m = svg.getScreenCTM();
+const lines = [...svg.querySelectorAll("line")].map((l) => {
+  const p = (k) => new DOMPoint(+l.getAttribute("x" + k), +l.getAttribute("y" + k));
+  return [p(1).matrixTransform(m), p(2).matrixTransform(m)];
+});
+const crossings = [...svg.querySelectorAll(".wlabel span")].map((s) => {
+  const r = s.getBoundingClientRect();
+  return lines.filter(([a, b]) => {
+    for (let i = 0; i <= 400; i++) {
+      const x = a.x + (b.x - a.x) * i / 400, y = a.y + (b.y - a.y) * i / 400;
+      if (x > r.left && x < r.right && y > r.top && y < r.bottom) return true;
+    }
+    return false;
+  }).length - 1;
+});
+document.body.insertAdjacentHTML("beforeend", "<pre id='crossings'></pre>");
+document.getElementById("crossings").textContent = JSON.stringify(crossings);
+</script></body>"""
+
+
+@pytest.mark.skipif(_CHROMIUM is None, reason="needs headless Chromium")
+@pytest.mark.parametrize("name", ["softmax", "xor", "mazur", "deep_logistic"])
+def test_html_diagram_labels_are_crossed_by_no_other_arrow(name, tmp_path):
+    path = tmp_path / "diagram.html"
+    path.write_text(_page(name).replace("</body>", _LABEL_CROSSINGS), encoding="utf-8")
+    dom = subprocess.run(
+        [_CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", path.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    ).stdout
+    crossings = json.loads(re.search(r'<pre id="crossings">(.*?)</pre>', dom, re.S).group(1))
+    d = model(derive(symbp.load(name)), "en").diagram
+    assert len(crossings) == sum(e.label is not None for e in d.edges)
+    assert crossings == [0] * len(crossings)

@@ -473,12 +473,18 @@ def test_softmax_jacobian_is_one_vector_derivative_equal_to_sympys_matrix():
     assert r"\begin{matrix}\frac{\partial a^{2}_{1}}" not in md
 
 
-def test_weight_labels_leaving_one_unit_sit_at_distinct_distances():
-    from symbp.render.diagram import diagram
+@pytest.mark.parametrize("name", ["softmax", "xor"])
+def test_weight_labels_leaving_one_unit_are_not_stacked(name):
+    from symbp.render.diagram import LABEL_HEIGHT, diagram
 
-    edges = [e for e in diagram(symbp.derive(symbp.load("softmax"))).edges if e.label is not None]
+    d = diagram(symbp.derive(symbp.load(name)))
+    at = {n.id: np.array([n.x, n.y]) for n in d.nodes}
     by_source: dict = {}
-    for e in edges:
-        by_source.setdefault(e.src, []).append(e.pos)
-    assert all(len(set(p)) == len(p) for p in by_source.values())  # none stacked on another
-    assert all(0.1 <= p <= 0.65 for ps in by_source.values() for p in ps)
+    for e in d.edges:
+        if e.label is not None:
+            centre = at[e.src] + e.pos * (at[e.dst] - at[e.src])
+            by_source.setdefault(e.src, []).append(centre)
+    for centres in by_source.values():
+        for i, c in enumerate(centres):
+            assert all(np.hypot(*(c - o)) > LABEL_HEIGHT for o in centres[i + 1 :])
+    assert all(0.1 <= e.pos <= 0.9 for e in d.edges if e.label is not None)

@@ -2,8 +2,57 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..derive import Derivation
 from .model import Diagram, Edge, Node
+
+# A weight's label as drawn (cm): about 0.6 x 0.36, centred on its arrow in the SVG (60 px per cm)
+# and sloped just above it in TikZ; each shape sampled as a grid of points.
+LABEL_WIDTH, LABEL_HEIGHT = 0.6, 0.36
+CLEARANCE = 0.05  # the gap kept between a label and any other arrow or label
+_ALONG = np.round(np.arange(0.14, 0.861, 0.02), 3)  # where on its arrow a label may sit
+_U, _V = (g.reshape(-1) for g in np.meshgrid(np.linspace(-1, 1, 7), np.linspace(-1, 1, 4)))
+
+
+def footprint(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Points covering the label at each fraction t of the arrow a -> b, in both drawings:
+    shape (len(t), points, 2)."""
+    d = (b - a) / np.hypot(*(b - a))
+    n = np.array([-d[1], d[0]])
+    half_w, half_h = LABEL_WIDTH / 2, LABEL_HEIGHT / 2
+    upright = np.stack([_U * half_w, _V * half_h], axis=1)
+    sloped = np.outer(_U * half_w, d) + np.outer((_V + 1) * half_h, n)
+    centres = a + np.outer(t, b - a)
+    return centres[:, None, :] + np.concatenate([upright, sloped])[None]
+
+
+def _distances(points: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Each point's distance to the segment a b (points: (..., 2))."""
+    d = b - a
+    t = np.clip((points - a) @ d / (d @ d), 0.0, 1.0)
+    return np.linalg.norm(points - a - t[..., None] * d, axis=-1)
+
+
+def place_labels(segments: list[tuple], start: list[float]) -> list[float]:
+    """Where along each arrow (a, b) its label sits: the spot nearest `start` that keeps
+    CLEARANCE from every other arrow and every label placed before it, else the one that
+    intrudes least."""
+    placed: list[np.ndarray] = []
+    out = []
+    for i, ((a, b), t0) in enumerate(zip(segments, start)):
+        pts = footprint(a, b, _ALONG)  # (T, P, 2)
+        near = [_distances(pts, r, s).min(axis=1) for j, (r, s) in enumerate(segments) if j != i]
+        reach = LABEL_WIDTH + LABEL_HEIGHT + CLEARANCE  # labels farther from this arrow cannot meet
+        for q in placed:
+            if _distances(q.mean(axis=0), a, b) < reach:
+                gaps = np.linalg.norm(pts[:, :, None] - q[None, None], axis=-1)
+                near.append(gaps.min(axis=(1, 2)))
+        intrusion = np.clip(CLEARANCE - np.stack(near, axis=1), 0.0, None).sum(axis=1)
+        best = np.lexsort((np.abs(_ALONG - t0), np.round(intrusion, 6)))[0]
+        placed.append(pts[best])
+        out.append(float(_ALONG[best]))
+    return out
 
 
 def diagram(d: Derivation) -> Diagram:
@@ -29,13 +78,20 @@ def diagram(d: Derivation) -> Diagram:
             y = round(top - j * step, 3) if step else 0.0
             kind = "input" if l == 0 else "unit"
             nodes.append(Node(f"n{l}u{j + 1}", l * dx, y, s, kind, biases.get(s)))
+    at = {n.id: np.array([n.x, n.y]) for n in nodes}
     for lf in d.layers:
         l = lf.index
-        for j, row in enumerate(lf.weights):
-            for k, w in enumerate(row):
-                # labels leaving one unit sit at different distances along their arrows
-                pos = round(0.12 + 0.5 * j / max(len(lf.weights) - 1, 1), 3) if dense else 0.28
-                edges.append(Edge(f"n{l - 1}u{k + 1}", f"n{l}u{j + 1}", w, pos))
+        weights = [
+            (f"n{l - 1}u{k + 1}", f"n{l}u{j + 1}", w, 0.12 + 0.5 * j / max(len(lf.weights) - 1, 1))
+            for j, row in enumerate(lf.weights)
+            for k, w in enumerate(row)
+        ]
+        if dense:  # labels leaving one unit start at different distances along their arrows
+            segments = [(at[src], at[dst]) for src, dst, _, _ in weights]
+            spots = place_labels(segments, [t for *_, t in weights])
+        else:
+            spots = [0.28] * len(weights)
+        edges += [Edge(src, dst, w, t) for (src, dst, w, _), t in zip(weights, spots)]
         if lf.bias_mode.shared:
             bid = f"b{l}"
             nodes.append(Node(bid, (l - 0.5) * dx, -top - dy, lf.biases[0], "bias", None))
