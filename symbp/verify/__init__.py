@@ -8,6 +8,7 @@ A claim's pipeline: truth.py (what the quantity equals per the derivation), poin
 points), proof.py (symbolic proof), diagnose.py (an ordered list of diagnosers), verdict.py (the
 result types); claims.py connects them. A whole-layer (vector, matrix or batch) claim is read
 into matrices by matrices.py (its quantities from wholes.py, its Values from values.py, a batch's
-samples from samples.py) and checked entry by entry by vector.py, which names shapes that do not fit; widths.py (on sums.py) then proves a claim that
-holds for every width. code.py checks gradient code, causes.py names why it is wrong.
+samples from samples.py) and checked entry by entry by vector.py, which names shapes that do not
+fit; widths.py (on sums.py) then proves a claim that holds for every width. code.py checks
+gradient code, causes.py names why it is wrong.
 """

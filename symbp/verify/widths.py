@@ -19,8 +19,8 @@ import sympy as sp
 from ..derive import layer as R
 from ..errors import ClaimError
 from ..parse import Node, function_table, index_letters
-from .values import BATCH_KINDS, COSTS, LAYER_KINDS, TRANSPOSE, layer_name
 from .sums import Tensor, fresh, one_sample, scalar, split_sums, sum_of_targets
+from .values import BATCH_KINDS, COSTS, LAYER_KINDS, TRANSPOSE, layer_name
 
 SCOPE = "every width"
 BUDGET = 2.0  # seconds for one claim's proof; past it the check at the network's widths stands
