@@ -64,6 +64,8 @@ def environment(
     words of `lang`'s prose table that formulas use (`cases`); `notation` also names the
     general forms and numbers the layers."""
     words: dict = {}  # filled below, once the filters that the prose table uses exist
+    if kind == "html":
+        words["function_space"] = r"\,"  # latex2mathml spaces no function name from its argument
     roles = dict(roles or {})
     preset = None if notation is None else notation.preset
     if preset is not None:
@@ -80,7 +82,7 @@ def environment(
         return tex(item, names, notation=preset, roles=roles, **words)
 
     def identity(eq) -> str:
-        return tex(eq, names, compact=True, notation=preset, roles=roles)
+        return tex(eq, names, compact=True, notation=preset, roles=roles, **words)
 
     def layer(index: int) -> str:
         return str(index) if preset is None else notation.layer(index)

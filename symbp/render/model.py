@@ -206,7 +206,8 @@ class Document:
     output_delta: Equation
     elementwise_output: bool
     output_rule: Equation | None  # a non-elementwise output layer's BP1 (its layer rule)
-    hidden_elementwise: bool
+    hidden_elementwise: bool  # there are hidden layers, all of them elementwise (BP2 is shown)
+    hidden_layers: int  # none: BP2 has no use and is not shown
     activations: list[ActivationSteps]
     identity_used: bool
     backward: list[LayerBackward]

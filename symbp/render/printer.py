@@ -39,6 +39,7 @@ class SymbpLatexPrinter(LatexPrinter):
     # roles: Symbol or IndexedBase -> Role, which orders the factors of products and the terms
     # of sums as the textbooks do; ln_notation: the contract's ln, in every document.
     # cases: the words of a piecewise definition, from the document's prose table (prose/*.jinja2)
+    # function_space: what follows ln before its bare argument (MathML converters space none)
     _default_settings = {
         **LatexPrinter._default_settings,
         "symbol_values": {},
@@ -47,6 +48,7 @@ class SymbpLatexPrinter(LatexPrinter):
         "roles": {},
         "ln_notation": True,
         "cases": ("for", "otherwise"),
+        "function_space": "",
     }
 
     _bare = None  # a symbol whose negative value needs no brackets where it is printed next
@@ -137,7 +139,9 @@ class SymbpLatexPrinter(LatexPrinter):
         arg = expr.args[0]
         inner = self._print(arg)
         head = r"\ln" if exp is None else rf"\ln^{{{exp}}}"
-        return rf"{head} {inner}" if arg.is_Symbol or arg.is_Indexed else head + bracket(inner)
+        if arg.is_Symbol or arg.is_Indexed:
+            return rf"{head}{self._settings['function_space']} {inner}"
+        return head + bracket(inner)
 
     def _print_Add(self, expr, order=None):
         """sympy's sum of the ordered terms; a sum of negative terms as the negative of one sum,
