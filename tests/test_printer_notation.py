@@ -160,7 +160,7 @@ def test_mermaid_labels_arrows_only_where_few(docs):
 
 def test_mermaid_draws_a_per_unit_bias_as_its_own_node(docs):
     block = _mermaid(docs["softmax"])
-    assert 'n1u1b(["b¹₁"]):::bias' in block and "n1u1b --> n1u1" in block
+    assert 'n1u1b["b¹₁"]:::bias' in block and "n1u1b --> n1u1" in block
 
 
 def test_two_numbers_in_a_kept_product_have_a_dot_between_them(docs):
