@@ -312,3 +312,22 @@ def test_operatorname_calls_and_products(xor):
     assert parse(r"\operatorname{ReLU}\left(z^{1}_{1}\right)", xor) == symbp.activations.Relu(z)
     assert parse(r"H\left(z^{1}_{1}\right)", xor) == sp.Heaviside(z, 0)
     assert parse(r"\mathrm{foo}(x_1)", {"foo": x, "x_1": x}) == x**2
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [r"g^{[1]\prime}(Z^{[2]})", r"g^{[2]}'(z^{[1](i)}_j)", r"f^{(2)}(z^{(3)})"],
+)
+def test_a_layers_function_applied_to_another_layers_argument_is_refused(claim):
+    """g^{[1]} names layer 1's activation: given layer 2's Z it is never read as layer 2's own
+    (which could prove a wrong claim where the two layers' activations differ)."""
+    from symbp.parse.syntax import syntax_tree
+
+    with pytest.raises(ClaimError, match=r"is layer \d's function but its argument is in layer"):
+        syntax_tree(claim, ("g", "f"))
+
+
+def test_a_layers_function_of_its_own_argument_is_read():
+    from symbp.parse.syntax import syntax_tree
+
+    assert syntax_tree(r"g^{[1]\prime}(Z^{[1]})", ("g",)).value == "g'"

@@ -7,6 +7,7 @@ Names stay as written (base, sub- and superscripts); `reader.Reader` resolves th
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from fractions import Fraction
 from importlib import resources
@@ -43,6 +44,26 @@ def _parser_for(pattern: str) -> Lark:
 
 def _col(meta_or_token) -> int | None:
     return getattr(meta_or_token, "column", None)
+
+
+def _layer_mark(text: str) -> int | None:
+    """The layer a function's superscript names: 1 in `^{[1]\\prime}` or `^{(1)}`."""
+    found = re.search(r"[\[(]\s*(\d+)\s*[\])]", text)
+    return None if found is None else int(found.group(1))
+
+
+def _argument_layer(arg: Node) -> int | None:
+    """The layer number of an argument written with one (`Z^{[2]}`, `z^{[1](i)}_j`), else None."""
+    if arg.op != "scripted":
+        return None
+    for part in arg.args[1:]:
+        if part.op == "upper" and part.args:
+            first = part.args[0]
+            if first.op == "jux":
+                first = first.args[0]
+            if first.op == "number":
+                return int(first.value)
+    return None
 
 
 @v_args(inline=True)
@@ -138,6 +159,14 @@ class _ToNodes(Transformer_NonRecursive):
         """`g^{[1]\\prime}(z)`, `g^{[1]}'(z)`: the layer's function; which layer it is follows
         from the argument, as sigma's does."""
         prime = len(rest) == 3 or any(m in str(rest[0]) for m in ("prime", "'", "′"))
+        stated, given = _layer_mark(str(rest[0])), _argument_layer(rest[-1])
+        if stated is not None and given is not None and stated != given:
+            o, c = ("(", ")") if "(" in str(rest[0]) else ("[", "]")
+            raise ClaimError(
+                f"{func}^{o}{stated}{c} is layer {stated}'s function but its argument is in "
+                f"layer {given}: write {func}^{o}{given}{c} (or an argument of layer {stated})",
+                column=_col(func),
+            )
         return self.call(func, *(rest[-2:] if prime else rest[-1:]))
 
     def powcall(self, func, pow_tok, exponent, arg):
