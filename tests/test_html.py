@@ -6,12 +6,11 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
-import subprocess
 import sys
 from functools import cache
 from html.parser import HTMLParser
 
+import browser
 import numpy as np
 import pytest
 
@@ -115,7 +114,7 @@ def test_html_without_latex2mathml_exits_2_with_one_line(monkeypatch, tmp_path, 
     assert not list(tmp_path.iterdir())
 
 
-_CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+_CHROMIUM = browser.CHROMIUM
 
 
 @pytest.mark.skipif(_CHROMIUM is None, reason="needs headless Chromium")
@@ -126,13 +125,7 @@ def test_html_every_formula_renders_in_chromium(name, lang, tmp_path):
     page = _page(name, lang)
     path = tmp_path / "page.html"
     path.write_text(page, encoding="utf-8")
-    dom = subprocess.run(
-        [_CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", path.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=True,
-    ).stdout
+    dom = browser.dom(path)
     before, after = _Math(), _Math()
     before.feed(page)
     after.feed(dom)
@@ -160,13 +153,7 @@ def _hovered(page: str, tmp_path) -> list:
     """(display, text, highlighted) of the tooltip while each marked quantity is hovered."""
     path = tmp_path / "hover.html"
     path.write_text(page.replace("</body>", _HOVER_ALL), encoding="utf-8")
-    dom = subprocess.run(
-        [_CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", path.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=True,
-    ).stdout
+    dom = browser.dom(path)
     found = re.search(r"<pre id=\"hovered\">(.*?)</pre>", dom, re.S)
     return json.loads(html.unescape(found.group(1)))
 
@@ -243,13 +230,7 @@ def test_html_of_a_network_too_large_to_list_unit_by_unit_renders_in_chromium(wi
     d, page = wide
     path = tmp_path / "page.html"
     path.write_text(page, encoding="utf-8")
-    dom = subprocess.run(
-        [_CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", path.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=True,
-    ).stdout
+    dom = browser.dom(path)
     before, after = _Math(), _Math()
     before.feed(page)
     after.feed(dom)
@@ -296,13 +277,7 @@ document.getElementById("crossings").textContent = JSON.stringify(crossings);
 def test_html_diagram_labels_are_crossed_by_no_other_arrow(name, tmp_path):
     path = tmp_path / "diagram.html"
     path.write_text(_page(name).replace("</body>", _LABEL_CROSSINGS), encoding="utf-8")
-    dom = subprocess.run(
-        [_CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", path.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=True,
-    ).stdout
+    dom = browser.dom(path)
     crossings = json.loads(re.search(r'<pre id="crossings">(.*?)</pre>', dom, re.S).group(1))
     d = model(derive(symbp.load(name)), "en").diagram
     assert len(crossings) == sum(e.label is not None for e in d.edges)

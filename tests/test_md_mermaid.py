@@ -8,10 +8,9 @@ import html
 import json
 import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
+import browser
 import pytest
 
 import symbp
@@ -19,7 +18,7 @@ from symbp import render, spec
 from symbp.derive import derive
 from symbp.render.documents import model
 
-_CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+_CHROMIUM = browser.CHROMIUM
 
 
 def _mermaid() -> Path | None:
@@ -79,22 +78,9 @@ def drawn(tmp_path_factory) -> dict:
         diagrams.append(model(d, lang).diagram)
     page = tmp_path_factory.mktemp("mermaid") / "page.html"
     page.write_text(_PAGE.format(js=_mermaid().as_uri(), texts=json.dumps(texts)), "utf-8")
-    dom = subprocess.run(
-        [
-            _CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--allow-file-access-from-files",
-            "--virtual-time-budget=30000",
-            "--dump-dom",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    ).stdout
+    dom = browser.dom(
+        page, "--allow-file-access-from-files", "--virtual-time-budget=30000", timeout=300
+    )
     result = json.loads(html.unescape(re.search(r'<pre id="result">(.*?)</pre>', dom, re.S)[1]))
     return {case: (r, diagram) for case, r, diagram in zip(_CASES, result, diagrams)}
 

@@ -10,6 +10,7 @@ import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
+import browser
 import pytest
 
 import symbp
@@ -120,7 +121,7 @@ def test_plain_markdown_single_sample_table_has_no_header_row(plain_docs):
     assert "<th></th>" not in table and table.count("<tr>") == 4
 
 
-_CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+_CHROMIUM = browser.CHROMIUM
 
 
 @pytest.mark.skipif(
@@ -139,22 +140,7 @@ def test_plain_markdown_through_python_markdown_typesets_in_mathjax(
     page = f'<meta charset="utf-8"><script src="{mathjax}"></script>' + markdown.markdown(source)
     path = tmp_path / "page.html"
     path.write_text(page, encoding="utf-8")
-    dom = subprocess.run(
-        [
-            _CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--allow-file-access-from-files",
-            "--virtual-time-budget=20000",
-            "--dump-dom",
-            path.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=True,
-    ).stdout
+    dom = browser.dom(path, "--allow-file-access-from-files", "--virtual-time-budget=20000")
     assert dom.count("<mjx-container") == len(_math(source).math)
     assert "<mjx-merror" not in dom and "data-mjx-error" not in dom
 
