@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 import symbp
 from symbp import render
@@ -51,6 +50,7 @@ def test_large_document_builds_no_per_unit_expressions(large, texts):
 
 def _torch(net):
     """Gradients and the cost after one step by autograd, from the spec's numbers alone."""
+    torch = pytest.importorskip("torch")
     ex = net.example
     p = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in ex.params.items()}
     X, Y = torch.tensor(ex.X), torch.tensor(ex.Y)
