@@ -89,3 +89,13 @@ def test_large_document_pdf_compiles_to_a_few_pages(texts, large, tmp_path):
     info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True)
     pages = int(re.search(r"^Pages:\s+(\d+)", info.stdout, re.M).group(1))
     assert 1 <= pages < 10
+
+
+def test_compact_document_prints_the_textbooks_order_and_activation_names():
+    """A compact document's unit rules put the bias last and w before its input, as the per-unit
+    documents do, and its shapes table names the activation as the prose does (ReLU)."""
+    text = render.document(symbp.derive(symbp.load("digits")), "md")
+    forward = re.findall(r"^z\^\{\d\}_\{\d+\} &= (.*) \\\\$", text, re.M)
+    assert forward and all(re.fullmatch(r"\\sum.* \+ b\^\{\d\}_\{\d+\}", f) for f in forward)
+    assert all(re.search(r"w\^\{\d\}_\{[^}]*\} (a\^\{\d\}_\{k\}|x_\{k\})", f) for f in forward)
+    assert "| ReLU |" in text and "| relu |" not in text

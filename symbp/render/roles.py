@@ -99,6 +99,9 @@ def roles(d: Derivation) -> dict:
     out.update({x: Role.ACTIVATION for x in d.inputs})
     out.update({y: Role.TARGET for y in d.targets})
     if d.parameter_count > EAGER_PARAMETERS:  # a compact document: per-unit symbols not built
+        out[sp.IndexedBase("x")] = Role.ACTIVATION  # the first layer's input in its rules
+        for l, n in enumerate(d.net.sizes[1:], 1):  # biases are few: one per unit at most
+            out.update({d.names.b(l, j): Role.BIAS for j in (None, *range(1, n + 1))})
         return out
     for lf, deltas in zip(d.layers, d.delta_symbols):
         out.update({w: Role.WEIGHT for row in lf.weights for w in row})
