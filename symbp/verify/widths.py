@@ -140,7 +140,7 @@ class _Proof:
         return method(node)
 
     def _v_number(self, node) -> Tensor:
-        return scalar(sp.sympify(node.value))
+        return scalar(node.value)  # the parser made it a sympy Rational
 
     def _v_token(self, node) -> Tensor:
         if not str(node.value).isdigit():
