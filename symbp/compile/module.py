@@ -12,6 +12,7 @@ import sympy as sp
 from .. import kernels, losses, templating
 from ..derive import Derivation
 from . import straight
+from .inplace import in_place
 from .printer import (
     CodePrinter,
     MeanOuter,
@@ -21,7 +22,7 @@ from .printer import (
     TimesSigmoidPrime,
     Work,
 )
-from .program import LR, CompileError, M, Program, Step, X, Y, build, in_place
+from .program import LR, CompileError, M, Program, Step, X, Y, build
 from .targets import PRINTERS, TARGETS
 
 DTYPES = ("float64", "float32")

@@ -9,7 +9,7 @@ the same array expression; anything else raises, so the vector code is the deriv
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache, singledispatch
+from functools import singledispatch
 
 import sympy as sp
 
@@ -17,8 +17,6 @@ from ..activations import (
     Activation,
     ActivationBase,
     LogSoftmax,
-    Sigmoid,
-    SigmoidPrime,
     SoftmaxJvp,
     VectorActivation,
     difference_form,
@@ -34,9 +32,6 @@ from .printer import (
     RowsDot,
     RowsDotT,
     ScaledOuter,
-    SigmoidInto,
-    TimesSigmoidPrime,
-    Work,
 )
 
 
@@ -342,40 +337,3 @@ def build(d: Derivation) -> Program:
         logits=logits,
         general=general,
     )
-
-
-@cache
-def _sigmoid_tail_holds() -> bool:
-    """Whether |H(z) - q| = sigma(z) and q (1 - q) = sigma'(z) for q = sigma(-|z|), at z > 0
-    and at z < 0 (sympy)."""
-    p = sp.Symbol("p", positive=True)
-    q = Sigmoid.definition(-p)
-    for z in (p, -p):
-        a = SigmoidInto.definition(z, q) - Sigmoid.definition(z)
-        prime = TimesSigmoidPrime.definition(1, q) - SigmoidPrime(z).definition(z)
-        if sp.simplify(a) != 0 or sp.simplify(prime.rewrite(sp.exp)) != 0:
-            return False
-    return True
-
-
-def in_place(steps: list[Step]) -> list[Step]:
-    """`steps` with each sigmoid layer's A = sigma(Z) written into the workspace through
-    Q = sigma(-|Z|), and the delta's factor sigma'(Z) taken from Q (one exp per layer, not
-    two), once sympy has checked both forms."""
-    _check(_sigmoid_tail_holds(), "sigma(z) or sigma'(z) differs from its form in sigma(-|z|)")
-    primes = [f for s in steps for f in s.expr.atoms(SigmoidPrime)]
-    tails, out = {}, []
-    for step in steps:
-        expr = step.expr
-        if isinstance(expr, Sigmoid) and isinstance(expr.args[0], sp.Symbol):
-            z = expr.args[0]
-            tails[z] = Work(f"Q{step.target.name[1:]}")
-            expr = SigmoidInto(z, tails[z], Work(step.target.name))
-        elif expr.is_Mul:
-            for factor in expr.args:
-                if isinstance(factor, SigmoidPrime) and factor.args[0] in tails:
-                    rest = expr / factor
-                    if primes.count(factor) == 1 and not rest.is_Symbol:
-                        expr = TimesSigmoidPrime(rest, tails[factor.args[0]])
-        out.append(Step(step.target, expr, step.derived))
-    return out
