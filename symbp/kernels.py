@@ -77,16 +77,42 @@ def _scipy_blas():
     return _BLAS[0]
 
 
+def _gemm_for(out):
+    """SciPy's gemm for out's type when SciPy is installed and out is a C-ordered float64 or
+    float32 array (out.T is then Fortran-ordered, so gemm writes it in place), else None."""
+    blas = _scipy_blas()
+    name = {"d": "dgemm", "f": "sgemm"}.get(out.dtype.char) if out.flags.c_contiguous else None
+    return None if blas is None or name is None else getattr(blas, name)
+
+
+def _rows_dot_t_into(a, w, out):
+    """out = a @ w.T, written into out: through SciPy's gemm when _gemm_for finds one, as for
+    _add_outer, so that every product of a step runs on one BLAS library (NumPy and SciPy
+    ship one each, and two libraries' idle threads slow each other down), else NumPy's."""
+    gemm = _gemm_for(out)
+    if gemm is None:
+        return numpy.matmul(a, w.T, out=out)
+    gemm(1.0, w.T, a.T, trans_a=1, c=out.T, overwrite_c=1)
+    return out
+
+
+def _rows_dot_into(d, w, out):
+    """out = d @ w, written into out (SciPy's gemm as in _rows_dot_t_into, else NumPy's)."""
+    gemm = _gemm_for(out)
+    if gemm is None:
+        return numpy.matmul(d, w, out=out)
+    gemm(1.0, w.T, d.T, c=out.T, overwrite_c=1)
+    return out
+
+
 def _add_outer(w, d, a, buffer):
     """w += d.T @ a (the batch sum of d[i, j] a[i, k]), in place: one gemm accumulating into
-    w when SciPy is installed and w is a C-ordered float array (w.T is then Fortran-ordered),
-    else NumPy's product into buffer, then added."""
-    blas = _scipy_blas()
-    gemm = {"d": "dgemm", "f": "sgemm"}.get(w.dtype.char) if w.flags.c_contiguous else None
-    if blas is None or gemm is None:
+    w (from _gemm_for), else NumPy's product into buffer, then added."""
+    gemm = _gemm_for(w)
+    if gemm is None:
         w += numpy.matmul(d.T, a, out=buffer)
     else:
-        getattr(blas, gemm)(1.0, a.T, d.T, 1.0, w.T, trans_b=1, overwrite_c=1)
+        gemm(1.0, a.T, d.T, 1.0, w.T, trans_b=1, overwrite_c=1)
     return w
 
 
@@ -179,6 +205,29 @@ def _softmax_minus(z, y):
     others = numpy.sum(e * (shifted < 0), axis=-1, keepdims=True) / total
     a = e / total
     return numpy.where(a > 0.5, (1.0 - y) - others, a - y)
+
+
+def _softmax_minus_into(z, y, scale, out):
+    """scale (softmax(z) - y) over the last axis of (m, n) arrays, written into out (z is
+    overwritten), as _softmax_minus computes it in fewer passes: with t = z - max z, e = exp(t)
+    is exactly 1 at each row's largest entries (top, the ties among them counted), so the sum
+    of the others, s, is summed without them; then total = s + ties, an entry off the top is
+    scale e / total - scale y and a top one scale (top - y) - scale (s + ties - 1) / total
+    (1 - a_top computed without the cancellation of a_top - y once a_top rounds to 1)."""
+    z -= numpy.maximum.reduce(z, axis=-1, keepdims=True)
+    numpy.exp(z, out=out)
+    top = z == 0.0
+    out -= top
+    others = numpy.add.reduce(out, axis=-1, keepdims=True)
+    ties = numpy.add.reduce(top, axis=-1, keepdims=True)
+    ratio = scale / (others + ties)
+    out *= ratio
+    own = numpy.subtract(top, y, out=z)
+    own *= scale
+    out += own
+    own = numpy.multiply(top, (others + (ties - 1.0)) * ratio, out=z)
+    out -= own
+    return out
 
 
 def _softmax_jvp(a, g):

@@ -104,3 +104,69 @@ def test_add_outer_adds_the_batch_sum_of_products_in_place(monkeypatch, blas, or
     got = kernels._add_outer(w, d, a, np.empty((3, 5), dtype))
     assert got is w
     np.testing.assert_allclose(w, want, rtol=1e-5 if dtype == np.float32 else 1e-14)
+
+
+@pytest.mark.parametrize("blas", [True, False], ids=["scipy-gemm", "numpy"])
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_products_are_written_into_their_workspace_array(monkeypatch, blas, order, dtype):
+    if blas:
+        pytest.importorskip("scipy")
+    else:
+        monkeypatch.setattr(kernels, "_BLAS", [None])
+    rng = np.random.default_rng(4)
+    a = np.asarray(rng.normal(size=(6, 5)), dtype=dtype, order=order)
+    w = rng.normal(size=(3, 5)).astype(dtype)
+    d = rng.normal(size=(6, 3)).astype(dtype)[:, ::-1]  # a strided view: copied, not misread
+    tol = 1e-5 if dtype == np.float32 else 1e-14
+    for kernel, args, want in (
+        (kernels._rows_dot_t_into, (a, w), a.astype(float) @ w.astype(float).T),
+        (kernels._rows_dot_into, (d, w), d.astype(float) @ w.astype(float)),
+    ):
+        out = np.full(want.shape, np.nan, dtype=dtype, order=order)
+        assert kernel(*args, out) is out
+        np.testing.assert_allclose(out, want, rtol=tol, atol=tol)
+
+
+def test_a_step_runs_its_products_on_one_blas_library(monkeypatch):
+    """With SciPy installed every product of train_step goes through its gemm (NumPy and SciPy
+    each ship an OpenBLAS, and two libraries' idle threads slow each other down)."""
+    pytest.importorskip("scipy")
+    net = Network(30, (Layer(20, "sigmoid"), Layer(10, "softmax")), loss="cross_entropy")
+    model = symbp.compile(net)
+    params, X, Y = random_problem(net, 5)
+    want = model.sgd_step(params, X, Y, 0.2)
+
+    def refused(*args, **kwargs):
+        raise AssertionError("numpy.matmul called in train_step")
+
+    monkeypatch.setattr(np, "matmul", refused)
+    got = {k: np.array(v) for k, v in params.items()}
+    model._train_step(got, X, Y, 0.2, model._workspace(len(X)))
+    for key in want:
+        np.testing.assert_allclose(got[key], want[key], rtol=1e-12, atol=1e-15)
+
+
+def test_softmax_error_in_place_matches_mpmath_on_confident_tied_and_saturated_rows():
+    mpmath.mp.dps = 80
+    z = np.array(
+        [
+            [40.0, 0.0, -3.0, 1.0],  # confident: a_top rounds to 1, 1 - a_top ~ 1e-17
+            [2.0, 2.0, -1.0, 0.5],  # a tie at the top
+            [1000.0, -1000.0, 0.0, 999.0],
+            [-1000.0, -1000.0, -1000.0, -1000.0],  # four ties
+            [0.1, 0.2, 0.3, 0.4],
+        ]
+    )
+    y = np.array([[1.0, 0, 0, 0], [0, 1.0, 0, 0], [0, 0, 0, 1.0], [0.25] * 4, [0.1, 0.2, 0.3, 0.4]])
+    scale = -0.3
+    got = kernels._softmax_minus_into(z.copy(), y, scale, np.empty_like(z))
+    for i, row in enumerate(z):
+        e = [mpmath.exp(mpmath.mpf(v)) for v in row]
+        for k in range(len(row)):
+            a = e[k] / sum(e)
+            want = float(scale * (a - mpmath.mpf(y[i, k])))
+            # relative to the result; in the last row (soft targets) a - y cancels as it does
+            # in any a - y, so there to the terms
+            terms = abs(scale) * float(a + y[i, k]) if i == 4 else 0.0
+            assert abs(got[i, k] - want) <= 4e-16 * (abs(want) + terms), (i, k, got[i, k], want)

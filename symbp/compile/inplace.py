@@ -1,6 +1,7 @@
 """A pass over a program's steps for the in-place step (`train_step`): each sigmoid layer's
 output and the delta's sigma' share one exp through Q = sigma(-|Z|), once sympy has checked
-that both forms equal the derived ones."""
+that both forms equal the derived ones; a scaled softmax output error is written into the
+workspace by its in-place kernel."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from functools import cache
 
 import sympy as sp
 
-from ..activations import Sigmoid, SigmoidPrime
-from .printer import SigmoidInto, TimesSigmoidPrime, Work
+from ..activations import Sigmoid, SigmoidPrime, SoftmaxMinus
+from .printer import SigmoidInto, SoftmaxMinusInto, TimesSigmoidPrime, Work
 from .program import Step, _check
 
 
@@ -46,5 +47,20 @@ def in_place(steps: list[Step]) -> list[Step]:
                     rest = expr / factor
                     if primes.count(factor) == 1 and not rest.is_Symbol:
                         expr = TimesSigmoidPrime(rest, tails[factor.args[0]])
+            expr = _softmax_into(step, expr, steps)
         out.append(Step(step.target, expr, step.derived))
     return out
+
+
+def _softmax_into(step: Step, expr: sp.Expr, steps: list[Step]) -> sp.Expr:
+    """scale * SoftmaxMinus(Z, Y) as SoftmaxMinusInto(Z, Y, scale, D), D the step's workspace
+    array, when no other step reads Z (the kernel overwrites it); else `expr`."""
+    minus = [f for f in expr.args if isinstance(f, SoftmaxMinus)]
+    if len(expr.args) != 2 or len(minus) != 1 or not isinstance(minus[0].args[0], sp.Symbol):
+        return expr
+    (scale,) = set(expr.args) - set(minus)
+    z, y = minus[0].args
+    readers = [s for s in steps if z in s.expr.free_symbols]
+    if len(readers) != 1 or not scale.is_Symbol:
+        return expr
+    return SoftmaxMinusInto(z, y, scale, Work(step.target.name))

@@ -154,12 +154,12 @@ def _train_step(
     backward[0] = Step(out_delta, SCALE * backward[0].expr, backward[0].derived)
     used = {program.gradients[key]: grads[program.gradients[key]].args for key in trained}
     outputs = {e for args in used.values() for e in args[:2] if e != M}
-    steps = in_place([Step(SCALE, -LR / M), *program.forward, *backward])
+    steps = in_place(_needed([Step(SCALE, -LR / M), *program.forward, *backward], outputs))
     written: list[sp.Symbol] = []
     lines = _function(printer, steps, sorted(outputs, key=str), program.keys, into=written)
     kernel_arrays = {w.name for s in _needed(steps, outputs) for w in s.expr.atoms(Work)}
     names = [t.name for t in written] + sorted(kernel_arrays)
-    for key in trained:
+    for key in sorted(trained, key=lambda k: (k.layer, k.is_weight)):  # b<l> while D<l> is hot
         grad = grads[program.gradients[key]]
         if isinstance(grad, MeanOuter):
             d, a, _ = grad.args

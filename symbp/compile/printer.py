@@ -87,6 +87,12 @@ class TimesSigmoidPrime(sp.Function):
         return g * q * (1 - q)
 
 
+class SoftmaxMinusInto(sp.Function):
+    """SoftmaxMinusInto(Z, Y, S, D) = S (softmax(Z) - Y) written into D (Z is overwritten)."""
+
+    nargs = 4
+
+
 class CodePrinter(NumPyPrinter):
     """NumPyPrinter that prints activations as the stable helpers and the batched array ops."""
 
@@ -131,6 +137,9 @@ class CodePrinter(NumPyPrinter):
     def _print_SoftmaxMinus(self, expr):
         return self._call(kernels._softmax_minus, expr.args)
 
+    def _print_SoftmaxMinusInto(self, expr):
+        return self._call(kernels._softmax_minus_into, expr.args)
+
     def _print_SoftmaxJvp(self, expr):
         return self._call(kernels._softmax_jvp, expr.args)
 
@@ -172,10 +181,11 @@ class CodePrinter(NumPyPrinter):
         return f"{self._operand(d)} @ {self._operand(w)}"
 
     def product_into(self, expr, out: str) -> str:
-        """The matrix product `expr` (RowsDotT or RowsDot) written into the array `out`."""
+        """The matrix product `expr` (RowsDotT or RowsDot) written into the array `out` (by
+        the BLAS library that adds the updates, see kernels._rows_dot_t_into)."""
+        kernel = kernels._rows_dot_t_into if isinstance(expr, RowsDotT) else kernels._rows_dot_into
         a, b = (self._print(e) for e in expr.args)
-        right = f"{self._operand(expr.args[1])}.T" if isinstance(expr, RowsDotT) else b
-        return f"{self._array_fn('matmul')}({a}, {right}, out={out})"
+        return f"{self._helper(kernel)}({a}, {b}, {out})"
 
     def add_outer(self, w: str, d: sp.Expr, a: sp.Expr, buffer: str) -> str:
         """The call adding D.T @ A, the batch sum of D[i, j] A[i, k], to the array `w` in place

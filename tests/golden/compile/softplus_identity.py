@@ -57,16 +57,42 @@ def _scipy_blas():
     return _BLAS[0]
 
 
+def _gemm_for(out):
+    """SciPy's gemm for out's type when SciPy is installed and out is a C-ordered float64 or
+    float32 array (out.T is then Fortran-ordered, so gemm writes it in place), else None."""
+    blas = _scipy_blas()
+    name = {"d": "dgemm", "f": "sgemm"}.get(out.dtype.char) if out.flags.c_contiguous else None
+    return None if blas is None or name is None else getattr(blas, name)
+
+
+def _rows_dot_t_into(a, w, out):
+    """out = a @ w.T, written into out: through SciPy's gemm when _gemm_for finds one, as for
+    _add_outer, so that every product of a step runs on one BLAS library (NumPy and SciPy
+    ship one each, and two libraries' idle threads slow each other down), else NumPy's."""
+    gemm = _gemm_for(out)
+    if gemm is None:
+        return numpy.matmul(a, w.T, out=out)
+    gemm(1.0, w.T, a.T, trans_a=1, c=out.T, overwrite_c=1)
+    return out
+
+
+def _rows_dot_into(d, w, out):
+    """out = d @ w, written into out (SciPy's gemm as in _rows_dot_t_into, else NumPy's)."""
+    gemm = _gemm_for(out)
+    if gemm is None:
+        return numpy.matmul(d, w, out=out)
+    gemm(1.0, w.T, d.T, c=out.T, overwrite_c=1)
+    return out
+
+
 def _add_outer(w, d, a, buffer):
     """w += d.T @ a (the batch sum of d[i, j] a[i, k]), in place: one gemm accumulating into
-    w when SciPy is installed and w is a C-ordered float array (w.T is then Fortran-ordered),
-    else NumPy's product into buffer, then added."""
-    blas = _scipy_blas()
-    gemm = {"d": "dgemm", "f": "sgemm"}.get(w.dtype.char) if w.flags.c_contiguous else None
-    if blas is None or gemm is None:
+    w (from _gemm_for), else NumPy's product into buffer, then added."""
+    gemm = _gemm_for(w)
+    if gemm is None:
         w += numpy.matmul(d.T, a, out=buffer)
     else:
-        getattr(blas, gemm)(1.0, a.T, d.T, 1.0, w.T, trans_b=1, overwrite_c=1)
+        gemm(1.0, a.T, d.T, 1.0, w.T, trans_b=1, overwrite_c=1)
     return w
 
 
@@ -398,15 +424,15 @@ def train_step(params, X, Y, learning_rate, work):
     W2 = params["W2"]
     m = X.shape[0]
     scale = -learning_rate/m
-    Z1 = numpy.matmul(X, W1.T, out=work["Z1"])
+    Z1 = _rows_dot_t_into(X, W1, work["Z1"])
     Z1 += b1
     A1 = _softplus(Z1)
-    Z2 = numpy.matmul(A1, W2.T, out=work["Z2"])
+    Z2 = _rows_dot_t_into(A1, W2, work["Z2"])
     A2 = Z2
     D2 = scale*(A2 - Y)
-    D1 = numpy.matmul(D2, W2, out=work["D1"])
+    D1 = _rows_dot_into(D2, W2, work["D1"])
     D1 *= _sigmoid(Z1)
-    _add_outer(W1, D1, X, work["dW1"])
     b1 += numpy.sum(D1, axis=0)
+    _add_outer(W1, D1, X, work["dW1"])
     _add_outer(W2, D2, A1, work["dW2"])
     return params
