@@ -470,6 +470,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds (a smoke run)")
     parser.add_argument("--small", action="store_true", help="only the small networks' tables")
+    parser.add_argument("--large", action="store_true", help="only the 784-256-10 table")
     parser.add_argument("--fresh", nargs=2, metavar=("CASE", "ROW"), help=argparse.SUPPRESS)
     parser.add_argument("--rounds", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -518,6 +519,8 @@ def main() -> None:
             rounds,
             Path(tmp),
         )
+        if args.large:
+            return
         xor = symbp.load("xor")
         run_case(
             "XOR 2-4-1 sigmoid, squared error",
