@@ -219,3 +219,33 @@ def test_cli_train_defaults_to_one_blas_thread_per_core(monkeypatch, capsys):
     monkeypatch.setattr(train_module, "train", spy)
     assert main(["train", "xor", "--epochs", "3"]) == 0
     assert asked == [os.cpu_count()]
+
+
+def test_train_limits_scipys_blas_even_when_the_step_loads_it(tmp_path):
+    """In a fresh process SciPy's BLAS is loaded by the step's first product, after the limit
+    is set unless train loads it first: every BLAS must still run on the threads asked for."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("scipy")
+    code = (
+        "import sys, symbp\n"
+        "from threadpoolctl import threadpool_info\n"
+        "from symbp.compile.train import train\n"
+        "assert 'scipy' not in sys.modules\n"
+        "net = symbp.Network(30, (symbp.Layer(20, 'sigmoid'), symbp.Layer(10, 'softmax')),"
+        " loss='cross_entropy')\n"
+        "import numpy as np\n"
+        "rng = np.random.default_rng(0)\n"
+        "X, Y = rng.uniform(size=(64, 30)), np.eye(10)[rng.integers(10, size=64)]\n"
+        "model = symbp.compile(net)\n"
+        "seen = []\n"
+        "info = lambda: sorted((i['internal_api'], i['filepath'].rsplit('/', 1)[-1],"
+        " i['num_threads']) for i in threadpool_info() if i['user_api'] == 'blas')\n"
+        "train(model, model.init_params(0), X, Y, epochs=1, learning_rate=0.1, batch_size=64,"
+        " seed=0, threads=1, progress=lambda *_: seen.append(info()))\n"
+        "print(seen)\n"
+        "assert len(seen[0]) >= 2 and all(n == 1 for _, _, n in seen[0]), seen\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from .. import datasets
+from .. import datasets, kernels
 from .model import Model
 
 Progress = Callable[[int, int, float, float | None], None]
@@ -29,7 +29,10 @@ def train(
 ) -> tuple[dict[str, np.ndarray], list[float]]:
     """Parameters after `epochs` passes over shuffled mini-batches, and the loss after each;
     `progress(epoch, epochs, loss, accuracy)` follows each epoch, the accuracy that on the
-    `held_out` (X, Y) (None without). The BLAS runs on `threads` threads (None: as configured)."""
+    `held_out` (X, Y) (None without). The BLAS runs on `threads` threads (None: as configured):
+    SciPy's too, which the step's products use when it is installed, so it is loaded first
+    (threadpoolctl limits the libraries loaded when the limit is set)."""
+    kernels._scipy_blas()
     with threadpool_limits(limits=threads, user_api="blas"):
         return _train(
             model, params, X, Y, epochs, learning_rate, batch_size, seed, progress, held_out
