@@ -92,19 +92,20 @@ def _scipy_blas():
     return _BLAS[0]
 
 
-def _gemm_for(out):
-    """SciPy's gemm for out's type when SciPy is installed and out is a C-ordered float64 or
-    float32 array (out.T is then Fortran-ordered, so gemm writes it in place), else None."""
+def _blas_for(out, routine="gemm"):
+    """SciPy's BLAS routine (gemm, gemv) for out's type when SciPy is installed and out is a
+    C-ordered float64 or float32 array (out.T is then Fortran-ordered, so the routine writes
+    it in place), else None."""
     blas = _scipy_blas()
-    name = {"d": "dgemm", "f": "sgemm"}.get(out.dtype.char) if out.flags.c_contiguous else None
-    return None if blas is None or name is None else getattr(blas, name)
+    kind = {"d": "d", "f": "s"}.get(out.dtype.char) if out.flags.c_contiguous else None
+    return None if blas is None or kind is None else getattr(blas, kind + routine)
 
 
 def _rows_dot_t_into(a, w, out):
-    """out = a @ w.T, written into out: through SciPy's gemm when _gemm_for finds one, as for
+    """out = a @ w.T, written into out: through SciPy's gemm when _blas_for finds one, as for
     _add_outer, so that every product of a step runs on one BLAS library (NumPy and SciPy
     ship one each, and two libraries' idle threads slow each other down), else NumPy's."""
-    gemm = _gemm_for(out)
+    gemm = _blas_for(out)
     if gemm is None:
         return numpy.matmul(a, w.T, out=out)
     gemm(1.0, w.T, a.T, trans_a=1, c=out.T, overwrite_c=1)
@@ -113,7 +114,7 @@ def _rows_dot_t_into(a, w, out):
 
 def _rows_dot_into(d, w, out):
     """out = d @ w, written into out (SciPy's gemm as in _rows_dot_t_into, else NumPy's)."""
-    gemm = _gemm_for(out)
+    gemm = _blas_for(out)
     if gemm is None:
         return numpy.matmul(d, w, out=out)
     gemm(1.0, w.T, d.T, c=out.T, overwrite_c=1)
@@ -122,8 +123,8 @@ def _rows_dot_into(d, w, out):
 
 def _add_outer(w, d, a, buffer):
     """w += d.T @ a (the batch sum of d[i, j] a[i, k]), in place: one gemm accumulating into
-    w (from _gemm_for), else NumPy's product into buffer, then added."""
-    gemm = _gemm_for(w)
+    w (from _blas_for), else NumPy's product into buffer, then added."""
+    gemm = _blas_for(w)
     if gemm is None:
         w += numpy.matmul(d.T, a, out=buffer)
     else:

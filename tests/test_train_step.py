@@ -170,3 +170,20 @@ def test_softmax_error_in_place_matches_mpmath_on_confident_tied_and_saturated_r
             # in any a - y, so there to the terms
             terms = abs(scale) * float(a + y[i, k]) if i == 4 else 0.0
             assert abs(got[i, k] - want) <= 4e-16 * (abs(want) + terms), (i, k, got[i, k], want)
+
+
+@pytest.mark.parametrize("blas", [True, False], ids=["scipy-gemv", "numpy"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("strided", [False, True])
+def test_column_sums_are_added_to_the_bias_in_place(monkeypatch, blas, dtype, strided):
+    if blas:
+        pytest.importorskip("scipy")
+    else:
+        monkeypatch.setattr(kernels, "_BLAS", [None])
+    rng = np.random.default_rng(6)
+    d = rng.normal(size=(7, 4)).astype(dtype)
+    base = rng.normal(size=8).astype(dtype)
+    b = base[::2] if strided else base[:4].copy()  # a strided bias is summed by NumPy
+    want = b.astype(float) + d.astype(float).sum(axis=0)
+    assert kernels._add_column_sums(b, d) is b
+    np.testing.assert_allclose(b, want, rtol=1e-5 if dtype == np.float32 else 1e-14)

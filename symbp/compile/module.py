@@ -168,7 +168,7 @@ def _train_step(
             names.append(f"d{key}")
         else:
             total = isinstance(grad, MeanTotal)
-            lines.append(f"{key} += {printer.column_sums(grad.args[0], total)}")
+            lines.append(printer.add_column_sums(key, grad.args[0], total))
     return Function([], lines, "params"), names
 
 

@@ -194,10 +194,12 @@ class CodePrinter(NumPyPrinter):
             f"{self._helper(kernels._add_outer)}({w}, {self._print(d)}, {self._print(a)}, {buffer})"
         )
 
-    def column_sums(self, d: sp.Expr, total: bool) -> str:
-        """The sum of each column of `d` over the batch, or with `total` of every entry."""
-        axis = "" if total else f", {self._axis}=0"
-        return f"{self._array_fn('sum')}({self._print(d)}{axis})"
+    def add_column_sums(self, b: str, d: sp.Expr, total: bool) -> str:
+        """The statement adding to the array `b` the sum of each column of `d` over the batch,
+        or with `total` the sum of every entry."""
+        if total:
+            return f"{b} += {self._array_fn('sum')}({self._print(d)})"
+        return f"{self._helper(kernels._add_column_sums)}({b}, {self._print(d)})"
 
     def _print_MeanOuter(self, expr):
         d, a, m = (self._operand(e) for e in expr.args)

@@ -57,19 +57,20 @@ def _scipy_blas():
     return _BLAS[0]
 
 
-def _gemm_for(out):
-    """SciPy's gemm for out's type when SciPy is installed and out is a C-ordered float64 or
-    float32 array (out.T is then Fortran-ordered, so gemm writes it in place), else None."""
+def _blas_for(out, routine="gemm"):
+    """SciPy's BLAS routine (gemm, gemv) for out's type when SciPy is installed and out is a
+    C-ordered float64 or float32 array (out.T is then Fortran-ordered, so the routine writes
+    it in place), else None."""
     blas = _scipy_blas()
-    name = {"d": "dgemm", "f": "sgemm"}.get(out.dtype.char) if out.flags.c_contiguous else None
-    return None if blas is None or name is None else getattr(blas, name)
+    kind = {"d": "d", "f": "s"}.get(out.dtype.char) if out.flags.c_contiguous else None
+    return None if blas is None or kind is None else getattr(blas, kind + routine)
 
 
 def _rows_dot_t_into(a, w, out):
-    """out = a @ w.T, written into out: through SciPy's gemm when _gemm_for finds one, as for
+    """out = a @ w.T, written into out: through SciPy's gemm when _blas_for finds one, as for
     _add_outer, so that every product of a step runs on one BLAS library (NumPy and SciPy
     ship one each, and two libraries' idle threads slow each other down), else NumPy's."""
-    gemm = _gemm_for(out)
+    gemm = _blas_for(out)
     if gemm is None:
         return numpy.matmul(a, w.T, out=out)
     gemm(1.0, w.T, a.T, trans_a=1, c=out.T, overwrite_c=1)
@@ -78,17 +79,29 @@ def _rows_dot_t_into(a, w, out):
 
 def _rows_dot_into(d, w, out):
     """out = d @ w, written into out (SciPy's gemm as in _rows_dot_t_into, else NumPy's)."""
-    gemm = _gemm_for(out)
+    gemm = _blas_for(out)
     if gemm is None:
         return numpy.matmul(d, w, out=out)
     gemm(1.0, w.T, d.T, c=out.T, overwrite_c=1)
     return out
 
 
+def _add_column_sums(b, d):
+    """b += the sum of each column of d (over the batch), in place: one gemv, d.T times a
+    column of ones, when _blas_for finds one for b (in a step's BLAS library, and faster than
+    NumPy's sum along the short axis), else NumPy's sum."""
+    gemv = _blas_for(b, "gemv")
+    if gemv is None or b.ndim != 1:
+        b += numpy.sum(d, axis=0)
+    else:
+        gemv(1.0, d.T, numpy.ones(d.shape[0], b.dtype), 1.0, b, overwrite_y=1)
+    return b
+
+
 def _add_outer(w, d, a, buffer):
     """w += d.T @ a (the batch sum of d[i, j] a[i, k]), in place: one gemm accumulating into
-    w (from _gemm_for), else NumPy's product into buffer, then added."""
-    gemm = _gemm_for(w)
+    w (from _blas_for), else NumPy's product into buffer, then added."""
+    gemm = _blas_for(w)
     if gemm is None:
         w += numpy.matmul(d.T, a, out=buffer)
     else:
@@ -432,7 +445,7 @@ def train_step(params, X, Y, learning_rate, work):
     D2 = scale*(A2 - Y)
     D1 = _rows_dot_into(D2, W2, work["D1"])
     D1 *= _sigmoid(Z1)
-    b1 += numpy.sum(D1, axis=0)
+    _add_column_sums(b1, D1)
     _add_outer(W1, D1, X, work["dW1"])
     _add_outer(W2, D2, A1, work["dW2"])
     return params
