@@ -140,7 +140,12 @@ def _softmax_minus_into(z, y, scale, out):
     scale e / total - scale y and a top one scale (top - y) - scale (s + ties - 1) / total
     (1 - a_top computed without the cancellation of a_top - y once a_top rounds to 1)."""
     z -= numpy.maximum.reduce(z, axis=-1, keepdims=True)
-    numpy.exp(z, out=out)
+    if z.min() > -600.0:
+        numpy.exp(z, out=out)
+    else:  # as _exp_or_zero: 0 below exp(-600), so no subnormal numbers arise
+        low = z <= -600.0
+        numpy.exp(numpy.maximum(z, -600.0), out=out)
+        out[low] = 0.0
     top = z == 0.0
     out -= top
     others = numpy.add.reduce(out, axis=-1, keepdims=True)

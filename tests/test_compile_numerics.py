@@ -91,6 +91,9 @@ def test_pre_activations_of_1000_give_finite_values_without_warnings(hidden, out
         cost = model.loss(params, X, Y)
         grads = model.gradients(params, X, Y)
         out_rows = model.forward(params, X)
+        stepped = {k: np.array(v) for k, v in params.items()}  # the trainer's in-place step
+        model._train_step(stepped, X, Y, 0.1, model._workspace(len(X)))
+    assert all(np.all(np.isfinite(v)) for v in stepped.values())
     assert np.isfinite(cost)
     assert all(np.all(np.isfinite(g)) for g in grads.values())
     assert np.all(np.isfinite(out_rows))
