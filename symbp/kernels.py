@@ -77,13 +77,17 @@ def _scipy_blas():
     return _BLAS[0]
 
 
-def _blas_for(out, routine="gemm"):
+def _blas_for(out, routine="gemm", size=None):
     """SciPy's BLAS routine (gemm, gemv) for out's type when SciPy is installed and out is a
     C-ordered float64 or float32 array (out.T is then Fortran-ordered, so the routine writes
-    it in place), else None."""
+    it in place), else None; None too for fewer than 1024 entries (`size`, else out's), where
+    SciPy's argument conversion costs more than the product, which OpenBLAS then runs on the
+    calling thread (so NumPy's threads are not woken either)."""
     blas = _scipy_blas()
     kind = {"d": "d", "f": "s"}.get(out.dtype.char) if out.flags.c_contiguous else None
-    return None if blas is None or kind is None else getattr(blas, kind + routine)
+    if blas is None or kind is None or (out.size if size is None else size) < 1024:
+        return None
+    return getattr(blas, kind + routine)
 
 
 def _rows_dot_t_into(a, w, out):
@@ -110,7 +114,7 @@ def _add_column_sums(b, d):
     """b += the sum of each column of d (over the batch), in place: one gemv, d.T times a
     column of ones, when _blas_for finds one for b (in a step's BLAS library, and faster than
     NumPy's sum along the short axis), else NumPy's sum."""
-    gemv = _blas_for(b, "gemv")
+    gemv = _blas_for(b, "gemv", d.size)
     if gemv is None or b.ndim != 1:
         b += numpy.sum(d, axis=0)
     else:

@@ -98,12 +98,13 @@ def test_add_outer_adds_the_batch_sum_of_products_in_place(monkeypatch, blas, or
     else:
         monkeypatch.setattr(kernels, "_BLAS", [None])
     rng = np.random.default_rng(3)
-    d, a = rng.normal(size=(4, 3)).astype(dtype), rng.normal(size=(4, 5)).astype(dtype)
-    w = np.asarray(rng.normal(size=(3, 5)), dtype=dtype, order=order)
+    d, a = rng.normal(size=(4, 30)).astype(dtype), rng.normal(size=(4, 50)).astype(dtype)
+    w = np.asarray(rng.normal(size=(30, 50)), dtype=dtype, order=order)  # 1024+: SciPy's gemm
     want = w.astype(float) + d.T.astype(float) @ a.astype(float)
-    got = kernels._add_outer(w, d, a, np.empty((3, 5), dtype))
+    got = kernels._add_outer(w, d, a, np.empty((30, 50), dtype))
     assert got is w
-    np.testing.assert_allclose(w, want, rtol=1e-5 if dtype == np.float32 else 1e-14)
+    tol = 1e-5 if dtype == np.float32 else 1e-14
+    np.testing.assert_allclose(w, want, rtol=tol, atol=tol)
 
 
 @pytest.mark.parametrize("blas", [True, False], ids=["scipy-gemm", "numpy"])
@@ -115,9 +116,9 @@ def test_products_are_written_into_their_workspace_array(monkeypatch, blas, orde
     else:
         monkeypatch.setattr(kernels, "_BLAS", [None])
     rng = np.random.default_rng(4)
-    a = np.asarray(rng.normal(size=(6, 5)), dtype=dtype, order=order)
-    w = rng.normal(size=(3, 5)).astype(dtype)
-    d = rng.normal(size=(6, 3)).astype(dtype)[:, ::-1]  # a strided view: copied, not misread
+    a = np.asarray(rng.normal(size=(60, 5)), dtype=dtype, order=order)
+    w = rng.normal(size=(30, 5)).astype(dtype)
+    d = rng.normal(size=(60, 30)).astype(dtype)[:, ::-1]  # a strided view: copied, not misread
     tol = 1e-5 if dtype == np.float32 else 1e-14
     for kernel, args, want in (
         (kernels._rows_dot_t_into, (a, w), a.astype(float) @ w.astype(float).T),
@@ -129,12 +130,15 @@ def test_products_are_written_into_their_workspace_array(monkeypatch, blas, orde
 
 
 def test_a_step_runs_its_products_on_one_blas_library(monkeypatch):
-    """With SciPy installed every product of train_step goes through its gemm (NumPy and SciPy
-    each ship an OpenBLAS, and two libraries' idle threads slow each other down)."""
+    """With SciPy installed every product of train_step (of 1024 entries or more) goes through
+    its gemm (NumPy and SciPy each ship an OpenBLAS, and two libraries' idle threads slow each
+    other down)."""
     pytest.importorskip("scipy")
-    net = Network(30, (Layer(20, "sigmoid"), Layer(10, "softmax")), loss="cross_entropy")
+    net = Network(30, (Layer(40, "sigmoid"), Layer(32, "softmax")), loss="cross_entropy")
     model = symbp.compile(net)
-    params, X, Y = random_problem(net, 5)
+    rng = np.random.default_rng(5)
+    params = model.init_params(5)
+    X, Y = rng.normal(size=(64, 30)), np.eye(32)[rng.integers(32, size=64)]  # 1024+ entries
     want = model.sgd_step(params, X, Y, 0.2)
 
     def refused(*args, **kwargs):
@@ -181,9 +185,26 @@ def test_column_sums_are_added_to_the_bias_in_place(monkeypatch, blas, dtype, st
     else:
         monkeypatch.setattr(kernels, "_BLAS", [None])
     rng = np.random.default_rng(6)
-    d = rng.normal(size=(7, 4)).astype(dtype)
-    base = rng.normal(size=8).astype(dtype)
-    b = base[::2] if strided else base[:4].copy()  # a strided bias is summed by NumPy
+    d = rng.normal(size=(70, 40)).astype(dtype)  # 1024 entries or more: SciPy's gemv
+    base = rng.normal(size=80).astype(dtype)
+    b = base[::2] if strided else base[:40].copy()  # a strided bias is summed by NumPy
     want = b.astype(float) + d.astype(float).sum(axis=0)
     assert kernels._add_column_sums(b, d) is b
     np.testing.assert_allclose(b, want, rtol=1e-5 if dtype == np.float32 else 1e-14)
+
+
+def test_small_products_stay_in_numpy(monkeypatch):
+    """Below 1024 entries SciPy's call costs more than the product: NumPy's matmul does it."""
+    pytest.importorskip("scipy")
+    a, w = np.ones((4, 2)), np.ones((3, 2))
+    calls = []
+    real = np.matmul
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(np, "matmul", counted)
+    out = np.empty((4, 3))
+    assert kernels._rows_dot_t_into(a, w, out) is out and calls
+    np.testing.assert_array_equal(out, 2.0)
