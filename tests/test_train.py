@@ -249,3 +249,22 @@ def test_train_limits_scipys_blas_even_when_the_step_loads_it(tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_small_networks_train_through_the_straight_line_step_to_the_same_parameters():
+    """XOR's batches (4 rows) run the straight-line sgd_step, not the matrix train_step, and end
+    where the matrix step ends."""
+    net = symbp.load("xor")
+    model = symbp.compile(net)
+    assert model.straight_rows >= 4
+    args = (model.init_params(0), net.example.X, net.example.Y)
+    kwargs = {"epochs": 300, "learning_rate": 0.5, "batch_size": 4, "seed": 0}
+    matrix_step, calls = model._train_step, []
+    model._train_step = lambda *a: calls.append(1) or matrix_step(*a)
+    straight, _ = train(model, *args, **kwargs)
+    assert calls == []
+    model.straight_rows = 0  # every batch through train_step
+    matrix, _ = train(model, *args, **kwargs)
+    assert len(calls) == 300
+    for key in matrix:
+        np.testing.assert_allclose(straight[key], matrix[key], rtol=1e-10, atol=1e-12)

@@ -40,13 +40,16 @@ def train(
 
 
 def _train(model, params, X, Y, epochs, learning_rate, batch_size, seed, progress, held_out):
-    params = {k: np.array(v) for k, v in model._params(params).items()}  # updated in place
+    params = {k: np.array(v) for k, v in model._params(params).items()}  # updated or replaced
     X, Y = model._xy(X, Y)
     if held_out is not None:
         test_X, test_Y = model._xy(*held_out)
     rng = np.random.default_rng(seed)
     m = X.shape[0]
     step, loss = model._train_step, model._loss
+    # batches of up to straight_rows rows (small networks) run the straight-line sgd_step, which
+    # returns new arrays; X and Y were checked above, once
+    straight, straight_step = model.straight_rows, model._sgd_step
     buffers = {}  # per batch size (the last batch of an epoch may be shorter): X, Y, workspace
     history = []
     for epoch in range(1, epochs + 1):
@@ -60,7 +63,10 @@ def _train(model, params, X, Y, epochs, learning_rate, batch_size, seed, progres
             bx, by, work = buffers[n]
             np.take(X, batch, axis=0, out=bx)
             np.take(Y, batch, axis=0, out=by)
-            step(params, bx, by, learning_rate, work)
+            if n <= straight:
+                params = straight_step(params, bx, by, learning_rate)
+            else:
+                step(params, bx, by, learning_rate, work)
         history.append(float(loss(params, X, Y)))
         if progress:
             accuracy = None
