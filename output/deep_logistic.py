@@ -45,6 +45,17 @@ def _exp_or_zero(d):
     return numpy.exp(numpy.maximum(d, -600.0)) * (d > -600.0)
 
 
+def _exp_or_zero_into(d, out):
+    """_exp_or_zero(d) written into out (which may be d): a temporary only when some d is at or
+    below -600."""
+    if d.min() > -600.0:
+        return numpy.exp(d, out=out)
+    low = d <= -600.0
+    numpy.exp(numpy.maximum(d, -600.0, out=out), out=out)
+    out[low] = 0.0
+    return out
+
+
 def _sigmoid(z):
     """1 / (1 + exp(-z)) through e = exp(-|z|) <= 1: full relative accuracy, never overflows."""
     e = _exp_or_zero(-numpy.abs(z))
@@ -62,13 +73,7 @@ def _sigmoid_into(z, q, out):
     """sigma(z) written into out, and q = sigma(-|z|) <= 1/2 into q (for _times_sigmoid_prime):
     q = e / (1 + e) with e = exp(-|z|) as _exp_or_zero takes it, and sigma(z) = |H(z) - q|
     (1 - q for z >= 0, q below), without temporaries."""
-    numpy.copysign(z, -1.0, out=q)
-    if q.min() > -600.0:
-        numpy.exp(q, out=q)
-    else:
-        low = q <= -600.0
-        numpy.exp(numpy.maximum(q, -600.0, out=q), out=q)
-        q[low] = 0.0
+    _exp_or_zero_into(numpy.copysign(z, -1.0, out=q), q)
     numpy.add(q, 1.0, out=out)
     numpy.divide(q, out, out=q)
     numpy.greater_equal(z, 0.0, out=out)

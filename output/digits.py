@@ -37,6 +37,17 @@ def _exp_or_zero(d):
     return numpy.exp(numpy.maximum(d, -600.0)) * (d > -600.0)
 
 
+def _exp_or_zero_into(d, out):
+    """_exp_or_zero(d) written into out (which may be d): a temporary only when some d is at or
+    below -600."""
+    if d.min() > -600.0:
+        return numpy.exp(d, out=out)
+    low = d <= -600.0
+    numpy.exp(numpy.maximum(d, -600.0, out=out), out=out)
+    out[low] = 0.0
+    return out
+
+
 def _scipy_blas():
     """SciPy's BLAS functions, imported at the first call (SciPy takes long to import), or
     None when SciPy is not installed."""
@@ -144,12 +155,7 @@ def _softmax_minus_into(z, y, scale, out):
     scale e / total - scale y and a top one scale (top - y) - scale (s + ties - 1) / total
     (1 - a_top computed without the cancellation of a_top - y once a_top rounds to 1)."""
     z -= numpy.maximum.reduce(z, axis=-1, keepdims=True)
-    if z.min() > -600.0:
-        numpy.exp(z, out=out)
-    else:  # as _exp_or_zero: 0 below exp(-600), so no subnormal numbers arise
-        low = z <= -600.0
-        numpy.exp(numpy.maximum(z, -600.0), out=out)
-        out[low] = 0.0
+    _exp_or_zero_into(z, out)
     top = z == 0.0
     out -= top
     others = numpy.add.reduce(out, axis=-1, keepdims=True)
